@@ -1,0 +1,26 @@
+"""Every API error is JSON with a reason; nothing returns HTML or a bare 500 to an API client."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import JsonResponse
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("unexpected API error", exc_info=exc)
+        return JsonResponse({"detail": "Internal error; see the server log"}, status=500)
+    return response
+
+
+def json_not_found(request, exception=None) -> JsonResponse:
+    return JsonResponse({"detail": f"Not found: {request.path}"}, status=404)
+
+
+def json_server_error(request) -> JsonResponse:
+    return JsonResponse({"detail": "Internal error; see the server log"}, status=500)

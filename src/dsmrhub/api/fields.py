@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from datetime import UTC
+
+from django.utils import timezone
+from rest_framework import serializers
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """Renders UTC with 'Z' (as DSMR-reader does); reads naive input in the configured time zone."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            return timezone.make_aware(value, timezone.get_default_timezone())
+        return value

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from dsmrhub.api.fields import UTCDateTimeField
+from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
+from dsmrhub.readings.models import DsmrReading, MeterStatistics
+
+READING_FIELDS = [
+    "id",
+    "timestamp",
+    "electricity_delivered_1",
+    "electricity_returned_1",
+    "electricity_delivered_2",
+    "electricity_returned_2",
+    "electricity_currently_delivered",
+    "electricity_currently_returned",
+    "phase_currently_delivered_l1",
+    "phase_currently_delivered_l2",
+    "phase_currently_delivered_l3",
+    "phase_currently_returned_l1",
+    "phase_currently_returned_l2",
+    "phase_currently_returned_l3",
+    "extra_device_timestamp",
+    "extra_device_delivered",
+    "phase_voltage_l1",
+    "phase_voltage_l2",
+    "phase_voltage_l3",
+    "phase_power_current_l1",
+    "phase_power_current_l2",
+    "phase_power_current_l3",
+]
+
+
+class BlankIsNullMixin:
+    """An empty value for a nullable field means null (form posts can't send null otherwise)."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "items"):
+            nullable = {name for name, field in self.fields.items() if field.allow_null}
+            data = {key: (None if key in nullable and value == "" else value) for key, value in data.items()}
+        return super().to_internal_value(data)
+
+
+class CompactFieldsMixin:
+    """Serve the compact model columns as what they mean: decimals with their places, UTC datetimes."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        ScaledDecimalField: serializers.DecimalField,
+        EpochSecondsField: UTCDateTimeField,
+    }
+
+
+class DsmrReadingSerializer(BlankIsNullMixin, CompactFieldsMixin, serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="The reading's timestamp in Unix seconds")
+    timestamp = UTCDateTimeField()
+
+    class Meta:
+        model = DsmrReading
+        fields = READING_FIELDS
+        # Uniqueness is the ingest service's call (it answers 409), not a generic validator's.
+        validators: list = []
+
+
+class MeterStatisticsSerializer(BlankIsNullMixin, serializers.ModelSerializer):
+    timestamp = UTCDateTimeField(required=False)
+
+    class Meta:
+        model = MeterStatistics
+        fields = [
+            "id",
+            "timestamp",
+            "dsmr_version",
+            "electricity_tariff",
+            "power_failure_count",
+            "long_power_failure_count",
+            "voltage_sag_count_l1",
+            "voltage_sag_count_l2",
+            "voltage_sag_count_l3",
+            "voltage_swell_count_l1",
+            "voltage_swell_count_l2",
+            "voltage_swell_count_l3",
+            "rejected_telegrams",
+            "latest_telegram",
+        ]
+        read_only_fields = ["id"]
+        extra_kwargs = {
+            "rejected_telegrams": {"min_value": 0},
+            "latest_telegram": {"allow_blank": False},
+            "dsmr_version": {"allow_blank": False},
+        }

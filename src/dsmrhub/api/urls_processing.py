@@ -1,0 +1,3 @@
+"""API v2 endpoints of processing (consumption, statistics, application): filled in by that work."""
+
+urlpatterns: list = []

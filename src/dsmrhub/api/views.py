@@ -1,0 +1,99 @@
+"""Thin HTTP edges over the reading services."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from dsmrhub.api.filters import DsmrReadingFilter
+from dsmrhub.api.serializers import DsmrReadingSerializer, MeterStatisticsSerializer
+from dsmrhub.api.services import api_check_request_key
+from dsmrhub.readings.models import DsmrReading
+from dsmrhub.readings.services import (
+    ReadingRejected,
+    meter_statistics_get,
+    reading_create,
+    reading_ingest_telegram,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _plain(status_code: int, text: str, **headers: str) -> HttpResponse:
+    response = HttpResponse(text, status=status_code, content_type="text/plain; charset=utf-8")
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+@csrf_exempt
+def v1_dsmrreading(request: HttpRequest) -> HttpResponse:
+    """API v1: a raw telegram in the form field ``telegram``; 201 with an empty body when stored."""
+    if request.method != "POST":
+        return _plain(405, f"method {request.method} not allowed; POST a telegram", Allow="POST")
+    check = api_check_request_key(
+        authorization=request.META.get("HTTP_AUTHORIZATION"), legacy_key=request.META.get("HTTP_X_AUTHKEY")
+    )
+    if check.status == 401:
+        return _plain(401, check.detail, **{"WWW-Authenticate": "Token"})
+    if check.status != 200:
+        return _plain(check.status, check.detail)
+    if not request.content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return _plain(415, "send the telegram as form field 'telegram' (application/x-www-form-urlencoded)")
+    telegram = request.POST.get("telegram")
+    if not telegram:
+        return _plain(400, "missing form field 'telegram'")
+    try:
+        reading_ingest_telegram(telegram=telegram)
+    except ReadingRejected as rejection:
+        return _plain(400, f"telegram rejected: {rejection.reason}")
+    return HttpResponse(status=201)
+
+
+class DsmrReadingView(generics.ListCreateAPIView):
+    """Readings: list (``timestamp__gte``/``__lte``, ``ordering``, ``limit``/``offset``) and create."""
+
+    queryset = DsmrReading.objects.all()
+    serializer_class = DsmrReadingSerializer
+    filterset_class = DsmrReadingFilter
+    ordering_fields = ["timestamp"]
+    ordering = ["timestamp"]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            result = reading_create(values=serializer.validated_data)
+        except ReadingRejected as rejection:
+            raise ValidationError({"detail": rejection.reason}) from None
+        body = self.get_serializer(result.reading).data
+        if not result.created:
+            return Response(
+                {"detail": "a reading with this timestamp already exists", "existing": body},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MeterStatisticsView(mixins.UpdateModelMixin, generics.GenericAPIView):
+    """The meter's own statistics (one object). PATCH with an empty value sets a nullable field to null."""
+
+    serializer_class = MeterStatisticsSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_object(self):
+        return meter_statistics_get()
+
+    def get(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=MeterStatisticsSerializer)
+    def patch(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)

@@ -1,0 +1,227 @@
+"""Read-only views of processed data for the API: today so far, live values, status and problems."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from dsmrhub.prices.services import contract_for_day, costs_compute, round_cents
+from dsmrhub.processing.epochs import REGISTERS, epochs_between
+from dsmrhub.processing.models import (
+    DayStatistics,
+    ElectricityConsumption,
+    GasConsumption,
+    MeterEpoch,
+    PendingMinute,
+    ProcessingState,
+)
+from dsmrhub.processing.periods import MINUTE, day_start, from_epoch, local_zone, to_epoch
+from dsmrhub.readings.models import DsmrReading, MeterStatistics
+
+NAMES = list(REGISTERS)
+STALE_READINGS = 300  # seconds without a reading before monitoring complains
+STALE_PROCESSING = 120  # seconds a pending change may wait
+
+
+def _positions(reading: DsmrReading) -> list[Decimal]:
+    return [getattr(reading, column) for column in REGISTERS.values()]
+
+
+def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
+    """Use and costs of the current local day so far, or None when there is no reading today."""
+    now = now or timezone.now()
+    today = now.astimezone(local_zone()).date()
+    start = day_start(today)
+    latest = DsmrReading.objects.filter(timestamp__lte=now).order_by("-timestamp").first()
+    if latest is None or to_epoch(latest.timestamp) <= start:
+        return None
+    before = DsmrReading.objects.filter(timestamp__lte=from_epoch(start)).order_by("-timestamp").first()
+    if before is None:
+        before = DsmrReading.objects.filter(timestamp__gt=from_epoch(start)).order_by("timestamp").first()
+    use = [end - begin for begin, end in zip(_positions(before), _positions(latest), strict=True)]
+    for _, register, amount in epochs_between(after=start, until=to_epoch(latest.timestamp)):
+        use[NAMES.index(register)] += Decimal(amount).scaleb(-3)
+    gas = Decimal("0.000")
+    gas_hours = GasConsumption.objects.filter(read_at__gte=from_epoch(start), read_at__lte=now)
+    for hour in gas_hours:
+        gas += hour.currently_delivered
+    values = {
+        "electricity1": use[0],
+        "electricity2": use[2],
+        "electricity1_returned": use[1],
+        "electricity2_returned": use[3],
+    }
+    costs = costs_compute(contract=contract_for_day(day=today), gas=gas, **values)
+    return {
+        "day": today.isoformat(),
+        "electricity1": float(values["electricity1"]),
+        "electricity1_cost": float(costs.electricity1),
+        "electricity1_returned": float(values["electricity1_returned"]),
+        "electricity2": float(values["electricity2"]),
+        "electricity2_cost": float(costs.electricity2),
+        "electricity2_returned": float(values["electricity2_returned"]),
+        "gas": float(gas),
+        "gas_cost": float(costs.gas),
+        "total_cost": float(costs.total),
+    }
+
+
+def electricity_live(*, now: datetime | None = None) -> dict[str, Any] | None:
+    """The latest reading in Watt; ``cost_per_hour`` at the current tariff when today has a contract."""
+    now = now or timezone.now()
+    latest = DsmrReading.objects.order_by("-timestamp").first()
+    if latest is None:
+        return None
+    body: dict[str, Any] = {
+        "timestamp": latest.timestamp,
+        "currently_returned": int(latest.electricity_currently_returned * 1000),
+        "currently_delivered": int(latest.electricity_currently_delivered * 1000),
+    }
+    contract = contract_for_day(day=now.astimezone(local_zone()).date())
+    if contract is not None:
+        stats = MeterStatistics.objects.filter(pk=1).values_list("electricity_tariff", flat=True).first()
+        tariff = 1 if stats == 1 else 2
+        delivered = getattr(contract, f"electricity_delivered_{tariff}_price")
+        returned = getattr(contract, f"electricity_returned_{tariff}_price")
+        cost = (
+            latest.electricity_currently_delivered * delivered
+            - latest.electricity_currently_returned * returned
+        )
+        body["cost_per_hour"] = float(round_cents(cost))
+    return body
+
+
+def gas_live() -> dict[str, Any] | None:
+    """The latest gas hour; ``cost_per_interval`` when that day has a contract."""
+    latest = GasConsumption.objects.order_by("-read_at").first()
+    if latest is None:
+        return None
+    body: dict[str, Any] = {
+        "timestamp": latest.read_at,
+        "currently_delivered": float(latest.currently_delivered),
+    }
+    contract = contract_for_day(day=latest.read_at.astimezone(local_zone()).date())
+    if contract is not None:
+        body["cost_per_interval"] = float(round_cents(latest.currently_delivered * contract.gas_price))
+    return body
+
+
+def application_status(*, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    latest = DsmrReading.objects.order_by("-timestamp").values_list("timestamp", flat=True).first()
+    pending = PendingMinute.objects.order_by("minute").values_list("minute", flat=True)
+    oldest_pending = pending.first()
+    unprocessed = 0
+    if oldest_pending is not None:
+        newest_pending = PendingMinute.objects.order_by("-minute").values_list("minute", flat=True).first()
+        unprocessed = DsmrReading.objects.filter(
+            timestamp__gte=from_epoch(oldest_pending * MINUTE),
+            timestamp__lt=from_epoch((newest_pending + 1) * MINUTE),
+        ).count()
+    gas = GasConsumption.objects.order_by("-read_at").values_list("read_at", flat=True).first()
+    electricity = ElectricityConsumption.objects.order_by("-read_at").first()
+    day = DayStatistics.objects.order_by("-day").values_list("day", flat=True).first()
+    state = ProcessingState.objects.filter(pk=1).first()
+    epochs = MeterEpoch.objects.order_by("-timestamp")[:10]
+    return {
+        "readings": {
+            "latest": latest,
+            "unprocessed": {
+                "count": unprocessed,
+                "seconds_since": _since(now, from_epoch(oldest_pending * MINUTE)) if oldest_pending else None,
+            },
+            "seconds_since": _since(now, latest),
+        },
+        "gas": {"latest": gas, "hours_since": _since(now, gas, 3600)},
+        "capabilities": _capabilities(electricity, gas),
+        "electricity": {
+            "latest": electricity.read_at if electricity else None,
+            "minutes_since": _since(now, electricity.read_at if electricity else None, 60),
+        },
+        "statistics": {
+            "latest": day.isoformat() if day else None,
+            "days_since": (now.astimezone(local_zone()).date() - day).days if day else None,
+        },
+        "processing": {
+            "last_run": state.last_run_at if state else None,
+            "seconds_since_last_run": _since(now, state.last_run_at if state else None),
+            "lag_seconds": _since(now, from_epoch(oldest_pending * MINUTE)) if oldest_pending else 0,
+            "last_error": (state.last_error or None) if state else None,
+        },
+        "meter_epochs": [
+            {
+                "timestamp": epoch.timestamp,
+                "register": epoch.register,
+                "before": str(epoch.before),
+                "after": str(epoch.after),
+            }
+            for epoch in epochs
+        ],
+    }
+
+
+def _since(now: datetime, moment: datetime | None, unit: int = 1) -> int | None:
+    if moment is None:
+        return None
+    return max(0, int((now - moment).total_seconds()) // unit)
+
+
+def _capabilities(electricity: ElectricityConsumption | None, gas: datetime | None) -> dict[str, bool]:
+    has_electricity = electricity is not None
+    returned = bool(electricity and (electricity.returned_1 > 0 or electricity.returned_2 > 0))
+    multi = bool(electricity and electricity.phase_currently_delivered_l2 is not None)
+    return {
+        "any": has_electricity or gas is not None,
+        "electricity": has_electricity,
+        "electricity_returned": returned,
+        "gas": gas is not None,
+        "multi_phases": multi,
+        "weather": False,
+    }
+
+
+def application_problems(*, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Problems worth a look, each in plain words."""
+    now = now or timezone.now()
+    status = application_status(now=now)
+    problems: list[dict[str, Any]] = []
+    seconds = status["readings"]["seconds_since"]
+    if seconds is None:
+        problems.append({"problem": "No readings have been stored yet.", "since": None})
+    elif seconds > STALE_READINGS:
+        problems.append(
+            {
+                "problem": f"No new reading for {seconds // 60} minutes: is the meter connected?",
+                "since": status["readings"]["latest"],
+            }
+        )
+    lag = status["processing"]["lag_seconds"]
+    if lag and lag > STALE_PROCESSING:
+        problems.append(
+            {
+                "problem": f"{status['readings']['unprocessed']['count']} readings wait for processing "
+                f"for {lag} seconds: is the processor (`dsmrhub process --follow`) running?",
+                "since": from_epoch(to_epoch(now) - lag),
+            }
+        )
+    if status["processing"]["last_error"]:
+        problems.append(
+            {"problem": f"The processor failed: {status['processing']['last_error']}", "since": None}
+        )
+    for epoch in status["meter_epochs"]:
+        problems.append(
+            {
+                "problem": f"Meter register {epoch['register']} went down from {epoch['before']} to "
+                f"{epoch['after']} (meter replaced or reset); the drop is not counted as use.",
+                "since": epoch["timestamp"],
+            }
+        )
+    rejected = MeterStatistics.objects.filter(pk=1).values_list("rejected_telegrams", flat=True).first()
+    if rejected:
+        problems.append({"problem": f"{rejected} telegrams were rejected (see the log).", "since": None})
+    if seconds is not None and contract_for_day(day=now.astimezone(local_zone()).date()) is None:
+        problems.append({"problem": "No energy contract covers today, so costs are zero.", "since": None})
+    return problems

@@ -1,0 +1,237 @@
+"""Processing: turn changed readings into minute, gas-hour, hour and day rows — set-based and incremental.
+
+Triggers on the readings table note every changed minute in ``PendingMinute``. ``processing_run_pending``
+takes those marks, recomputes the minute rows of exactly those minutes with one INSERT … SELECT per range,
+then the gas hours, hour statistics and day statistics (with costs) whose value can depend on them.
+``processing_rebuild`` recomputes everything (or everything since a date) the same way, in chunks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from dsmrhub.prices.services import contracts_fingerprint
+from dsmrhub.processing.epochs import epochs_refresh
+from dsmrhub.processing.gas import gas_refresh
+from dsmrhub.processing.minutes import minutes_refresh
+from dsmrhub.processing.models import (
+    DayStatistics,
+    ElectricityConsumption,
+    GasConsumption,
+    HourStatistics,
+    MeterEpoch,
+    PendingMinute,
+    ProcessingState,
+)
+from dsmrhub.processing.periods import MINUTE, day_start, from_epoch, local_date
+from dsmrhub.processing.sql import MINUTES, READINGS, fetch, lock_derived_data, pending_take
+from dsmrhub.processing.statistics import statistics_costs_refresh, statistics_refresh
+
+logger = logging.getLogger(__name__)
+
+BATCH_MINUTES = 10_080  # pending minutes taken per transaction (a week of live data)
+MERGE_GAP_MINUTES = 10  # pending minutes closer than this are recomputed as one range
+REBUILD_CHUNK = 86_400  # seconds of readings per rebuild transaction
+STATE_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    minutes: int  # pending minutes handled
+    days: int  # local days whose statistics were rewritten
+    costs_refreshed: int  # days whose costs were recomputed after a contract change
+    seconds: float
+
+
+def processing_state_get() -> ProcessingState:
+    state, _ = ProcessingState.objects.get_or_create(pk=STATE_ID)
+    return state
+
+
+def _merge(minutes: list[int]) -> list[tuple[int, int]]:
+    """Pending minutes → [first second, last second] ranges."""
+    ranges: list[list[int]] = []
+    for minute in minutes:
+        if ranges and minute - ranges[-1][1] <= MERGE_GAP_MINUTES:
+            ranges[-1][1] = minute
+        else:
+            ranges.append([minute, minute])
+    return [(low * MINUTE, high * MINUTE + MINUTE - 1) for low, high in ranges]
+
+
+def _merge_days(spans: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    merged: list[list[date]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1] + timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    return [(first, last) for first, last in merged]
+
+
+def _neighbours(low: int, high: int) -> tuple[int, int]:
+    """The readings just before ``low`` and after ``high``: they bound the periods a change can affect."""
+    before = fetch(f"SELECT MAX(timestamp) FROM {READINGS} WHERE timestamp < %s", [low])[0][0]
+    after = fetch(f"SELECT MIN(timestamp) FROM {READINGS} WHERE timestamp > %s", [high])[0][0]
+    return (low if before is None else before), (high if after is None else after)
+
+
+def _refresh_range(first: int, last: int) -> tuple[date, date]:
+    """Recompute minutes, epochs and gas hours for readings in [first, last]; return the days to restate."""
+    low, high = minutes_refresh(first=first, last=last)
+    epochs_refresh(low=low, high=high)
+    stamps = fetch(
+        f"SELECT MIN(gas_timestamp), MAX(gas_timestamp) FROM {MINUTES} WHERE read_at >= %s AND read_at <= %s",
+        [low, high],
+    )[0]
+    gas_first = min(first, stamps[0]) if stamps[0] is not None else first
+    gas_last = max(last, stamps[1]) if stamps[1] is not None else last
+    gas_span = gas_refresh(first=gas_first, last=gas_last)
+    before, after = _neighbours(first, last)
+    start, end = min(before, gas_first), max(after, gas_last)
+    if gas_span:
+        start, end = min(start, gas_span[0]), max(end, gas_span[1])
+    # A period [s, e) depends on positions at s and e; e == start or s == end still counts.
+    return local_date(start - 1), local_date(end)
+
+
+def processing_run_pending(*, batch_minutes: int = BATCH_MINUTES) -> ProcessResult:
+    """Process every pending change (and contract change), then return what was done."""
+    began = time.perf_counter()
+    minutes = days = 0
+    while True:
+        with transaction.atomic():
+            lock_derived_data()
+            taken = pending_take(limit=batch_minutes)
+            if not taken:
+                break
+            spans = [_refresh_range(first, last) for first, last in _merge(taken)]
+            for first_day, last_day in _merge_days(spans):
+                statistics_refresh(first_day=first_day, last_day=last_day)
+                days += (last_day - first_day).days + 1
+        minutes += len(taken)
+    costs = _costs_follow_contracts()
+    seconds = time.perf_counter() - began
+    ProcessingState.objects.update_or_create(
+        pk=STATE_ID, defaults={"last_run_at": timezone.now(), "last_duration": seconds, "last_error": ""}
+    )
+    return ProcessResult(minutes=minutes, days=days, costs_refreshed=costs, seconds=seconds)
+
+
+def processing_record_error(*, error: str) -> None:
+    ProcessingState.objects.update_or_create(
+        pk=STATE_ID, defaults={"last_run_at": timezone.now(), "last_error": error[:2000]}
+    )
+
+
+def _costs_follow_contracts() -> int:
+    """When contracts changed since the last run (CLI, admin), recompute the costs of all stored days."""
+    fingerprint = contracts_fingerprint()
+    state = processing_state_get()
+    if state.contracts_fingerprint == fingerprint:
+        return 0
+    with transaction.atomic():
+        lock_derived_data()
+        updated = statistics_costs_refresh()
+        ProcessingState.objects.filter(pk=STATE_ID).update(contracts_fingerprint=fingerprint)
+    return updated
+
+
+def costs_refresh(*, first_day: date | None = None, last_day: date | None = None) -> int:
+    """Recompute the costs of the days in a range now (after adding or changing a contract)."""
+    with transaction.atomic():
+        lock_derived_data()
+        updated = statistics_costs_refresh(first_day=first_day, last_day=last_day)
+        ProcessingState.objects.update_or_create(
+            pk=STATE_ID, defaults={"contracts_fingerprint": contracts_fingerprint()}
+        )
+    return updated
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildResult:
+    readings: int
+    minutes: int
+    hours: int
+    days: int
+    seconds: float
+
+
+def processing_rebuild(
+    *, since: date | None = None, progress: Callable[[int, int], None] | None = None
+) -> RebuildResult:
+    """Recompute all derived data (or that from local day ``since`` on) from the readings, in chunks."""
+    began = time.perf_counter()
+    first, last = fetch(f"SELECT MIN(timestamp), MAX(timestamp) FROM {READINGS}")[0]
+    start = day_start(since) if since else None
+    with transaction.atomic():
+        lock_derived_data()
+        _clear_derived(since_epoch=start)
+    if first is None or (start is not None and last < start):
+        return RebuildResult(0, 0, 0, 0, time.perf_counter() - began)
+    begin = max(first, start) if start is not None else first
+    chunks = [(low, min(low + REBUILD_CHUNK - 1, last)) for low in range(begin, last + 1, REBUILD_CHUNK)]
+    months = _months(begin, last)
+    steps = len(chunks) + len(months)
+    for done, (low, high) in enumerate(chunks, start=1):
+        with transaction.atomic():
+            lock_derived_data()
+            minute_low, minute_high = minutes_refresh(first=low, last=high)
+            epochs_refresh(low=minute_low, high=minute_high)
+        if progress:
+            progress(done, steps)
+    # DSMR 4 stamps its hourly gas value up to an hour before the reading that carries it.
+    gas_first = fetch(f"SELECT MIN(gas_timestamp) FROM {MINUTES} WHERE read_at > %s", [begin])[0][0]
+    for done, (low, high) in enumerate(months, start=len(chunks) + 1):
+        if done == len(chunks) + 1 and gas_first is not None:
+            low = min(low, gas_first)
+        with transaction.atomic():
+            lock_derived_data()
+            gas_refresh(first=low, last=high)
+            statistics_refresh(first_day=local_date(low - 1), last_day=local_date(high))
+        if progress:
+            progress(done, steps)
+    PendingMinute.objects.filter(minute__gte=begin // MINUTE).delete()
+    _costs_follow_contracts()
+    readings = fetch(f"SELECT COUNT(*) FROM {READINGS} WHERE timestamp >= %s", [begin])[0][0]
+    return RebuildResult(
+        readings=readings,
+        minutes=ElectricityConsumption.objects.filter(read_at__gt=from_epoch(begin)).count(),
+        hours=HourStatistics.objects.filter(hour_start__gte=from_epoch(begin)).count(),
+        days=DayStatistics.objects.filter(day__gte=local_date(begin)).count(),
+        seconds=time.perf_counter() - began,
+    )
+
+
+def _months(first: int, last: int) -> list[tuple[int, int]]:
+    """[first, last] cut at local month starts (statistics are restated a month per transaction)."""
+    spans = []
+    day = local_date(first)
+    low = first
+    while low <= last:
+        next_month = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        high = min(day_start(next_month) - 1, last)
+        spans.append((low, high))
+        low, day = high + 1, next_month
+    return spans
+
+
+def _clear_derived(*, since_epoch: int | None) -> None:
+    if since_epoch is None:
+        for model in (ElectricityConsumption, GasConsumption, HourStatistics, DayStatistics, MeterEpoch):
+            model.objects.all().delete()
+        PendingMinute.objects.all().delete()
+        return
+    moment = from_epoch(since_epoch)
+    ElectricityConsumption.objects.filter(read_at__gt=moment).delete()
+    GasConsumption.objects.filter(read_at__gte=moment).delete()
+    HourStatistics.objects.filter(hour_start__gte=moment).delete()
+    DayStatistics.objects.filter(day__gte=local_date(since_epoch)).delete()
+    MeterEpoch.objects.filter(timestamp__gt=moment).delete()

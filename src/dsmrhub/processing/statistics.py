@@ -1,0 +1,192 @@
+"""Minute rows (+ gas hours, meter epochs, contracts) → hour and day statistics of complete local periods.
+
+Consumption in a period is A(end) − A(start), A(t) being the position of the latest reading at or before t
+plus earlier meter drops; so the hours of a day add up exactly to the day, and days to the meter advance.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from dsmrhub.prices.services import contracts_for_days, costs_compute
+from dsmrhub.processing.epochs import REGISTERS, epoch_offsets, epochs_between
+from dsmrhub.processing.models import DayStatistics, GasConsumption, HourStatistics
+from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, hour_shift, local_date
+from dsmrhub.processing.sql import MINUTES, READINGS, fetch
+
+NAMES = list(REGISTERS)  # delivered_1, returned_1, delivered_2, returned_2
+# statistics field ← register
+STAT_FIELDS = {
+    "delivered_1": "electricity1",
+    "delivered_2": "electricity2",
+    "returned_1": "electricity1_returned",
+    "returned_2": "electricity2_returned",
+}
+
+
+def _dec(thousandths: int) -> Decimal:
+    return Decimal(thousandths).scaleb(-3)
+
+
+def latest_reading_at() -> int | None:
+    return fetch(f"SELECT MAX(timestamp) FROM {READINGS}")[0][0]
+
+
+def _position_at(moment: int) -> list[int] | None:
+    """Raw register positions of the latest reading at or before ``moment`` (else the first reading's)."""
+    columns = ", ".join(NAMES)
+    rows = fetch(
+        f"SELECT {columns} FROM {MINUTES} WHERE read_at = "
+        f"(SELECT MAX(read_at) FROM {MINUTES} WHERE read_at <= %s)",
+        [moment],
+    )
+    if rows:
+        return list(rows[0])
+    columns = ", ".join(REGISTERS.values())
+    rows = fetch(
+        f"SELECT {columns} FROM {READINGS} WHERE timestamp = (SELECT MIN(timestamp) FROM {READINGS})"
+    )
+    return list(rows[0]) if rows else None
+
+
+def _hour_end_positions(start: int, end: int, shift: int) -> dict[int, list[int]]:
+    """hour start → raw positions at the hour's end, for hours in [start, end) that have minute rows."""
+    rows = fetch(
+        f"SELECT m.read_at, {', '.join('m.' + n for n in NAMES)} FROM {MINUTES} m JOIN ("
+        f"SELECT MAX(read_at) AS last_at FROM {MINUTES} WHERE read_at > %s AND read_at <= %s "
+        f"GROUP BY (read_at - %s + 3599) / 3600) g ON m.read_at = g.last_at",
+        [start, end, shift],
+    )
+    return {((read_at - shift + HOUR - 1) // HOUR - 1) * HOUR + shift: list(pos) for read_at, *pos in rows}
+
+
+def statistics_refresh(*, first_day: date, last_day: date) -> None:
+    """Rewrite the hour and day statistics of the local days [first_day, last_day] (complete periods only)."""
+    latest = latest_reading_at()
+    span_start, span_end = day_start(first_day), day_end(last_day)
+    HourStatistics.objects.filter(
+        hour_start__gte=from_epoch(span_start), hour_start__lt=from_epoch(span_end)
+    ).delete()
+    DayStatistics.objects.filter(day__gte=first_day, day__lte=last_day).delete()
+    raw = _position_at(span_start) if latest is not None else None
+    if raw is None:
+        return
+    shift = hour_shift(span_start, span_end)
+    ends = _hour_end_positions(span_start, span_end, shift)
+    offsets = epoch_offsets(until=span_start)
+    drops = epochs_between(after=span_start, until=span_end)
+    adjusted = [raw[i] + offsets.get(name, 0) for i, name in enumerate(NAMES)]
+    gas_hours = {
+        int(row.read_at.timestamp()): row
+        for row in GasConsumption.objects.filter(
+            read_at__gte=from_epoch(span_start), read_at__lt=from_epoch(span_end)
+        )
+    }
+    gas_position = (
+        GasConsumption.objects.filter(read_at__lt=from_epoch(span_start))
+        .order_by("-read_at")
+        .values_list("delivered", flat=True)[:1]
+    )
+    gas_reading = gas_position[0] if gas_position else None
+
+    hours: list[HourStatistics] = []
+    days: dict[date, dict] = {}
+    hour = span_start
+    while hour < span_end and hour + HOUR <= latest:
+        end = hour + HOUR
+        day = local_date(hour)
+        if day not in days:
+            days[day] = {
+                "raw": list(raw),
+                "gas_reading": gas_reading,
+                "sums": defaultdict(int),
+                "gas": Decimal(0),
+            }
+        use = [0, 0, 0, 0]
+        if hour in ends:
+            raw = ends[hour]
+            offset_now = dict.fromkeys(NAMES, 0)
+            while drops and drops[0][0] <= end:
+                _, register, amount = drops.pop(0)
+                offsets[register] = offsets.get(register, 0) + amount
+            for i, name in enumerate(NAMES):
+                offset_now[name] = offsets.get(name, 0)
+                new = raw[i] + offset_now[name]
+                use[i] = new - adjusted[i]
+                adjusted[i] = new
+        gas = gas_hours.get(hour)
+        if hour in ends or gas is not None:
+            gas_use = gas.currently_delivered if gas is not None else Decimal("0.000")
+            hours.append(
+                HourStatistics(
+                    hour_start=from_epoch(hour),
+                    gas=gas_use,
+                    **{STAT_FIELDS[name]: _dec(use[i]) for i, name in enumerate(NAMES)},
+                )
+            )
+            for i, name in enumerate(NAMES):
+                days[day]["sums"][name] += use[i]
+            days[day]["gas"] += gas_use
+            days[day]["has_data"] = True
+        if gas is not None:
+            gas_reading = gas.delivered
+        hour = end
+    HourStatistics.objects.bulk_create(hours)
+    DayStatistics.objects.bulk_create(_day_rows(days, latest=latest, first_day=first_day, last_day=last_day))
+
+
+def _day_rows(days: dict[date, dict], *, latest: int, first_day: date, last_day: date) -> list[DayStatistics]:
+    contracts = contracts_for_days(first=first_day, last=last_day)
+    rows = []
+    for day, data in days.items():
+        if not data.get("has_data") or day_end(day) > latest:
+            continue
+        use = {STAT_FIELDS[name]: _dec(data["sums"][name]) for name in NAMES}
+        costs = costs_compute(contract=contracts.get(day), gas=data["gas"], **use)
+        rows.append(
+            DayStatistics(
+                day=day,
+                gas=data["gas"],
+                **use,
+                **{f"{STAT_FIELDS[name]}_reading": _dec(data["raw"][i]) for i, name in enumerate(NAMES)},
+                gas_reading=data["gas_reading"],
+                electricity1_cost=costs.electricity1,
+                electricity2_cost=costs.electricity2,
+                gas_cost=costs.gas,
+                fixed_cost=costs.fixed,
+                total_cost=costs.total,
+            )
+        )
+    return rows
+
+
+def statistics_costs_refresh(*, first_day: date | None = None, last_day: date | None = None) -> int:
+    """Recompute the costs of stored day statistics (after a contract changed); returns the days updated."""
+    days = DayStatistics.objects.all()
+    if first_day:
+        days = days.filter(day__gte=first_day)
+    if last_day:
+        days = days.filter(day__lte=last_day)
+    rows = list(days)
+    if not rows:
+        return 0
+    contracts = contracts_for_days(first=rows[0].day, last=rows[-1].day + timedelta(days=0))
+    for row in rows:
+        costs = costs_compute(
+            contract=contracts.get(row.day),
+            electricity1=row.electricity1,
+            electricity2=row.electricity2,
+            electricity1_returned=row.electricity1_returned,
+            electricity2_returned=row.electricity2_returned,
+            gas=row.gas,
+        )
+        row.electricity1_cost, row.electricity2_cost = costs.electricity1, costs.electricity2
+        row.gas_cost, row.fixed_cost, row.total_cost = costs.gas, costs.fixed, costs.total
+    DayStatistics.objects.bulk_update(
+        rows,
+        ["electricity1_cost", "electricity2_cost", "gas_cost", "fixed_cost", "total_cost"],
+        batch_size=500,
+    )
+    return len(rows)

@@ -1,0 +1,106 @@
+"""Compact column types: a reading is stored in well under 100 bytes, yet Python sees datetimes and Decimals.
+
+SQLite stores integers in 1–8 bytes by size, but a DecimalField as an 8-byte REAL and a DateTimeField as a
+26-character text. Meter positions are therefore stored as whole thousandths and timestamps as whole Unix
+seconds; the ORM converts both ways, so lookups (``timestamp__gte=datetime``) and Sum/Min/Max aggregates
+work unchanged. Raw SQL sees the integers (``timestamp / 60`` is the UTC minute).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import forms
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.functional import cached_property
+
+
+class _CompactIntegerField(models.BigIntegerField):
+    def db_type(self, connection) -> str:
+        # SQLite only makes an "integer" primary key the rowid (no separate index): say exactly that.
+        return "integer" if connection.vendor == "sqlite" else "bigint"
+
+    def rel_db_type(self, connection) -> str:
+        return self.db_type(connection)
+
+    @cached_property
+    def validators(self) -> list:
+        return list(self._validators)  # integer range validators would compare against Python objects
+
+
+class EpochSecondsField(_CompactIntegerField):
+    """An aware datetime, stored as whole seconds since 1970-01-01 UTC (sub-seconds are dropped)."""
+
+    description = "UTC timestamp stored as Unix seconds"
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else datetime.fromtimestamp(value, UTC)
+
+    def to_python(self, value):
+        if value is None or isinstance(value, datetime):
+            return value
+        if isinstance(value, int):
+            return datetime.fromtimestamp(value, UTC)
+        parsed = parse_datetime(str(value))
+        if parsed is None:
+            raise forms.ValidationError(f"{value!r} is not a datetime")
+        return parsed
+
+    def get_prep_value(self, value):
+        if value is None or isinstance(value, int):
+            return value
+        value = self.to_python(value)
+        if timezone.is_naive(value):
+            raise ValueError(f"naive datetime {value} given for {self.name}; timestamps must be aware")
+        return math.floor(value.timestamp())
+
+    def value_to_string(self, obj) -> str:
+        value = self.value_from_object(obj)
+        return "" if value is None else value.isoformat()
+
+    def formfield(self, **kwargs):
+        return forms.DateTimeField(**kwargs)
+
+
+class ScaledDecimalField(_CompactIntegerField):
+    """A Decimal with fixed ``decimal_places``, stored as an integer count of the smallest unit."""
+
+    description = "Decimal stored as a scaled integer"
+
+    def __init__(self, *args, max_digits: int, decimal_places: int, **kwargs) -> None:
+        self.max_digits = max_digits
+        self.decimal_places = decimal_places
+        self._quantum = Decimal(1).scaleb(-decimal_places)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.update(max_digits=self.max_digits, decimal_places=self.decimal_places)
+        return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else Decimal(int(value)).scaleb(-self.decimal_places)
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        try:
+            return Decimal(str(value)).quantize(self._quantum, rounding=ROUND_HALF_UP)
+        except ArithmeticError:
+            raise forms.ValidationError(f"{value!r} is not a decimal number") from None
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return int(self.to_python(value).scaleb(self.decimal_places))
+
+    def value_to_string(self, obj) -> str:
+        value = self.value_from_object(obj)
+        return "" if value is None else str(value)
+
+    def formfield(self, **kwargs):
+        return forms.DecimalField(max_digits=self.max_digits, decimal_places=self.decimal_places, **kwargs)

@@ -1,0 +1,106 @@
+"""Readings are the source of truth: one row per stored telegram (or API v2 reading)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models
+
+from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
+
+POSITION = {"max_digits": 12, "decimal_places": 3}  # meter positions, kWh / m3
+POWER = {"max_digits": 9, "decimal_places": 3}  # kW
+VOLTAGE = {"max_digits": 5, "decimal_places": 1}  # V
+CURRENT = {"max_digits": 7, "decimal_places": 3}  # A
+
+
+class DsmrReading(models.Model):
+    """One reading of the meter, keyed by its meter timestamp: a retried telegram is not stored twice.
+
+    The timestamp is the primary key (in SQLite the rowid itself), so readings are stored in time
+    order with no separate index; ``id`` is that timestamp in Unix seconds.
+    """
+
+    timestamp = EpochSecondsField(primary_key=True)
+    electricity_delivered_1 = ScaledDecimalField(**POSITION)
+    electricity_returned_1 = ScaledDecimalField(**POSITION)
+    electricity_delivered_2 = ScaledDecimalField(**POSITION)
+    electricity_returned_2 = ScaledDecimalField(**POSITION)
+    electricity_currently_delivered = ScaledDecimalField(**POWER)
+    electricity_currently_returned = ScaledDecimalField(**POWER)
+    phase_currently_delivered_l1 = ScaledDecimalField(**POWER, null=True, blank=True)
+    phase_currently_delivered_l2 = ScaledDecimalField(**POWER, null=True, blank=True)
+    phase_currently_delivered_l3 = ScaledDecimalField(**POWER, null=True, blank=True)
+    phase_currently_returned_l1 = ScaledDecimalField(**POWER, null=True, blank=True)
+    phase_currently_returned_l2 = ScaledDecimalField(**POWER, null=True, blank=True)
+    phase_currently_returned_l3 = ScaledDecimalField(**POWER, null=True, blank=True)
+    extra_device_timestamp = EpochSecondsField(null=True, blank=True)
+    extra_device_delivered = ScaledDecimalField(**POSITION, null=True, blank=True)
+    phase_voltage_l1 = ScaledDecimalField(**VOLTAGE, null=True, blank=True)
+    phase_voltage_l2 = ScaledDecimalField(**VOLTAGE, null=True, blank=True)
+    phase_voltage_l3 = ScaledDecimalField(**VOLTAGE, null=True, blank=True)
+    phase_power_current_l1 = ScaledDecimalField(**CURRENT, null=True, blank=True)
+    phase_power_current_l2 = ScaledDecimalField(**CURRENT, null=True, blank=True)
+    phase_power_current_l3 = ScaledDecimalField(**CURRENT, null=True, blank=True)
+
+    class Meta:
+        ordering = ["timestamp"]
+        verbose_name = "DSMR reading"
+
+    def __str__(self) -> str:
+        return f"reading {self.timestamp:%Y-%m-%d %H:%M:%S%z}"
+
+    @property
+    def id(self) -> int:
+        return epoch_seconds(self.timestamp)
+
+
+class MBusReading(models.Model):
+    """A value of one M-Bus channel (gas, water, heat, …), stored once per channel and meter timestamp."""
+
+    channel = models.PositiveSmallIntegerField()
+    device_type = models.PositiveSmallIntegerField()
+    equipment_identifier = models.CharField(max_length=96, blank=True, default="")
+    timestamp = EpochSecondsField()
+    value = ScaledDecimalField(**POSITION)
+    unit = models.CharField(max_length=16, blank=True, default="")
+    reading = models.ForeignKey(DsmrReading, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["timestamp", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "timestamp"], name="mbus_unique_channel_timestamp")
+        ]
+        verbose_name = "M-Bus reading"
+
+    def __str__(self) -> str:
+        return f"channel {self.channel} {self.value} {self.unit} at {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class MeterStatistics(models.Model):
+    """The meter's own counters from the latest telegram; a single row (id 1)."""
+
+    timestamp = models.DateTimeField()
+    dsmr_version = models.CharField(max_length=8, null=True, blank=True)
+    electricity_tariff = models.IntegerField(null=True, blank=True)
+    power_failure_count = models.IntegerField(null=True, blank=True)
+    long_power_failure_count = models.IntegerField(null=True, blank=True)
+    voltage_sag_count_l1 = models.IntegerField(null=True, blank=True)
+    voltage_sag_count_l2 = models.IntegerField(null=True, blank=True)
+    voltage_sag_count_l3 = models.IntegerField(null=True, blank=True)
+    voltage_swell_count_l1 = models.IntegerField(null=True, blank=True)
+    voltage_swell_count_l2 = models.IntegerField(null=True, blank=True)
+    voltage_swell_count_l3 = models.IntegerField(null=True, blank=True)
+    rejected_telegrams = models.PositiveIntegerField(default=0)
+    latest_telegram = models.TextField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "meter statistics"
+        verbose_name_plural = "meter statistics"
+
+    def __str__(self) -> str:
+        return "meter statistics"
+
+
+def epoch_seconds(moment: datetime) -> int:
+    return int(moment.timestamp())

@@ -1,0 +1,250 @@
+"""The one ingest service: telegram (or API values) in, stored reading out — or a counted rejection."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
+from dsmrhub.telegram import Telegram, TelegramError, parse_telegram
+
+logger = logging.getLogger(__name__)
+
+MAX_FUTURE = timedelta(hours=24)
+# A meter clock that is absent, empty or all zeros was never set: such telegrams are stamped on receipt.
+UNSET_CLOCKS = {None, "", "000000000000W", "000000000000S", "000000000000"}
+METER_STATISTICS_ID = 1
+
+REQUIRED_READING_FIELDS = (
+    "electricity_delivered_1",
+    "electricity_returned_1",
+    "electricity_delivered_2",
+    "electricity_returned_2",
+    "electricity_currently_delivered",
+    "electricity_currently_returned",
+)
+OPTIONAL_READING_FIELDS = (
+    "phase_currently_delivered_l1",
+    "phase_currently_delivered_l2",
+    "phase_currently_delivered_l3",
+    "phase_currently_returned_l1",
+    "phase_currently_returned_l2",
+    "phase_currently_returned_l3",
+    "phase_voltage_l1",
+    "phase_voltage_l2",
+    "phase_voltage_l3",
+    "phase_power_current_l1",
+    "phase_power_current_l2",
+    "phase_power_current_l3",
+)
+STATISTICS_FIELDS = (
+    "dsmr_version",
+    "electricity_tariff",
+    "power_failure_count",
+    "long_power_failure_count",
+    "voltage_sag_count_l1",
+    "voltage_sag_count_l2",
+    "voltage_sag_count_l3",
+    "voltage_swell_count_l1",
+    "voltage_swell_count_l2",
+    "voltage_swell_count_l3",
+)
+
+
+class ReadingRejected(Exception):
+    """A telegram or reading that is not stored; ``reason`` says why in plain words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    reading: DsmrReading
+    created: bool  # False: a reading with this meter timestamp was already stored
+
+
+def reading_ingest_telegram(
+    *, telegram: str | bytes, received_at: datetime | None = None, check_crc: bool = True
+) -> IngestResult:
+    """Parse and store one telegram in one transaction, or count and raise ``ReadingRejected``."""
+    try:
+        if ("\x00" if isinstance(telegram, str) else b"\x00") in telegram:
+            raise ReadingRejected("telegram contains NUL bytes")
+        parsed = parse_telegram(telegram, tz=settings.TIME_ZONE, check_crc=check_crc)
+        values = _reading_values_from_telegram(parsed, received_at=received_at or timezone.now())
+        _validate_reading_values(values)
+    except TelegramError as error:
+        _reject(error.reason)
+    except ReadingRejected as error:
+        _reject(error.reason)
+    with transaction.atomic():
+        reading, created = _store_reading(values)
+        if created:
+            _store_mbus(parsed, reading)
+        _update_meter_statistics(parsed, timestamp=values["timestamp"])
+    return IngestResult(reading=reading, created=created)
+
+
+def reading_create(*, values: dict[str, Any]) -> IngestResult:
+    """Store a reading given as values (API v2). Same checks as for telegrams; rejections are not counted."""
+    values = dict(values)
+    for name in OPTIONAL_READING_FIELDS + ("extra_device_timestamp", "extra_device_delivered"):
+        values.setdefault(name, None)
+    _validate_reading_values(values)
+    with transaction.atomic():
+        reading, created = _store_reading(values)
+    return IngestResult(reading=reading, created=created)
+
+
+def meter_statistics_get() -> MeterStatistics:
+    stats, _ = MeterStatistics.objects.get_or_create(
+        pk=METER_STATISTICS_ID, defaults={"timestamp": timezone.now()}
+    )
+    return stats
+
+
+def meter_statistics_count_rejection(*, reason: str) -> None:
+    """Count one rejected telegram and log its reason."""
+    logger.warning("telegram rejected: %s", reason)
+    updated = MeterStatistics.objects.filter(pk=METER_STATISTICS_ID).update(
+        rejected_telegrams=F("rejected_telegrams") + 1
+    )
+    if not updated:
+        meter_statistics_get()
+        MeterStatistics.objects.filter(pk=METER_STATISTICS_ID).update(
+            rejected_telegrams=F("rejected_telegrams") + 1
+        )
+
+
+def _reject(reason: str) -> None:
+    meter_statistics_count_rejection(reason=reason)
+    raise ReadingRejected(reason)
+
+
+def _reading_values_from_telegram(parsed: Telegram, *, received_at: datetime) -> dict[str, Any]:
+    timestamp = parsed.timestamp
+    if timestamp is None:
+        clock = _meter_clock_text(parsed.raw)
+        if clock not in UNSET_CLOCKS:
+            raise ReadingRejected(f"impossible meter timestamp 0-0:1.0.0({clock})")
+        # DSMR 2.2/3.0, some foreign meters and meters with an unset clock: the reading is taken now.
+        timestamp = received_at.replace(microsecond=0)
+    values: dict[str, Any] = {"timestamp": timestamp}
+    for name in REQUIRED_READING_FIELDS + OPTIONAL_READING_FIELDS:
+        values[name] = getattr(parsed, name)
+    _fill_totals_only_meter(values, parsed)
+    missing = [name for name in REQUIRED_READING_FIELDS if values[name] is None]
+    if missing:
+        raise ReadingRejected(f"missing mandatory registers: {', '.join(missing)}")
+    gas = parsed.gas
+    values["extra_device_timestamp"] = gas.timestamp if gas else None
+    values["extra_device_delivered"] = gas.value if gas else None
+    return values
+
+
+def _fill_totals_only_meter(values: dict[str, Any], parsed: Telegram) -> None:
+    """Meters without day/night registers (Luxembourg, Sweden, EasyMeter) book their totals on tariff 1;
+    an import-only meter (no 2.8.x registers, no 2.7.0) has returned nothing."""
+    zero = Decimal("0.000")
+    for direction in ("delivered", "returned"):
+        total = getattr(parsed, f"electricity_{direction}_total")
+        first, second = f"electricity_{direction}_1", f"electricity_{direction}_2"
+        if values[first] is None and values[second] is None:
+            if total is not None:
+                values[first], values[second] = total, zero
+            elif direction == "returned" and values["electricity_delivered_1"] is not None:
+                values[first], values[second] = zero, zero
+    if values["electricity_currently_delivered"] is not None and values["electricity_currently_returned"] is None:
+        values["electricity_currently_returned"] = zero
+
+
+def _meter_clock_text(raw: str) -> str | None:
+    """What the telegram says in 0-0:1.0.0(…): None when the register is absent."""
+    start = raw.find("0-0:1.0.0(")
+    if start < 0:
+        return None
+    start += len("0-0:1.0.0(")
+    return raw[start : raw.find(")", start)]
+
+
+_FIELD_LIMITS: dict[str, tuple[int, int]] = {}
+
+
+def _field_limits(name: str) -> tuple[int, int]:
+    """(max_digits, decimal_places) of a DsmrReading decimal field."""
+    if name not in _FIELD_LIMITS:
+        field = DsmrReading._meta.get_field(name)
+        _FIELD_LIMITS[name] = (field.max_digits, field.decimal_places)
+    return _FIELD_LIMITS[name]
+
+
+def _validate_reading_values(values: dict[str, Any]) -> None:
+    timestamp = values["timestamp"]
+    if timestamp is None or timezone.is_naive(timestamp):
+        raise ReadingRejected("the reading has no valid timestamp")
+    if timestamp > timezone.now() + MAX_FUTURE:
+        raise ReadingRejected(
+            f"timestamp {timestamp.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} lies more than 24 hours in the future"
+        )
+    for name, value in values.items():
+        if isinstance(value, Decimal):
+            max_digits, places = _field_limits(name)
+            if not value.is_finite():
+                raise ReadingRejected(f"{name} is not a number")
+            if value < 0:
+                raise ReadingRejected(f"{name} is negative ({value})")
+            if value >= Decimal(10) ** (max_digits - places):
+                raise ReadingRejected(f"{name} is out of range ({value})")
+            values[name] = value.quantize(Decimal(1).scaleb(-places))
+    if values.get("extra_device_delivered") is not None and values.get("extra_device_timestamp") is None:
+        raise ReadingRejected("gas value without a valid gas timestamp")
+
+
+def _store_reading(values: dict[str, Any]) -> tuple[DsmrReading, bool]:
+    try:
+        with transaction.atomic():
+            return DsmrReading.objects.create(**values), True
+    except IntegrityError:
+        existing = DsmrReading.objects.filter(timestamp=values["timestamp"]).first()
+        if existing is None:
+            raise
+        logger.info("reading at %s already stored; not stored twice", values["timestamp"])
+        return existing, False
+
+
+def _store_mbus(parsed: Telegram, reading: DsmrReading) -> None:
+    rows = [
+        MBusReading(
+            channel=channel.channel,
+            device_type=channel.device_type,
+            equipment_identifier=channel.equipment_identifier or "",
+            timestamp=channel.timestamp or reading.timestamp,
+            value=channel.value,
+            unit=channel.unit or "",
+            reading=reading,
+        )
+        for channel in parsed.mbus
+        if channel.is_meter
+    ]
+    if rows:
+        MBusReading.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _update_meter_statistics(parsed: Telegram, *, timestamp: datetime) -> None:
+    """Copy the meter's counters, unless a newer telegram already did (late telegrams don't go back)."""
+    changes = {name: getattr(parsed, name) for name in STATISTICS_FIELDS}
+    changes.update(timestamp=timestamp, latest_telegram=parsed.raw)
+    newer_or_equal = Q(timestamp__lte=timestamp) | Q(latest_telegram__isnull=True)
+    updated = MeterStatistics.objects.filter(newer_or_equal, pk=METER_STATISTICS_ID).update(**changes)
+    if not updated and not MeterStatistics.objects.filter(pk=METER_STATISTICS_ID).exists():
+        MeterStatistics.objects.create(pk=METER_STATISTICS_ID, **changes)

@@ -1,0 +1,369 @@
+"""Parse one P1 telegram in a single pass over its lines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from .crc import crc16_arc
+from .errors import TelegramError
+from .model import MBusReading, MonthlyPeak, PowerFailure, Telegram
+from .specs import (
+    DECIMAL,
+    DEMAND_PEAK,
+    INTEGER,
+    MBUS_ID,
+    MBUS_TYPE,
+    MBUS_VALUE,
+    MBUS_VALUE_DSMR22,
+    PEAK_HISTORY,
+    POWER_FAILURE_LOG,
+    TEXT,
+    THRESHOLD,
+    TIMESTAMP,
+    VARIANTS,
+    Register,
+    Spec,
+    Unit,
+    detect_variant,
+    normalise_obis,
+)
+from .timestamps import resolve_zone, to_utc, zone_cache
+
+_HEX = "0123456789abcdefABCDEF"
+_NUMBER = "0123456789."
+_ZERO = Decimal(0)
+_LEADING_NOISE = " \t\r\n\x00"
+_ALIAS_CACHE_LIMIT = 1000
+_aliases: dict[tuple[str, str], tuple | None] = {}  # (variant, obis as sent) -> compiled register
+_compiled: dict[str, dict[str, tuple]] = {}  # variant -> obis -> (kind, field, unit name, unit, channel)
+
+
+class _BadValue(Exception):
+    """Internal: the value of a known register does not parse."""
+
+
+def parse_telegram(
+    data: str | bytes,
+    *,
+    tz: str | ZoneInfo = "Europe/Amsterdam",
+    check_crc: bool = True,
+    variant: str | None = None,
+) -> Telegram:
+    """Parse one telegram ('/' ... '!' [CRC]); bytes are latin-1. Raises ``TelegramError``."""
+    if isinstance(data, str):
+        text, raw = data, None
+    elif isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+        text = raw.decode("latin-1")
+    else:
+        raise TelegramError(f"expected str or bytes, not {type(data).__name__}")
+    start = text.find("/")
+    if start < 0:
+        raise TelegramError("no '/' header")
+    if start and text[:start].strip(_LEADING_NOISE):
+        raise TelegramError("garbage before the '/' header", line=1)
+    bang = text.find("\n!", start)
+    if bang < 0:
+        raise TelegramError("truncated: no '!' end line")
+    bang += 1
+    line_end = text.find("\n", bang)
+    crc_text = (text[bang + 1 :] if line_end < 0 else text[bang + 1 : line_end]).strip()
+    lines = text[start:bang].splitlines()
+    header = lines[0]
+
+    if variant is None:
+        spec = VARIANTS[detect_variant(header, text[start:bang])]
+    else:
+        spec = VARIANTS.get(variant)
+        if spec is None:
+            raise TelegramError(f"unknown variant {variant!r}; known: {', '.join(VARIANTS)}")
+
+    crc = _check_crc(crc_text, text, raw, start, bang, check_crc, spec, len(lines) + 1)
+    try:
+        zone = resolve_zone(tz)
+    except ValueError as error:
+        raise TelegramError(str(error)) from None
+
+    values, mbus, other = _parse_lines(lines, spec, zone)
+    if spec.totals_as_tariffs:
+        _book_totals(values)
+    return Telegram(
+        raw=text[start:] if line_end < 0 else text[start : line_end + 1],
+        header=header,
+        variant=spec.name,
+        crc=crc,
+        mbus=mbus,
+        other=other,
+        **values,
+    )
+
+
+def _check_crc(
+    crc_text: str,
+    text: str,
+    raw: bytes | None,
+    start: int,
+    bang: int,
+    check_crc: bool,
+    spec: Spec,
+    line: int,
+) -> str | None:
+    if not crc_text:
+        if check_crc and spec.crc_required:
+            raise TelegramError(f"missing CRC: a {spec.description} telegram must end in '!' + CRC", line=line)
+        return None
+    if len(crc_text) > 4 or crc_text.strip(_HEX):
+        raise TelegramError(f"bad CRC line: '!{crc_text[:20]}'", line=line)
+    crc = crc_text.upper()
+    if check_crc:
+        if raw is None:
+            try:
+                content = text[start : bang + 1].encode("latin-1")
+            except UnicodeEncodeError:
+                raise TelegramError("telegram text is not latin-1") from None
+        else:
+            content = raw[start : bang + 1]
+        computed = crc16_arc(content)
+        if computed != int(crc, 16):
+            raise TelegramError(f"CRC mismatch: telegram says {crc}, content gives {computed:04X}", line=line)
+    return crc
+
+
+def _compile(register: Register) -> tuple:
+    unit = register.unit
+    return (register.kind, register.field, unit.name if unit else None, unit, register.channel)
+
+
+def _table(spec: Spec) -> dict[str, tuple]:
+    """The spec's registers as a plain dict of tuples: the fastest lookup and unpacking per line."""
+    table = _compiled.get(spec.name)
+    if table is None:
+        table = _compiled[spec.name] = {obis: _compile(register) for obis, register in spec.registers.items()}
+    return table
+
+
+def _resolve(obis: str, spec: Spec) -> tuple | None:
+    """Register for an OBIS code written unusually ('*255', '1-0:99:97.0', ...), cached."""
+    key = (spec.name, obis)
+    try:
+        return _aliases[key]
+    except KeyError:
+        pass
+    code = normalise_obis(obis, spec)
+    register = spec.registers.get(code) if code and code != obis else None
+    if len(_aliases) >= _ALIAS_CACHE_LIMIT:
+        _aliases.clear()
+    _aliases[key] = compiled = None if register is None else _compile(register)
+    return compiled
+
+
+def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tuple[MBusReading, ...], dict]:
+    lookup = _table(spec).get
+    cache = zone_cache(zone)
+    values: dict[str, object] = {}
+    channels: dict[int, dict[str, object]] = {}
+    other: dict[str, str] = {}
+    pending_gas: dict[str, object] | None = None  # DSMR 2.2: the value follows on the next line
+    pending_line = 0
+    number = 1
+    for line in lines[1:]:
+        number += 1
+        paren = line.find("(")
+        if paren <= 0:
+            if paren == 0 and pending_gas is not None and pending_line == number - 1:
+                pending_gas["value"] = _strip_group(line, number)
+                pending_gas = None
+            elif line.strip():
+                raise TelegramError(f"bad line {number}: {line[:60]!r}", line=number)
+            continue
+        obis = line[:paren]
+        entry = lookup(obis)
+        if entry is None:
+            entry = _resolve(obis, spec)
+            if entry is None:
+                other[obis] = line[paren:].rstrip()
+                continue
+        if line[-1] != ")":
+            line = line.rstrip()
+            if line[-1] != ")":
+                raise TelegramError(f"bad value on line {number}: {line[:80]!r}", line=number)
+        kind, field, unit_name, unit, channel_number = entry
+        try:
+            if kind is DECIMAL:
+                number_text, _, sent = line[paren + 1 : -1].partition("*")
+                if not number_text or number_text.strip(_NUMBER):
+                    raise _BadValue
+                value = Decimal(number_text)
+                if sent != unit_name and sent:
+                    exponent = unit.exponent(sent)
+                    if exponent is None:
+                        raise _BadValue
+                    if exponent:
+                        value = value.scaleb(exponent)
+                values[field] = value
+            elif kind is INTEGER:
+                text = line[paren + 1 : -1]
+                if not text.isdigit() or not text.isascii():
+                    raise _BadValue
+                values[field] = int(text)
+            elif kind is TEXT:
+                values[field] = line[paren + 1 : -1] or None
+            elif kind is TIMESTAMP:
+                stamp = line[paren + 1 : -1]
+                values[field] = to_utc(stamp, zone, cache) if stamp else None
+            elif kind is MBUS_VALUE:
+                channel = channels.setdefault(channel_number, {})
+                stamp, value_text = line[paren + 1 : -1].split(")(")
+                channel["timestamp"] = to_utc(stamp, zone, cache) if stamp else None
+                channel["value"] = value_text
+                channel["obis"] = obis
+            elif kind is MBUS_TYPE:
+                text = line[paren + 1 : -1]
+                if text and not (text.isdigit() and text.isascii()):
+                    raise _BadValue
+                channels.setdefault(channel_number, {})["device_type"] = int(text) if text else None
+            elif kind is MBUS_ID:
+                channels.setdefault(channel_number, {})["equipment_identifier"] = line[paren + 1 : -1] or None
+            elif kind is POWER_FAILURE_LOG:
+                values[field] = _power_failures(line[paren + 1 : -1], zone, cache)
+            elif kind is THRESHOLD:
+                number_text, _, unit = line[paren + 1 : -1].partition("*")
+                if not number_text or number_text.strip(_NUMBER):
+                    raise _BadValue
+                values["actual_threshold"] = Decimal(number_text)
+                values["actual_threshold_unit"] = unit or None
+            elif kind is DEMAND_PEAK:
+                stamp, value_text = line[paren + 1 : -1].split(")(")
+                values[field + "_at"] = to_utc(stamp, zone, cache)
+                values[field] = _decimal(value_text, unit)
+            elif kind is PEAK_HISTORY:
+                history = _peak_history(line[paren + 1 : -1], unit, zone, cache)
+                values["maximum_demand_history"] = history
+                values[field] = tuple((peak.occurred_at, peak.value) for peak in history)
+            elif kind is MBUS_VALUE_DSMR22:
+                reading = _dsmr22_gas(line[paren + 1 : -1], obis, zone, cache)
+                channel = channels.setdefault(channel_number, {})
+                channel.update(reading)
+                pending_gas, pending_line = (None, 0) if "value" in reading else (channel, number)
+            else:  # pragma: no cover - a kind in specs.py without a branch here
+                raise AssertionError(kind)
+        except (_BadValue, ValueError, ArithmeticError):
+            raise TelegramError(f"bad value on line {number}: {line[:80]!r}", line=number) from None
+    return values, _mbus_readings(channels), other
+
+
+def _strip_group(line: str, number: int) -> str:
+    text = line.strip()
+    if not text.endswith(")") or text.count("(") != 1:
+        raise TelegramError(f"bad value on line {number}: {line[:80]!r}", line=number)
+    return text[1:-1]
+
+
+def _decimal(text: str, unit: Unit) -> Decimal:
+    number_text, _, sent = text.partition("*")
+    if not number_text or number_text.strip(_NUMBER):
+        raise _BadValue
+    value = Decimal(number_text)
+    if sent and sent != unit.name:
+        exponent = unit.exponent(sent)
+        if exponent is None:
+            raise _BadValue
+        value = value.scaleb(exponent)
+    return value
+
+
+def _power_failures(text: str, zone: ZoneInfo, cache: dict) -> tuple[PowerFailure, ...]:
+    """(count)(buffer obis)(end)(duration*s)...; also the bare '()' some meters send."""
+    if not text:
+        return ()
+    parts = text.split(")(")
+    count = parts[0]
+    if not count.isdigit():
+        raise _BadValue
+    events = parts[2:]
+    if len(parts) < 2 and int(count) or len(events) % 2:
+        raise _BadValue
+    failures = []
+    for index in range(0, len(events), 2):
+        duration = events[index + 1].partition("*")[0]
+        if not duration.isdigit() or not duration.isascii():
+            raise _BadValue
+        failures.append(PowerFailure(end=to_utc(events[index], zone, cache), duration_seconds=int(duration)))
+    return tuple(failures)
+
+
+def _peak_history(text: str, unit: Unit, zone: ZoneInfo, cache: dict) -> tuple[MonthlyPeak, ...]:
+    """Belgian 0-0:98.1.0: (count)(1-0:1.6.0)(1-0:1.6.0)[(month start)(when)(value*kW)]..."""
+    parts = text.split(")(")
+    if not parts[0].isdigit():
+        raise _BadValue
+    entries = parts[3:]
+    if len(entries) % 3:
+        raise _BadValue
+    return tuple(
+        MonthlyPeak(
+            period_start=to_utc(entries[index], zone, cache),
+            occurred_at=to_utc(entries[index + 1], zone, cache),
+            value=_decimal(entries[index + 2], unit),
+        )
+        for index in range(0, len(entries), 3)
+    )
+
+
+def _dsmr22_gas(text: str, obis: str, zone: ZoneInfo, cache: dict) -> dict[str, object]:
+    """0-n:24.3.0(stamp)(status)(period)(count)(0-n:24.2.1)(unit) [+ (value) on this or the next line]."""
+    parts = text.split(")(")
+    if len(parts) < 6:
+        raise _BadValue
+    reading: dict[str, object] = {
+        "timestamp": to_utc(parts[0], zone, cache) if parts[0] else None,
+        "unit": parts[5] or None,
+        "obis": obis,
+    }
+    if len(parts) > 6:
+        reading["value"] = parts[6]
+    return reading
+
+
+def _mbus_readings(channels: dict[int, dict[str, object]]) -> tuple[MBusReading, ...]:
+    readings = []
+    for number in sorted(channels):
+        channel = channels[number]
+        value_text = channel.get("value")
+        value = timestamp = unit = None
+        if value_text:
+            number_text, star, unit_text = value_text.partition("*")
+            if not number_text or number_text.strip(_NUMBER):
+                raise TelegramError(f"bad M-Bus value on channel {number}: {value_text!r}")
+            try:
+                value = Decimal(number_text)
+            except ArithmeticError:
+                raise TelegramError(f"bad M-Bus value on channel {number}: {value_text!r}") from None
+            unit = unit_text if star else channel.get("unit")
+            timestamp = channel.get("timestamp")
+            # An announced but empty slot: zero without unit, or zero with a placeholder date.
+            if value == _ZERO and (unit is None or timestamp is None):
+                value = timestamp = unit = None
+        readings.append(
+            MBusReading(
+                channel=number,
+                device_type=channel.get("device_type"),
+                equipment_identifier=channel.get("equipment_identifier"),
+                timestamp=timestamp,
+                value=value,
+                unit=unit,
+                obis=channel.get("obis"),
+            )
+        )
+    return tuple(readings)
+
+
+def _book_totals(values: dict[str, object]) -> None:
+    """Totals-only meters: tariff 1 = total, tariff 2 = 0 (as DSMR-reader does)."""
+    for direction in ("delivered", "returned"):
+        total = values.get(f"electricity_{direction}_total")
+        if total is not None and f"electricity_{direction}_1" not in values:
+            values[f"electricity_{direction}_1"] = total
+            values.setdefault(f"electricity_{direction}_2", _ZERO)
+

@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from dsmrhub.api.exceptions import json_not_found, json_server_error
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    # The dashboard arrives with the web interface; until then, point at what exists.
+    return HttpResponse(
+        "<!doctype html><title>dsmrhub</title><h1>dsmrhub</h1>"
+        '<p><a href="/admin/">Admin</a> · <a href="/api/v2/schema">API schema</a></p>'
+    )
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("admin/", admin.site.urls),
+    path("api/", include("dsmrhub.api.urls")),
+]
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return json_not_found(request, exception)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return json_server_error(request)
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
+def handler400(request, exception=None):
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse({"detail": f"Bad request: {exception or 'malformed request'}"}, status=400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)

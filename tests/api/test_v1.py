@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from tests.helpers import demo_telegrams, replace_line
+
+from dsmrhub.readings.models import DsmrReading, MeterStatistics
+
+URL = "/api/v1/datalogger/dsmrreading"
+pytestmark = pytest.mark.django_db
+
+
+def post(client, telegram, **headers):
+    return client.post(URL, {"telegram": telegram}, **headers)
+
+
+def test_stores_a_telegram_and_answers_201_with_empty_body(client, api_key):
+    moment, telegram = demo_telegrams(1)[0]
+    response = post(client, telegram, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 201
+    assert response.content == b""
+    reading = DsmrReading.objects.get()
+    assert reading.timestamp == moment
+    stats = MeterStatistics.objects.get()
+    assert stats.latest_telegram == telegram
+    assert stats.dsmr_version == "50"
+
+
+def test_legacy_x_authkey_header_still_works(client, api_key, caplog):
+    response = post(client, demo_telegrams(1)[0][1], HTTP_X_AUTHKEY=api_key)
+    assert response.status_code == 201
+    assert "deprecated X-AUTHKEY" in caplog.text
+
+
+def test_same_telegram_twice_is_stored_once(client, api_key):
+    telegram = demo_telegrams(1)[0][1]
+    assert post(client, telegram, HTTP_AUTHORIZATION=f"Token {api_key}").status_code == 201
+    assert post(client, telegram, HTTP_AUTHORIZATION=f"Token {api_key}").status_code == 201
+    assert DsmrReading.objects.count() == 1
+
+
+def test_disabled_api_answers_403_in_plain_text(client, api_key):
+    from dsmrhub.api.services import api_settings_update
+
+    api_settings_update(allow=False)
+    response = post(client, demo_telegrams(1)[0][1], HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content == b"API is disabled"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"HTTP_AUTHORIZATION": "Token wrong-key"}, {"HTTP_AUTHORIZATION": "Token "}, {"HTTP_X_AUTHKEY": ""}],
+)
+def test_missing_or_wrong_key_is_401_with_www_authenticate(client, api_key, headers):
+    response = post(client, demo_telegrams(1)[0][1], **headers)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert DsmrReading.objects.count() == 0
+
+
+def test_empty_stored_key_never_authenticates(client, api_key):
+    from dsmrhub.api.models import APISettings
+
+    APISettings.objects.update(auth_key="")
+    assert post(client, demo_telegrams(1)[0][1], HTTP_AUTHORIZATION="Token ").status_code == 401
+    assert post(client, demo_telegrams(1)[0][1], HTTP_X_AUTHKEY="").status_code == 401
+
+
+def _bad_telegrams():
+    telegram = demo_telegrams(1)[0][1]
+    body = telegram[: telegram.index("!") + 1]
+    return {
+        "empty": "",
+        "wrong crc": body + "0000\r\n",
+        "truncated": telegram[: len(telegram) // 2],
+        "nul bytes": telegram.replace("1-0:1.8.1", "1-0:1.8.1\x00"),
+        "garbage 1MB": "x" * 1_000_000,
+        "binary": "\x01\x02\xff\xfe" * 100,
+        "no header": telegram[telegram.index("\r\n") + 2 :],
+        "out of range": replace_line(telegram, "1-0:1.8.1", "1-0:1.8.1(-00001.000*kWh)"),
+        "future": replace_line(telegram, "0-0:1.0.0", "0-0:1.0.0(391231120000W)"),
+        "impossible timestamp": replace_line(telegram, "0-0:1.0.0", "0-0:1.0.0(632525252525W)"),
+        "invalid gas date": replace_line(telegram, "0-1:24.2.1", "0-1:24.2.1(261399999999W)(02345.678*m3)"),
+        "missing mandatory": replace_line(telegram, "1-0:1.8.2", "0-0:96.99.99(1)"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_bad_telegrams()))
+def test_bad_telegrams_get_400_with_a_reason_and_are_counted(client, api_key, case):
+    telegram = _bad_telegrams()[case]
+    response = post(client, telegram, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 400, response.content
+    assert len(response.content) > 10
+    assert DsmrReading.objects.count() == 0
+    if case != "empty":
+        assert MeterStatistics.objects.get().rejected_telegrams == 1
+
+
+def test_lf_only_lines_and_unknown_registers_are_accepted(client, api_key):
+    from tests.helpers import with_crc
+
+    telegram = demo_telegrams(1)[0][1]
+    body = telegram[: telegram.index("!") + 1].replace("\r\n", "\n").replace("!", "0-0:96.99.99(hello)\n!")
+    response = post(client, with_crc(body), HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 201, response.content
+    assert DsmrReading.objects.get().electricity_delivered_1 == Decimal("4123.456")
+
+
+def test_json_body_is_refused_with_415(client, api_key):
+    response = client.post(
+        URL,
+        {"telegram": demo_telegrams(1)[0][1]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {api_key}",
+    )
+    assert response.status_code == 415
+    assert b"form field" in response.content
+
+
+def test_missing_field_is_400(client, api_key):
+    response = client.post(URL, {"other": "x"}, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 400
+    assert b"telegram" in response.content
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete", "patch"])
+def test_other_methods_are_405(client, api_key, method):
+    response = getattr(client, method)(URL, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 405
+    assert b"POST" in response.content

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from tests.helpers import demo_telegrams
+
+from dsmrhub.readings.models import DsmrReading
+from dsmrhub.readings.services import reading_ingest_telegram
+
+URL = "/api/v2/datalogger/dsmrreading"
+pytestmark = pytest.mark.django_db
+
+SEED_EXAMPLE = {
+    "electricity_currently_delivered": 1.500,
+    "electricity_currently_returned": 0.025,
+    "electricity_delivered_1": 2000,
+    "electricity_delivered_2": 3000,
+    "electricity_returned_1": 0,
+    "electricity_returned_2": 0,
+    "timestamp": "2017-04-15T00:00:00+02",
+}
+
+
+def test_post_creates_a_reading_like_the_seed_example(api_client):
+    response = api_client.post(URL, SEED_EXAMPLE)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["timestamp"] == "2017-04-14T22:00:00Z"
+    assert body["electricity_delivered_1"] == "2000.000"
+    assert body["electricity_delivered_2"] == "3000.000"
+    assert body["electricity_returned_1"] == "0.000"
+    assert body["electricity_currently_delivered"] == "1.500"
+    assert body["electricity_currently_returned"] == "0.025"
+    assert body["phase_currently_delivered_l1"] is None
+    assert body["extra_device_timestamp"] is None
+    assert body["extra_device_delivered"] is None
+    reading = DsmrReading.objects.get(pk=body["id"])
+    assert reading.electricity_delivered_2 == Decimal("3000.000")
+
+
+def test_post_json_body_works_too(api_client):
+    response = api_client.post(URL, SEED_EXAMPLE, format="json")
+    assert response.status_code == 201, response.content
+
+
+def test_naive_datetime_is_read_in_the_configured_zone(api_client):
+    response = api_client.post(URL, {**SEED_EXAMPLE, "timestamp": "2017-01-01 12:00:00"})
+    assert response.status_code == 201, response.content
+    assert response.json()["timestamp"] == "2017-01-01T11:00:00Z"
+
+
+def test_post_same_timestamp_twice_is_409_and_stores_once(api_client):
+    assert api_client.post(URL, SEED_EXAMPLE).status_code == 201
+    response = api_client.post(URL, SEED_EXAMPLE)
+    assert response.status_code == 409
+    assert "already exists" in response.json()["detail"]
+    assert DsmrReading.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"timestamp": None}, "timestamp"),
+        ({"electricity_delivered_1": "abc"}, "electricity_delivered_1"),
+        ({"electricity_delivered_1": "-1"}, "detail"),
+        ({"electricity_delivered_1": "1e20"}, "electricity_delivered_1"),
+        ({"timestamp": "2017-13-45T00:00:00"}, "timestamp"),
+        ({"timestamp": (datetime.now(UTC) + timedelta(days=3)).isoformat()}, "detail"),
+        ({"extra_device_delivered": "12.5"}, "detail"),
+    ],
+)
+def test_post_bad_values_is_400_with_the_field_named(api_client, change, field):
+    data = {k: v for k, v in {**SEED_EXAMPLE, **change}.items() if v is not None}
+    response = api_client.post(URL, data)
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert DsmrReading.objects.count() == 0
+
+
+def test_post_missing_required_field_is_400(api_client):
+    data = dict(SEED_EXAMPLE)
+    del data["electricity_returned_2"]
+    response = api_client.post(URL, data)
+    assert response.status_code == 400
+    assert "electricity_returned_2" in response.json()
+
+
+@pytest.fixture
+def ten_readings(db):
+    moments = []
+    for moment, telegram in demo_telegrams(10, start=datetime(2026, 1, 15, 11, 0, tzinfo=UTC)):
+        reading_ingest_telegram(telegram=telegram)
+        moments.append(moment)
+    return moments
+
+
+def test_get_lists_readings_oldest_first_with_paging(api_client, ten_readings):
+    body = api_client.get(URL, {"limit": 3}).json()
+    assert body["count"] == 10
+    assert [r["timestamp"] for r in body["results"]] == [
+        m.strftime("%Y-%m-%dT%H:%M:%SZ") for m in ten_readings[:3]
+    ]
+    assert body["previous"] is None
+    assert "limit=3" in body["next"] and "offset=3" in body["next"]
+    first = body["results"][0]
+    assert first["extra_device_delivered"] == "2345.678"
+    assert first["extra_device_timestamp"] == "2026-01-15T11:00:00Z"
+    assert first["phase_voltage_l1"] is not None
+
+
+def test_default_limit_is_25_and_ordering_descending(api_client, ten_readings):
+    body = api_client.get(URL, {"ordering": "-timestamp"}).json()
+    assert len(body["results"]) == 10
+    assert body["results"][0]["timestamp"] == ten_readings[-1].strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert body["next"] is None
+
+
+def test_timestamp_filters_take_local_naive_and_aware_values(api_client, ten_readings):
+    # 12:00:30 local (CET) is 11:00:30 UTC: readings at 11:00:30 .. 11:01:00
+    body = api_client.get(
+        URL, {"timestamp__gte": "2026-01-15 12:00:30", "timestamp__lte": "2026-01-15T11:01:00Z"}
+    ).json()
+    assert [r["timestamp"] for r in body["results"]] == [
+        "2026-01-15T11:00:30Z",
+        "2026-01-15T11:00:40Z",
+        "2026-01-15T11:00:50Z",
+        "2026-01-15T11:01:00Z",
+    ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "-1"},
+        {"limit": "0"},
+        {"limit": "100000"},
+        {"offset": "abc"},
+        {"offset": "-5"},
+        {"timestamp__gte": "yesterday"},
+        {"timestamp__lte": "2017-02-30"},
+        {"ordering": "electricity_delivered_1"},
+        {"ordering": "-id;drop"},
+    ],
+)
+def test_invalid_query_values_are_400_with_a_reason(api_client, ten_readings, params):
+    response = api_client.get(URL, params)
+    assert response.status_code == 400, response.content
+    assert next(iter(params)) in response.json()
+
+
+def test_unknown_paths_and_methods_answer_json(api_client):
+    response = api_client.get("/api/v2/no/such/thing")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+    response = api_client.delete(URL)
+    assert response.status_code == 405
+    assert "detail" in response.json()
+
+
+def test_v2_without_key_is_401_json_and_disabled_is_403(client, api_key):
+    response = client.get(URL)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert "detail" in response.json()
+    from dsmrhub.api.services import api_settings_update
+
+    api_settings_update(allow=False)
+    response = client.get(URL, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "API is disabled"}

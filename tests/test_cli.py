@@ -1,0 +1,143 @@
+"""The `dsmrhub` command as a user runs it: real processes, a real server, a real database file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.helpers import demo_telegrams
+
+DSMRHUB = [sys.executable, "-m", "dsmrhub.cli"]
+pytestmark = pytest.mark.xdist_group("cli")
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    """Environment for a fresh install: its own data dir, and its own database on the server under test."""
+    env = {**os.environ, "DSMRHUB_DATA_DIR": str(tmp_path / "data"), "DSMRHUB_LOG_LEVEL": "WARNING"}
+    url = os.environ.get("DSMRHUB_DATABASE_URL", "")
+    if not url.startswith("postg"):
+        env.pop("DSMRHUB_DATABASE_URL", None)
+        yield env
+        return
+    import psycopg
+
+    name = f"dsmrhub_cli_{uuid.uuid4().hex[:10]}"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["DSMRHUB_DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{name}"
+    yield env
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def dsmrhub(env, *args, check=True) -> subprocess.CompletedProcess:
+    result = subprocess.run([*DSMRHUB, *args], env=env, capture_output=True, text=True, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def test_migrate_creates_the_database_and_a_secret_key(cli_env):
+    dsmrhub(cli_env, "migrate")
+    data = Path(cli_env["DSMRHUB_DATA_DIR"])
+    assert (data / "secret_key").stat().st_size >= 40
+    sqlite_file = data / "dsmrhub.sqlite3"
+    if "DSMRHUB_DATABASE_URL" in cli_env:  # PostgreSQL run: no SQLite file appears
+        assert not sqlite_file.exists()
+        return
+    with sqlite3.connect(sqlite_file) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_api_commands(cli_env):
+    dsmrhub(cli_env, "migrate")
+    shown = dsmrhub(cli_env, "api", "show").stdout
+    assert "API: disabled" in shown
+    key = shown.split("key: ")[1].strip()
+    assert len(key) == 64
+    enabled = dsmrhub(cli_env, "api", "enable", "--key", "my-own-key-1234567890").stdout
+    assert "API: enabled" in enabled and "key: my-own-key-1234567890" in enabled
+    rotated = dsmrhub(cli_env, "api", "rotate-key").stdout
+    new_key = rotated.split("key: ")[1].strip()
+    assert len(new_key) == 64 and new_key != "my-own-key-1234567890"
+    assert "API: disabled" in dsmrhub(cli_env, "api", "disable").stdout
+    refused = dsmrhub(cli_env, "api", "enable", "--key", "short", check=False)
+    assert refused.returncode != 0 and "at least 16 characters" in refused.stderr
+
+
+def test_serve_answers_v1_and_v2_over_http(cli_env):
+    dsmrhub(cli_env, "migrate")
+    dsmrhub(cli_env, "api", "enable", "--key", "served-key-0123456789")
+    port = free_port()
+    server = subprocess.Popen([*DSMRHUB, "serve", "--bind", f"127.0.0.1:{port}"], env=cli_env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(base + "/")
+        headers = {"Authorization": "Token served-key-0123456789"}
+        moment, telegram = demo_telegrams(1)[0]
+        response = requests.post(
+            f"{base}/api/v1/datalogger/dsmrreading", data={"telegram": telegram}, headers=headers
+        )
+        assert response.status_code == 201, response.text
+        body = requests.get(f"{base}/api/v2/datalogger/dsmrreading", headers=headers).json()
+        assert body["count"] == 1
+        assert body["results"][0]["timestamp"] == moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert requests.get(f"{base}/admin/login/").status_code == 200
+        assert requests.get(f"{base}/static/admin/css/base.css").status_code == 200
+        assert server.poll() is None
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=20) == 0
+
+
+def test_run_serves_and_stores_demo_readings_then_stops_on_sigterm(cli_env):
+    port = free_port()
+    runner = subprocess.Popen(
+        [*DSMRHUB, "run", "--bind", f"127.0.0.1:{port}", "--demo-backfill-hours", "0.5"], env=cli_env
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/", timeout=60)
+        dsmrhub(cli_env, "api", "enable", "--key", "run-key-0123456789abc")
+        headers = {"Authorization": "Token run-key-0123456789abc"}
+        url = f"http://127.0.0.1:{port}/api/v2/datalogger/dsmrreading?ordering=-timestamp&limit=1"
+        first = requests.get(url, headers=headers).json()
+        assert first["count"] >= 30  # half an hour of backfilled minutes
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            later = requests.get(url, headers=headers).json()
+            if later["results"][0]["timestamp"] > first["results"][0]["timestamp"]:
+                break
+            time.sleep(0.5)
+        assert later["results"][0]["timestamp"] > first["results"][0]["timestamp"], "no live demo readings"
+    finally:
+        runner.send_signal(signal.SIGTERM)
+        assert runner.wait(timeout=30) == 0
