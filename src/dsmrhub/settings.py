@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "dsmrhub.readings",
     "dsmrhub.api",
     "dsmrhub.datalogger",
+    "dsmrhub.web",
     "dsmrhub.prices",
     "dsmrhub.processing",
 ]

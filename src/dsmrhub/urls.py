@@ -1,20 +1,12 @@
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from dsmrhub.api.exceptions import json_not_found, json_server_error
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    # The dashboard arrives with the web interface; until then, point at what exists.
-    return HttpResponse(
-        "<!doctype html><title>dsmrhub</title><h1>dsmrhub</h1>"
-        '<p><a href="/admin/">Admin</a> · <a href="/api/v2/schema">API schema</a></p>'
-    )
+from dsmrhub.web.views import latest_reading
 
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", latest_reading, name="home"),
     path("admin/", admin.site.urls),
     path("api/", include("dsmrhub.api.urls")),
 ]

@@ -49,12 +49,12 @@ def entries(predicate=lambda entry: True) -> list:
     return [pytest.param(entry, id=entry["file"]) for entry in data if predicate(entry)]
 
 
-def require(entry: dict | None) -> dict:
+def require(entry, reason: str = MISSING_REASON):
     """The entry, or skip with a visible reason - a hard failure when CI=true."""
     if entry is None:
         if IN_CI:
-            pytest.fail(f"{MISSING_REASON} - but CI=true, where the corpus is mandatory")
-        pytest.skip(MISSING_REASON)
+            pytest.fail(f"{reason} - but CI=true, where the corpus is mandatory")
+        pytest.skip(reason)
     return entry
 
 
@@ -69,7 +69,8 @@ DEVIATIONS: dict[tuple[str, str], str] = {
         "JavaScript Date rolls it over to 2024-11-30"
     ),
     ("nodedsmr-sagemcom-xt211-1.txt", "timestamp_naive_local"): (
-        "timestamp anonymised to 123412341234W (month 34): impossible, so None; node-dsmr-parser rolls it over"
+        "timestamp anonymised to 123412341234W (month 34): impossible, so None; "
+        "node-dsmr-parser rolls it over"
     ),
     ("dsmrparser-iskra-ie5-1.txt", "gas_equipment_identifier"): (
         "dsmr_parser's ISKRA_IE spec files the meter's own serial 0-0:96.1.0 under EQUIPMENT_IDENTIFIER_GAS; "
@@ -100,7 +101,9 @@ def parse_entry(entry: dict, data: bytes | None = None) -> Telegram:
     """Parse with CRC checking where the CRC holds (or is absent), without it where the file's is wrong."""
     data = read(entry) if data is None else data
     crc = entry["crc"]
-    return parse_telegram(data, check_crc=crc.get("valid") is not False or bool(crc.get("valid_when_unpadded_crc_allowed")))
+    return parse_telegram(
+        data, check_crc=crc.get("valid") is not False or bool(crc.get("valid_when_unpadded_crc_allowed"))
+    )
 
 
 # Value helpers -----------------------------------------------------------------------------------
@@ -147,7 +150,9 @@ _DECIMAL_FIELDS = re.compile(
     r"^(electricity_(delivered|returned)_(\d|total)|electricity_currently_(delivered|returned)"
     r"|phase_\w+_l\d|current_average_demand|actual_threshold|fuse_threshold_l\d)$"
 )
-_INT_FIELDS = re.compile(r"^(power_failure_count|long_power_failure_count|voltage_s(ag|well)_count_l\d|electricity_tariff)$")
+_INT_FIELDS = re.compile(
+    r"^(power_failure_count|long_power_failure_count|voltage_s(ag|well)_count_l\d|electricity_tariff)$"
+)
 _TEXT_FIELDS = {"dsmr_version", "equipment_identifier", "text_message", "text_message_code", "header", "crc"}
 
 
@@ -227,7 +232,9 @@ def check_value(tel: Telegram, key: str, expected, entry: dict, *, wall_time: bo
             assert _same(failure.end - timedelta(seconds=duration), event["start"]), where
     elif key == "maximum_demand_month":
         assert tel.maximum_demand_month == dec(expected["value"]), where
-        assert _same(tel.maximum_demand_month_at, expected.get("timestamp_local") or expected.get("timestamp")), where
+        assert _same(
+            tel.maximum_demand_month_at, expected.get("timestamp_local") or expected.get("timestamp")
+        ), where
     elif key == "maximum_demand_13_months":
         entries_ = expected["entries"] if isinstance(expected, dict) else expected
         assert len(tel.maximum_demand_history) == len(entries_), where
@@ -235,7 +242,9 @@ def check_value(tel: Telegram, key: str, expected, entry: dict, *, wall_time: bo
             assert peak.value == dec(wanted["value"]), where
             assert _same(peak.period_start, wanted["month_start_local"]), where
             assert _same(peak.occurred_at, wanted["occurred_local"]), where
-        assert tel.maximum_demand_13_months == tuple((p.occurred_at, p.value) for p in tel.maximum_demand_history)
+        assert tel.maximum_demand_13_months == tuple(
+            (p.occurred_at, p.value) for p in tel.maximum_demand_history
+        )
     elif key == "mbus":
         check_mbus_map(tel, expected, entry)
     elif key == "mbus_devices":

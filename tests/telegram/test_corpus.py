@@ -9,7 +9,6 @@ from dsmrhub.telegram import TelegramError, TelegramFramer, decrypt_frame, parse
 from . import corpus
 from .corpus import entries, require
 
-
 NO_END_LINE = "nodedsmr-iskra-mt382-no-end-1.txt"  # rejected on purpose: see test_telegram_without_end_line
 
 
@@ -56,7 +55,9 @@ def _check_deviation(tel, entry, key, expected):
         raise AssertionError(key)
 
 
-@pytest.mark.parametrize("entry", entries(lambda entry: _is_single(entry) and entry["crc"].get("valid") is False))
+@pytest.mark.parametrize(
+    "entry", entries(lambda entry: _is_single(entry) and entry["crc"].get("valid") is False)
+)
 def test_bad_crc_is_rejected_with_both_values(entry):
     entry = require(entry)
     data = corpus.read(entry)
@@ -66,7 +67,9 @@ def test_bad_crc_is_rejected_with_both_values(entry):
         return
     with pytest.raises(TelegramError) as caught:
         parse_telegram(data)
-    assert caught.value.reason == f"CRC mismatch: telegram says {crc['given']}, content gives {crc['computed']}"
+    assert (
+        caught.value.reason == f"CRC mismatch: telegram says {crc['given']}, content gives {crc['computed']}"
+    )
     parse_telegram(data, check_crc=False)
 
 
@@ -121,7 +124,9 @@ def test_streams_through_the_framer(entry):
 def test_encrypted_frames_decrypt_to_their_plaintext(entry):
     entry = require(entry)
     crypto = entry["encryption"]
-    plaintext = decrypt_frame(corpus.read(entry), key=crypto["encryption_key"], auth_key=crypto["authentication_key"])
+    plaintext = decrypt_frame(
+        corpus.read(entry), key=crypto["encryption_key"], auth_key=crypto["authentication_key"]
+    )
     assert plaintext == (corpus.corpus_dir() / crypto["plaintext_file"]).read_bytes()
     tel = parse_telegram(plaintext, check_crc=crypto["verified"]["plaintext_crc"]["valid"])
     assert tel.electricity_delivered_total is not None

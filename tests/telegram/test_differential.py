@@ -50,9 +50,9 @@ def test_same_values_as_dsmr_parser(entry):
     entry = require(entry)
     spec_name = next(a["spec"] for a in entry["dsmr_parser"]["attempts"] if a.get("parsed"))
     data = corpus.read(entry)
-    theirs = TelegramParser(getattr(telegram_specifications, spec_name), apply_checksum_validation=True).parse(
-        data.decode("latin-1")
-    )
+    theirs = TelegramParser(
+        getattr(telegram_specifications, spec_name), apply_checksum_validation=True
+    ).parse(data.decode("latin-1"))
     ours = parse_telegram(data)
     compared = 0
     for name, field in POSITIONS.items():

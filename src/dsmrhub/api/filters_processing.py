@@ -6,15 +6,9 @@ from dsmrhub.prices.models import EnergyContract
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
 
 
-def _between(field: str, kind=filters.IsoDateTimeFilter) -> dict:
-    return {
-        f"{field}__gte": kind(field_name=field, lookup_expr="gte"),
-        f"{field}__lte": kind(field_name=field, lookup_expr="lte"),
-    }
-
-
 class ElectricityConsumptionFilter(filters.FilterSet):
-    locals().update(_between("read_at"))
+    read_at__gte = filters.IsoDateTimeFilter(field_name="read_at", lookup_expr="gte")
+    read_at__lte = filters.IsoDateTimeFilter(field_name="read_at", lookup_expr="lte")
 
     class Meta:
         model = ElectricityConsumption
@@ -22,7 +16,8 @@ class ElectricityConsumptionFilter(filters.FilterSet):
 
 
 class GasConsumptionFilter(filters.FilterSet):
-    locals().update(_between("read_at"))
+    read_at__gte = filters.IsoDateTimeFilter(field_name="read_at", lookup_expr="gte")
+    read_at__lte = filters.IsoDateTimeFilter(field_name="read_at", lookup_expr="lte")
 
     class Meta:
         model = GasConsumption
@@ -30,7 +25,8 @@ class GasConsumptionFilter(filters.FilterSet):
 
 
 class HourStatisticsFilter(filters.FilterSet):
-    locals().update(_between("hour_start"))
+    hour_start__gte = filters.IsoDateTimeFilter(field_name="hour_start", lookup_expr="gte")
+    hour_start__lte = filters.IsoDateTimeFilter(field_name="hour_start", lookup_expr="lte")
 
     class Meta:
         model = HourStatistics
@@ -38,7 +34,8 @@ class HourStatisticsFilter(filters.FilterSet):
 
 
 class DayStatisticsFilter(filters.FilterSet):
-    locals().update(_between("day", filters.DateFilter))
+    day__gte = filters.DateFilter(field_name="day", lookup_expr="gte")
+    day__lte = filters.DateFilter(field_name="day", lookup_expr="lte")
 
     class Meta:
         model = DayStatistics

@@ -1,3 +1,23 @@
-"""API v2 endpoints of processing (consumption, statistics, application): filled in by that work."""
+"""API v2 endpoints of processing (consumption, statistics, application), included under /api/v2/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from dsmrhub.api import views_processing as views
+
+urlpatterns = [
+    path("consumption/electricity", views.ElectricityConsumptionView.as_view(), name="v2-electricity"),
+    path("consumption/gas", views.GasConsumptionView.as_view(), name="v2-gas"),
+    path("consumption/today", views.TodayView.as_view(), name="v2-today"),
+    path("consumption/electricity-live", views.ElectricityLiveView.as_view(), name="v2-electricity-live"),
+    path("consumption/gas-live", views.GasLiveView.as_view(), name="v2-gas-live"),
+    path(
+        "consumption/energy-supplier-prices",
+        views.EnergySupplierPricesView.as_view(),
+        name="v2-energy-supplier-prices",
+    ),
+    path("statistics/day", views.DayStatisticsView.as_view(), name="v2-statistics-day"),
+    path("statistics/hour", views.HourStatisticsView.as_view(), name="v2-statistics-hour"),
+    path("application/version", views.VersionView.as_view(), name="v2-version"),
+    path("application/status", views.StatusView.as_view(), name="v2-status"),
+    path("application/monitoring", views.MonitoringView.as_view(), name="v2-monitoring"),
+]

@@ -132,13 +132,17 @@ class TelegramFramer:
             end_mark = buffer.find(b"\n!", since)
             head_mark = buffer.find(b"\n/", since, end_mark if end_mark >= 0 else len(buffer))
             if head_mark >= 0:
-                out.append(Discarded("incomplete telegram: a new header started before its '!' line", head_mark + 1))
+                out.append(
+                    Discarded("incomplete telegram: a new header started before its '!' line", head_mark + 1)
+                )
                 del buffer[: head_mark + 1]
                 self._scan = 1
                 continue
             if end_mark < 0:
                 if len(buffer) > self.max_size:
-                    out.append(Discarded(f"runaway telegram: no '!' line within {self.max_size} bytes", len(buffer)))
+                    out.append(
+                        Discarded(f"runaway telegram: no '!' line within {self.max_size} bytes", len(buffer))
+                    )
                     self._in_telegram = False
                     self._line_start = buffer[-1] == _LF
                     buffer.clear()
@@ -191,7 +195,9 @@ class EncryptedFramer:
     ``Discarded``); without a key the raw frames are returned for ``decrypt_frame``.
     """
 
-    def __init__(self, max_size: int = 8192, *, key: bytes | str | None = None, auth_key: bytes | str | None = None):
+    def __init__(
+        self, max_size: int = 8192, *, key: bytes | str | None = None, auth_key: bytes | str | None = None
+    ):
         self.max_size = max_size
         self.key = key
         self.auth_key = auth_key
@@ -222,8 +228,11 @@ class EncryptedFramer:
                 break
             header, length = layout
             total = header + length
-            if header == 0 or length < 17 or total > self.max_size or (
-                len(buffer) > header and buffer[header] not in _SECURITY_BYTES
+            if (
+                header == 0
+                or length < 17
+                or total > self.max_size
+                or (len(buffer) > header and buffer[header] not in _SECURITY_BYTES)
             ):
                 self._garbage.add(buffer[:1], blank_is_noise=False)  # not a frame after all
                 del buffer[:1]

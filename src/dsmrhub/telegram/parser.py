@@ -111,7 +111,9 @@ def _check_crc(
 ) -> str | None:
     if not crc_text:
         if check_crc and spec.crc_required:
-            raise TelegramError(f"missing CRC: a {spec.description} telegram must end in '!' + CRC", line=line)
+            raise TelegramError(
+                f"missing CRC: a {spec.description} telegram must end in '!' + CRC", line=line
+            )
         return None
     if len(crc_text) > 4 or crc_text.strip(_HEX):
         raise TelegramError(f"bad CRC line: '!{crc_text[:20]}'", line=line)
@@ -172,7 +174,10 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
         paren = line.find("(")
         if paren <= 0:
             if paren == 0 and pending_gas is not None and pending_line == number - 1:
-                pending_gas["value"] = _strip_group(line, number)
+                try:
+                    pending_gas["value"] = _number(_strip_group(line))
+                except _BadValue:
+                    raise TelegramError(f"bad value on line {number}: {line[:80]!r}", line=number) from None
                 pending_gas = None
             elif line.strip():
                 raise TelegramError(f"bad line {number}: {line[:60]!r}", line=number)
@@ -213,11 +218,14 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
                 stamp = line[paren + 1 : -1]
                 values[field] = to_utc(stamp, zone, cache) if stamp else None
             elif kind is MBUS_VALUE:
-                channel = channels.setdefault(channel_number, {})
                 stamp, value_text = line[paren + 1 : -1].split(")(")
-                channel["timestamp"] = to_utc(stamp, zone, cache) if stamp else None
-                channel["value"] = value_text
-                channel["obis"] = obis
+                number_text, _, sent = value_text.partition("*")
+                channels.setdefault(channel_number, {}).update(
+                    timestamp=to_utc(stamp, zone, cache) if stamp else None,
+                    value=_number(number_text) if number_text else None,
+                    unit=sent or None,
+                    obis=obis,
+                )
             elif kind is MBUS_TYPE:
                 text = line[paren + 1 : -1]
                 if text and not (text.isdigit() and text.isascii()):
@@ -228,11 +236,9 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
             elif kind is POWER_FAILURE_LOG:
                 values[field] = _power_failures(line[paren + 1 : -1], zone, cache)
             elif kind is THRESHOLD:
-                number_text, _, unit = line[paren + 1 : -1].partition("*")
-                if not number_text or number_text.strip(_NUMBER):
-                    raise _BadValue
-                values["actual_threshold"] = Decimal(number_text)
-                values["actual_threshold_unit"] = unit or None
+                number_text, _, sent = line[paren + 1 : -1].partition("*")
+                values["actual_threshold"] = _number(number_text)
+                values["actual_threshold_unit"] = sent or None
             elif kind is DEMAND_PEAK:
                 stamp, value_text = line[paren + 1 : -1].split(")(")
                 values[field + "_at"] = to_utc(stamp, zone, cache)
@@ -253,18 +259,23 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
     return values, _mbus_readings(channels), other
 
 
-def _strip_group(line: str, number: int) -> str:
+def _strip_group(line: str) -> str:
     text = line.strip()
     if not text.endswith(")") or text.count("(") != 1:
-        raise TelegramError(f"bad value on line {number}: {line[:80]!r}", line=number)
+        raise _BadValue
     return text[1:-1]
+
+
+def _number(text: str) -> Decimal:
+    """Digits with an optional decimal point, nothing else (no sign, exponent, NaN or blanks)."""
+    if not text or text.strip(_NUMBER):
+        raise _BadValue
+    return Decimal(text)
 
 
 def _decimal(text: str, unit: Unit) -> Decimal:
     number_text, _, sent = text.partition("*")
-    if not number_text or number_text.strip(_NUMBER):
-        raise _BadValue
-    value = Decimal(number_text)
+    value = _number(number_text)
     if sent and sent != unit.name:
         exponent = unit.exponent(sent)
         if exponent is None:
@@ -322,7 +333,7 @@ def _dsmr22_gas(text: str, obis: str, zone: ZoneInfo, cache: dict) -> dict[str, 
         "obis": obis,
     }
     if len(parts) > 6:
-        reading["value"] = parts[6]
+        reading["value"] = _number(parts[6])
     return reading
 
 
@@ -330,21 +341,10 @@ def _mbus_readings(channels: dict[int, dict[str, object]]) -> tuple[MBusReading,
     readings = []
     for number in sorted(channels):
         channel = channels[number]
-        value_text = channel.get("value")
-        value = timestamp = unit = None
-        if value_text:
-            number_text, star, unit_text = value_text.partition("*")
-            if not number_text or number_text.strip(_NUMBER):
-                raise TelegramError(f"bad M-Bus value on channel {number}: {value_text!r}")
-            try:
-                value = Decimal(number_text)
-            except ArithmeticError:
-                raise TelegramError(f"bad M-Bus value on channel {number}: {value_text!r}") from None
-            unit = unit_text if star else channel.get("unit")
-            timestamp = channel.get("timestamp")
-            # An announced but empty slot: zero without unit, or zero with a placeholder date.
-            if value == _ZERO and (unit is None or timestamp is None):
-                value = timestamp = unit = None
+        value, timestamp, unit = channel.get("value"), channel.get("timestamp"), channel.get("unit")
+        # An announced but empty slot: zero without unit, or zero with a placeholder date.
+        if value is None or (value == _ZERO and (unit is None or timestamp is None)):
+            value = timestamp = unit = None
         readings.append(
             MBusReading(
                 channel=number,
@@ -366,4 +366,3 @@ def _book_totals(values: dict[str, object]) -> None:
         if total is not None and f"electricity_{direction}_1" not in values:
             values[f"electricity_{direction}_1"] = total
             values.setdefault(f"electricity_{direction}_2", _ZERO)
-

@@ -187,7 +187,9 @@ VARIANTS: Mapping[str, Spec] = MappingProxyType(
     {
         spec.name: spec
         for spec in (
-            _spec("dsmr22", "DSMR 2.2 / 3.0 (NL), no CRC, two-line gas 0-n:24.3.0", _DSMR22, crc_required=False),
+            _spec(
+                "dsmr22", "DSMR 2.2 / 3.0 (NL), no CRC, two-line gas 0-n:24.3.0", _DSMR22, crc_required=False
+            ),
             _spec("dsmr4", "DSMR 4.x (NL)", _DSMR4),
             _spec("dsmr5", "DSMR 5.x (NL) and DSMR 5 based meters", _DSMR5, channel1_aliases=_ENERGY_ALIASES),
             _spec("be", "Belgium, Fluvius e-MUCS", _FLUVIUS),
@@ -195,7 +197,13 @@ VARIANTS: Mapping[str, Spec] = MappingProxyType(
             _spec("se", "Sweden (totals only)", _DSMR5, totals_as_tariffs=True),
             _spec("hu", "Hungary, E.ON (four tariffs)", _EON_HU),
             _spec("ie", "Ireland, Iskra IE.x (DSMR 5 style, no version line)", _DSMR5, crc_required=False),
-            _spec("q3d", "EasyMeter Q3D (Germany), no CRC, power in W", _Q3D, crc_required=False, totals_as_tariffs=True),
+            _spec(
+                "q3d",
+                "EasyMeter Q3D (Germany), no CRC, power in W",
+                _Q3D,
+                crc_required=False,
+                totals_as_tariffs=True,
+            ),
             _spec("t210dr", "Sagemcom T210-D-r (Austria), energy in Wh, power in W", _DSMR5),
         )
     }
@@ -245,9 +253,10 @@ def normalise_obis(obis: str, spec: Spec) -> str:
     """Spelling variants of an OBIS code -> the form used in the tables ('' when it is no OBIS code).
 
     Handles the '*255' suffix (EasyMeter), a fifth '.255' group (DSMR 4.2.2 examples), a second ':'
-    instead of '.' (DSMR 4.0 standard's '1-0:99:97.0') and electricity channel 1-1 (Sagemcom XT211).
+    instead of '.' (DSMR 4.0 standard's '1-0:99:97.0'), electricity channel 1-1 (Sagemcom XT211) and
+    stray blanks or NUL bytes around the code.
     """
-    code = obis.strip()
+    code = obis.strip(" \t\x00")
     if code.endswith("*255"):
         code = code[:-4]
     medium, colon, rest = code.partition(":")

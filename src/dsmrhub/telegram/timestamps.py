@@ -49,7 +49,9 @@ def _minute_start(text: str, zone: ZoneInfo) -> datetime | None:
     if year > _LAST_YEAR:
         return None
     try:
-        local = datetime(2000 + year, int(text[2:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), tzinfo=zone)
+        local = datetime(
+            2000 + year, int(text[2:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), tzinfo=zone
+        )
     except ValueError:
         return None  # month 25, hour 25, day 0 ...
     if len(text) == 13:

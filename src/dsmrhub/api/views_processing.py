@@ -1,0 +1,143 @@
+"""Thin API v2 edges over processed data: consumption, statistics and the application's status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+import dsmrhub
+from dsmrhub.api.filters_processing import (
+    DayStatisticsFilter,
+    ElectricityConsumptionFilter,
+    EnergyContractFilter,
+    GasConsumptionFilter,
+    HourStatisticsFilter,
+)
+from dsmrhub.api.serializers_processing import (
+    DayStatisticsSerializer,
+    ElectricityConsumptionSerializer,
+    EnergyContractSerializer,
+    GasConsumptionSerializer,
+    HourStatisticsSerializer,
+)
+from dsmrhub.prices.models import EnergyContract
+from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
+from dsmrhub.processing.selectors import (
+    application_problems,
+    application_status,
+    consumption_today,
+    electricity_live,
+    gas_live,
+)
+
+
+def _json(value: Any) -> Any:
+    """Datetimes as UTC with Z, recursively."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dict):
+        return {key: _json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json(item) for item in value]
+    return value
+
+
+class ElectricityConsumptionView(generics.ListAPIView):
+    queryset = ElectricityConsumption.objects.all()
+    serializer_class = ElectricityConsumptionSerializer
+    filterset_class = ElectricityConsumptionFilter
+    ordering_fields = ["read_at"]
+    ordering = ["read_at"]
+
+
+class GasConsumptionView(generics.ListAPIView):
+    queryset = GasConsumption.objects.all()
+    serializer_class = GasConsumptionSerializer
+    filterset_class = GasConsumptionFilter
+    ordering_fields = ["read_at"]
+    ordering = ["read_at"]
+
+
+class HourStatisticsView(generics.ListAPIView):
+    queryset = HourStatistics.objects.all()
+    serializer_class = HourStatisticsSerializer
+    filterset_class = HourStatisticsFilter
+    ordering_fields = ["hour_start"]
+    ordering = ["hour_start"]
+
+
+class DayStatisticsView(generics.ListAPIView):
+    queryset = DayStatistics.objects.all()
+    serializer_class = DayStatisticsSerializer
+    filterset_class = DayStatisticsFilter
+    ordering_fields = ["day"]
+    ordering = ["day"]
+
+
+class EnergySupplierPricesView(generics.ListAPIView):
+    queryset = EnergyContract.objects.all()
+    serializer_class = EnergyContractSerializer
+    filterset_class = EnergyContractFilter
+    ordering_fields = ["start", "end"]
+    ordering = ["start"]
+
+
+class _SingleObjectView(APIView):
+    """A GET-only endpoint answering one JSON object (no filters, no paging)."""
+
+    filter_backends: list = []
+    pagination_class = None
+    empty_reason = "no data yet"
+
+    def produce(self) -> dict | list | None:
+        raise NotImplementedError
+
+    @extend_schema(responses={200: dict, 404: dict})
+    def get(self, request, *args, **kwargs):
+        body = self.produce()
+        if body is None:
+            raise NotFound(self.empty_reason)
+        return Response(_json(body))
+
+
+class TodayView(_SingleObjectView):
+    empty_reason = "no readings today yet"
+
+    def produce(self):
+        return consumption_today()
+
+
+class ElectricityLiveView(_SingleObjectView):
+    empty_reason = "no readings yet"
+
+    def produce(self):
+        return electricity_live()
+
+
+class GasLiveView(_SingleObjectView):
+    empty_reason = "no gas consumption yet"
+
+    def produce(self):
+        return gas_live()
+
+
+class VersionView(_SingleObjectView):
+    def produce(self):
+        return {"version": dsmrhub.__version__}
+
+
+class StatusView(_SingleObjectView):
+    def produce(self):
+        return application_status()
+
+
+class MonitoringView(_SingleObjectView):
+    def produce(self):
+        problems = application_problems()
+        return {"problems": problems, "healthy": not problems}

@@ -1,0 +1,227 @@
+"""What the parser rejects (always as TelegramError with a reason) and where it is lenient."""
+
+from __future__ import annotations
+
+import ast
+import re
+from decimal import Decimal
+
+import pytest
+
+from dsmrhub.telegram import TelegramError, crc16_arc, parse_telegram
+
+from . import corpus
+
+BODY = (
+    "/ISK5\\2M550T-1012\r\n"
+    "\r\n"
+    "1-3:0.2.8(50)\r\n"
+    "0-0:1.0.0(190324150541W)\r\n"
+    "0-0:96.1.1(4530303434303037313331363530363138)\r\n"
+    "1-0:1.8.1(003432.829*kWh)\r\n"
+    "1-0:1.8.2(003224.632*kWh)\r\n"
+    "1-0:2.8.1(000000.000*kWh)\r\n"
+    "1-0:2.8.2(000000.000*kWh)\r\n"
+    "0-0:96.14.0(0001)\r\n"
+    "1-0:1.7.0(00.433*kW)\r\n"
+    "1-0:2.7.0(00.000*kW)\r\n"
+    "0-1:24.1.0(003)\r\n"
+    "0-1:24.2.1(190324150000W)(01234.567*m3)\r\n"
+    "!"
+)
+
+
+def signed(body: str) -> str:
+    return f"{body}{crc16_arc(body.encode('latin-1')):04X}\r\n"
+
+
+GOOD = signed(BODY)
+
+
+def reason(data, **options) -> str:
+    with pytest.raises(TelegramError) as caught:
+        parse_telegram(data, **options)
+    assert isinstance(caught.value, ValueError)
+    return caught.value.reason
+
+
+def test_the_good_one_parses():
+    tel = parse_telegram(GOOD)
+    assert tel.electricity_delivered_1 == Decimal("3432.829") and tel.gas.value == Decimal("1234.567")
+
+
+def test_no_header():
+    assert reason("") == "no '/' header"
+    assert reason(GOOD.replace("/", "")) == "no '/' header"
+    assert reason(b"\xff\xfe garbage") == "no '/' header"
+
+
+def test_garbage_before_the_header():
+    assert reason("junk\r\n" + GOOD) == "garbage before the '/' header"
+    assert parse_telegram("\r\n\x00  " + GOOD).crc == GOOD[-6:-2]  # blank lead-in is fine
+
+
+def test_truncated():
+    assert reason(GOOD[: GOOD.index("1-0:2.7.0")]) == "truncated: no '!' end line"
+    assert reason(GOOD[:40]) == "truncated: no '!' end line"
+
+
+def test_crc_mismatch_names_both_values_and_the_line():
+    bad = GOOD.replace("003432.829", "003432.830")
+    with pytest.raises(TelegramError) as caught:
+        parse_telegram(bad)
+    given, computed = GOOD[-6:-2], f"{crc16_arc(bad[: bad.index('!') + 1].encode()):04X}"
+    assert caught.value.reason == f"CRC mismatch: telegram says {given}, content gives {computed}"
+    assert caught.value.line == BODY.count("\n") + 1
+    assert parse_telegram(bad, check_crc=False).electricity_delivered_1 == Decimal("3432.830")
+
+
+def test_crc_is_case_insensitive_and_may_lack_its_leading_zero():
+    crc = crc16_arc(BODY.encode())
+    assert parse_telegram(f"{BODY}{crc:04x}\r\n").crc == f"{crc:04X}"
+    body = BODY.replace("003432.829", "003432.000")
+    for filler in range(1000):  # find a body whose CRC has a leading zero
+        candidate = body.replace("(0001)", f"({filler:04d})")
+        crc = crc16_arc(candidate.encode())
+        if crc < 0x1000:
+            break
+    tel = parse_telegram(f"{candidate}{crc:X}\r\n")
+    assert tel.crc == f"{crc:X}" and len(tel.crc) <= 3
+
+
+def test_bad_crc_line():
+    assert reason(BODY + "12345\r\n").startswith("bad CRC line")
+    assert reason(BODY + "XYZ1\r\n").startswith("bad CRC line")
+    assert reason(BODY + "XYZ1\r\n", check_crc=False).startswith("bad CRC line")
+
+
+def test_dsmr5_telegram_without_crc():
+    """DSMR 4+ must carry a CRC: a bare '!' is rejected, unless CRC checking is off."""
+    assert reason(BODY + "\r\n").startswith("missing CRC")
+    assert parse_telegram(BODY + "\r\n", check_crc=False).crc is None
+
+
+def test_lf_only_lines_parse_and_the_crc_covers_the_bytes_as_given():
+    lf_body = BODY.replace("\r\n", "\n")
+    tel = parse_telegram(signed(lf_body).replace("\r\n", "\n"))
+    assert tel.electricity_delivered_2 == Decimal("3224.632") and tel.gas is not None
+    with pytest.raises(TelegramError, match="CRC mismatch"):
+        parse_telegram(lf_body + GOOD[-6:])  # the CRLF telegram's CRC does not fit LF lines
+
+
+def test_nul_bytes():
+    with_nul = GOOD.replace("1-0:1.8.2", "1-0:1.8.2\x00")
+    assert reason(with_nul).startswith("CRC mismatch")
+    tel = parse_telegram(with_nul.encode("latin-1"), check_crc=False)  # a stray NUL next to the OBIS code
+    assert tel.electricity_delivered_2 == Decimal("3224.632") and not tel.other
+    in_value = GOOD.replace("(003224.632*kWh)", "(0032\x0024.632*kWh)")
+    assert reason(in_value, check_crc=False) == "bad value on line 7: '1-0:1.8.2(0032\\x0024.632*kWh)'"
+    assert reason("\x00" * 100) == "no '/' header"
+
+
+def test_bad_value_on_a_known_register():
+    bad = signed(BODY.replace("1-0:1.8.1(003432.829*kWh)", "1-0:1.8.1(00x.1*kWh)"))
+    with pytest.raises(TelegramError) as caught:
+        parse_telegram(bad)
+    assert caught.value.reason == "bad value on line 6: '1-0:1.8.1(00x.1*kWh)'"
+    assert caught.value.line == 6
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1-0:1.8.1(003432.829*kvarh)",  # unit that cannot be converted
+        "1-0:1.8.1(003432.829*kWh",  # no closing bracket
+        "1-0:1.8.1(NaN*kWh)",
+        "1-0:1.8.1(1e5*kWh)",
+        "1-0:1.8.1(-1*kWh)",
+        "1-0:1.8.1()",
+        "0-0:96.14.0(x1)",
+        "0-0:1.0.0(1903241505)",  # 10 digits
+        "0-0:1.0.0(190324150541X)",
+        "0-1:24.1.0(gas)",
+        "0-1:24.2.1(190324150000W)",  # value missing
+        "0-1:24.2.1(190324150000W)(12.5x*m3)",
+    ],
+)
+def test_malformed_known_registers(line):
+    obis = line.split("(")[0]
+    body = re.sub(re.escape(obis) + r"\(.*\)\r\n", lambda _: line + "\r\n", BODY, count=1)
+    assert line in body
+    assert reason(signed(body)).startswith(("bad value on line", "bad M-Bus value"))
+
+
+def test_unknown_registers_are_kept_raw():
+    tel = parse_telegram(signed(BODY.replace("!", "1-0:14.7.0(50.00*Hz)\r\n0-0:96.99.9(a)(b)\r\n!")))
+    assert tel.other == {"1-0:14.7.0": "(50.00*Hz)", "0-0:96.99.9": "(a)(b)"}
+
+
+def test_a_line_that_is_no_register():
+    assert reason(signed(BODY.replace("!", "***NO CARRIER***\r\n!"))) == "bad line 15: '***NO CARRIER***'"
+    assert parse_telegram(signed(BODY.replace("!", "\r\n  \r\n!"))).electricity_tariff == 1  # blank lines
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["632525252525W", "000000000000W", "250000000000W", "123412341234W", "700101010000W", "991231235959S"],
+)
+def test_impossible_and_placeholder_timestamps_are_none(stamp):
+    tel = parse_telegram(signed(BODY.replace("190324150541W", stamp)))
+    assert tel.timestamp is None
+
+
+def test_power_failure_log_forms():
+    for log, expected in [
+        ("()", 0),
+        ("(0)(0-0:96.7.19)", 0),
+        ("(1)(0-0:96.7.19)(000101000001W)(2147483647*s)", 1),
+        ("(2)(0:96.7.19)(101208152415W)(0000000240*s)(101208151004W)(00000000301*s)", 2),
+        ("(1)(0-0:96.7.19)(000000000000S)(23)", 1),
+    ]:
+        tel = parse_telegram(signed(BODY.replace("!", f"1-0:99.97.0{log}\r\n!")))
+        assert len(tel.power_failure_log) == expected, log
+    assert reason(signed(BODY.replace("!", "1-0:99.97.0(1)(0-0:96.7.19)(000101000001W)\r\n!"))).startswith(
+        "bad value"
+    )
+
+
+def test_input_types_and_options():
+    assert parse_telegram(GOOD.encode("latin-1")) == parse_telegram(bytearray(GOOD.encode("latin-1")))
+    assert reason(12345).startswith("expected str or bytes")
+    assert reason(GOOD.replace("1-0:1.8.2", "1-0:1.8.2€")).startswith("telegram text is not latin-1")
+    assert reason(GOOD, variant="xx").startswith("unknown variant 'xx'")
+    assert reason(GOOD, tz="Mars/Olympus").startswith("unknown time zone")
+
+
+def test_pickled_error_keeps_its_line():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(TelegramError("bad value on line 3: 'x'", line=3)))
+    assert (error.reason, error.line) == ("bad value on line 3: 'x'", 3)
+
+
+# The DSMR-reader API documentation's example telegram (../shared/seed/api-documentation.rst) ------
+def _api_doc_telegram() -> str | None:
+    path = corpus.corpus_dir().parent / "seed" / "api-documentation.rst"
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    block = text[text.index("telegram_string = ''.join([") :]
+    block = block[: block.index("])")]
+    return "".join(ast.literal_eval(part) for part in re.findall(r'^\s*(".*?"),\s*$', block, re.M))
+
+
+def test_api_documentation_example():
+    """Its CRC 74B0 is wrong (the content gives A97E); with the CRC corrected it parses."""
+    text = corpus.require(_api_doc_telegram(), "../shared/seed/api-documentation.rst not found: test skipped")
+    assert text.startswith("/KFM5KAIFA-METER") and text.endswith("!74B0\n")
+    with pytest.raises(TelegramError) as caught:
+        parse_telegram(text)
+    assert caught.value.reason == "CRC mismatch: telegram says 74B0, content gives A97E"
+    tel = parse_telegram(text.replace("!74B0", "!A97E"))
+    assert (tel.variant, tel.dsmr_version, tel.crc) == ("dsmr4", "42", "A97E")
+    assert tel.equipment_identifier == "*******************************"
+    assert tel.electricity_delivered_1 == Decimal("1073.079") and tel.electricity_delivered_2 == Decimal(
+        "1263.199"
+    )
+    assert tel.power_failure_log[0].duration_seconds == 2147483647
