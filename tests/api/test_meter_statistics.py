@@ -66,3 +66,10 @@ def test_patch_bad_values_are_400(api_client, data):
     response = api_client.patch(URL, data, format="json")
     assert response.status_code == 400, response.content
     assert next(iter(data)) in response.json()
+
+
+@pytest.mark.parametrize("value", [2**31, 2**40, -1])
+def test_patch_counter_beyond_a_4_byte_integer_is_400_on_every_database(api_client, value):
+    response = api_client.patch(URL, {"power_failure_count": value}, format="json")
+    assert response.status_code == 400
+    assert "power_failure_count" in response.json()

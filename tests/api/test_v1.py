@@ -131,3 +131,27 @@ def test_other_methods_are_405(client, api_key, method):
     response = getattr(client, method)(URL, HTTP_AUTHORIZATION=f"Token {api_key}")
     assert response.status_code == 405
     assert b"POST" in response.content
+
+
+def test_body_over_the_upload_limit_is_413_in_plain_text(client, api_key):
+    response = post(client, "x" * 3_000_000, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/plain")
+    assert b"too large" in response.content
+
+
+def test_out_of_range_counters_and_long_texts_do_not_cost_the_reading(client, api_key):
+    telegram = demo_telegrams(1)[0][1]
+    telegram = replace_line(telegram, "0-0:96.7.21", "0-0:96.7.21(99999999999)")
+    telegram = replace_line(telegram, "1-3:0.2.8", "1-3:0.2.8(5000000000000)")
+    telegram = replace_line(telegram, "0-1:96.1.0", "0-1:96.1.0(" + "41" * 80 + ")")
+    response = post(client, telegram, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 201, response.content
+    assert DsmrReading.objects.count() == 1
+    stats = MeterStatistics.objects.get()
+    assert stats.power_failure_count is None
+    assert stats.dsmr_version is None
+    assert stats.long_power_failure_count == 1
+    from dsmrhub.readings.models import MBusReading
+
+    assert MBusReading.objects.get().equipment_identifier == ""

@@ -170,3 +170,9 @@ def test_v2_without_key_is_401_json_and_disabled_is_403(client, api_key):
     response = client.get(URL, HTTP_AUTHORIZATION=f"Token {api_key}")
     assert response.status_code == 403
     assert response.json() == {"detail": "API is disabled"}
+
+
+def test_body_over_the_upload_limit_is_413_json(api_client):
+    response = api_client.post(URL, {"timestamp": "x" * 3_000_000})
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]

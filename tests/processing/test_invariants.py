@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from tests.processing.builders import reading, store, utc
 
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
 from dsmrhub.processing.periods import day_end, day_start, from_epoch
 from dsmrhub.processing.services import processing_rebuild, processing_run_pending
 from dsmrhub.readings.models import DsmrReading
+from tests.processing.builders import reading, store, utc
 
 pytestmark = pytest.mark.django_db
 START = utc(2026, 3, 27, 20)  # spans the spring-forward night in Europe/Amsterdam
@@ -32,12 +32,15 @@ steps = st.lists(
 
 
 def _stream(deltas) -> list[DsmrReading]:
-    moment, d1, d2, r1, gas = START, 1_000_000, 2_000_000, 0, 300_000
+    moment, d1, d2, r1 = START, 1_000_000, 2_000_000, 0
+    gas_by_stamp: dict = {}
     rows = []
     for seconds, a, b, c, g in deltas:
         moment += timedelta(seconds=seconds)
-        d1, d2, r1, gas = d1 + a, d2 + b, r1 + c, gas + g
+        d1, d2, r1 = d1 + a, d2 + b, r1 + c
         stamp = moment.replace(second=0, minute=moment.minute // 5 * 5)
+        # a gas meter value belongs to its stamp: the same stamp always carries the same value
+        gas = gas_by_stamp.setdefault(stamp, max(gas_by_stamp.values(), default=300_000) + g)
         rows.append(
             reading(
                 moment,

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from tests.processing.builders import reading, steady_stream, store, utc
 
 from dsmrhub.processing.models import (
     DayStatistics,
@@ -17,6 +16,7 @@ from dsmrhub.processing.models import (
     PendingMinute,
 )
 from dsmrhub.processing.services import processing_rebuild, processing_run_pending
+from tests.processing.builders import reading, steady_stream, store, utc
 
 pytestmark = pytest.mark.django_db
 D = Decimal

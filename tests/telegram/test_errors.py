@@ -148,7 +148,7 @@ def test_malformed_known_registers(line):
     obis = line.split("(")[0]
     body = re.sub(re.escape(obis) + r"\(.*\)\r\n", lambda _: line + "\r\n", BODY, count=1)
     assert line in body
-    assert reason(signed(body)).startswith(("bad value on line", "bad M-Bus value"))
+    assert reason(signed(body)) == f"bad value on line {BODY.count(chr(10), 0, BODY.index(obis)) + 1}: {line!r}"
 
 
 def test_unknown_registers_are_kept_raw():
@@ -225,3 +225,21 @@ def test_api_documentation_example():
         "1263.199"
     )
     assert tel.power_failure_log[0].duration_seconds == 2147483647
+
+
+def test_dsmr22_gas_value_on_the_next_line():
+    base = (
+        "/ISk5\\2MT382-1000\r\n\r\n1-0:1.8.1(12345.678*kWh)\r\n0-1:24.1.0(3)\r\n"
+        "0-1:24.3.0(090212160000)(00)(60)(1)(0-1:24.2.1)(m3)\r\n"
+    )
+    gas = parse_telegram(base + "(00001.001)\r\n!\r\n").gas
+    assert (gas.value, gas.unit, gas.obis, gas.timestamp.isoformat()) == (
+        Decimal("1.001"),
+        "m3",
+        "0-1:24.3.0",
+        "2009-02-12T15:00:00+00:00",
+    )
+    assert parse_telegram(base.replace("(m3)\r\n", "(m3)(00002.002)\r\n") + "!").gas.value == Decimal("2.002")
+    assert reason(base + "(0000x.001)\r\n!\r\n") == "bad value on line 6: '(0000x.001)'"
+    assert parse_telegram(base + "!\r\n").gas is None  # the value line never came
+    assert reason(base + "0-1:24.4.0(1)\r\n(00001.001)\r\n!") == "bad line 7: '(00001.001)'"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -11,11 +13,19 @@ logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        return JsonResponse({"detail": f"request body too large (at most {_max_body()} bytes)"}, status=413)
+    if isinstance(exc, SuspiciousOperation):
+        return JsonResponse({"detail": f"bad request: {exc}"}, status=400)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("unexpected API error", exc_info=exc)
         return JsonResponse({"detail": "Internal error; see the server log"}, status=500)
     return response
+
+
+def _max_body() -> int:
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
 def json_not_found(request, exception=None) -> JsonResponse:

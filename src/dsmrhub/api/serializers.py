@@ -32,6 +32,20 @@ READING_FIELDS = [
 ]
 
 
+INT32_MAX = 2**31 - 1  # the counters are 4-byte integers in PostgreSQL
+COUNTER_FIELDS = [
+    "power_failure_count",
+    "long_power_failure_count",
+    "voltage_sag_count_l1",
+    "voltage_sag_count_l2",
+    "voltage_sag_count_l3",
+    "voltage_swell_count_l1",
+    "voltage_swell_count_l2",
+    "voltage_swell_count_l3",
+    "rejected_telegrams",
+]
+
+
 class BlankIsNullMixin:
     """An empty value for a nullable field means null (form posts can't send null otherwise)."""
 
@@ -86,7 +100,8 @@ class MeterStatisticsSerializer(BlankIsNullMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["id"]
         extra_kwargs = {
-            "rejected_telegrams": {"min_value": 0},
+            **{name: {"min_value": 0, "max_value": INT32_MAX} for name in COUNTER_FIELDS},
+            "electricity_tariff": {"min_value": 0, "max_value": 9999},
             "latest_telegram": {"allow_blank": False},
             "dsmr_version": {"allow_blank": False},
         }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
@@ -46,7 +48,10 @@ def v1_dsmrreading(request: HttpRequest) -> HttpResponse:
         return _plain(check.status, check.detail)
     if not request.content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         return _plain(415, "send the telegram as form field 'telegram' (application/x-www-form-urlencoded)")
-    telegram = request.POST.get("telegram")
+    try:
+        telegram = request.POST.get("telegram")
+    except RequestDataTooBig:
+        return _plain(413, f"request body too large (at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)")
     if not telegram:
         return _plain(400, "missing form field 'telegram'")
     try:

@@ -37,8 +37,8 @@ def gas_refresh(*, first: int, last: int) -> tuple[int, int] | None:
         [low, high],
     )
     previous = fetch(
-        f"SELECT gas_timestamp, gas_delivered FROM {MINUTES} WHERE gas_timestamp = "
-        f"(SELECT MAX(gas_timestamp) FROM {MINUTES} WHERE gas_timestamp <= %s)",
+        f"SELECT gas_timestamp, MAX(gas_delivered) FROM {MINUTES} WHERE gas_timestamp = "
+        f"(SELECT MAX(gas_timestamp) FROM {MINUTES} WHERE gas_timestamp <= %s) GROUP BY gas_timestamp",
         [low],
     )
     GasConsumption.objects.filter(read_at__gte=from_epoch(low), read_at__lt=from_epoch(high)).delete()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from dsmrhub.prices.services import contracts_fingerprint
 from dsmrhub.processing.epochs import epochs_refresh
 from dsmrhub.processing.gas import gas_refresh
-from dsmrhub.processing.minutes import minutes_refresh
+from dsmrhub.processing.minutes import minute_end, minutes_refresh
 from dsmrhub.processing.models import (
     DayStatistics,
     ElectricityConsumption,
@@ -83,16 +83,22 @@ def _neighbours(low: int, high: int) -> tuple[int, int]:
     return (low if before is None else before), (high if after is None else after)
 
 
-def _refresh_range(first: int, last: int) -> tuple[date, date]:
-    """Recompute minutes, epochs and gas hours for readings in [first, last]; return the days to restate."""
-    low, high = minutes_refresh(first=first, last=last)
-    epochs_refresh(low=low, high=high)
-    stamps = fetch(
+def _stamp_range(low: int, high: int) -> tuple[int | None, int | None]:
+    return fetch(
         f"SELECT MIN(gas_timestamp), MAX(gas_timestamp) FROM {MINUTES} WHERE read_at >= %s AND read_at <= %s",
         [low, high],
     )[0]
-    gas_first = min(first, stamps[0]) if stamps[0] is not None else first
-    gas_last = max(last, stamps[1]) if stamps[1] is not None else last
+
+
+def _refresh_range(first: int, last: int) -> tuple[date, date]:
+    """Recompute minutes, epochs and gas hours for readings in [first, last]; return the days to restate."""
+    # Gas stamps carried by the minute rows before and after: an hour may gain or lose a value.
+    stamps = [_stamp_range(minute_end(first), minute_end(last))]
+    low, high = minutes_refresh(first=first, last=last)
+    epochs_refresh(low=low, high=high)
+    stamps.append(_stamp_range(low, high))
+    gas_first = min([first, *(s[0] for s in stamps if s[0] is not None)])
+    gas_last = max([last, *(s[1] for s in stamps if s[1] is not None)])
     gas_span = gas_refresh(first=gas_first, last=gas_last)
     before, after = _neighbours(first, last)
     start, end = min(before, gas_first), max(after, gas_last)

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
+from dsmrhub.telegram import MBusReading as ParsedMBus
 from dsmrhub.telegram import Telegram, TelegramError, parse_telegram
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,10 @@ def _fill_totals_only_meter(values: dict[str, Any], parsed: Telegram) -> None:
                 values[first], values[second] = total, zero
             elif direction == "returned" and values["electricity_delivered_1"] is not None:
                 values[first], values[second] = zero, zero
-    if values["electricity_currently_delivered"] is not None and values["electricity_currently_returned"] is None:
+    if (
+        values["electricity_currently_returned"] is None
+        and values["electricity_currently_delivered"] is not None
+    ):
         values["electricity_currently_returned"] = zero
 
 
@@ -227,14 +231,15 @@ def _store_mbus(parsed: Telegram, reading: DsmrReading) -> None:
         MBusReading(
             channel=channel.channel,
             device_type=channel.device_type,
-            equipment_identifier=channel.equipment_identifier or "",
+            equipment_identifier=_fit_text(MBusReading, "equipment_identifier", channel.equipment_identifier)
+            or "",
             timestamp=channel.timestamp or reading.timestamp,
             value=channel.value,
-            unit=channel.unit or "",
+            unit=_fit_text(MBusReading, "unit", channel.unit) or "",
             reading=reading,
         )
         for channel in parsed.mbus
-        if channel.is_meter
+        if channel.is_meter and _mbus_fits(channel)
     ]
     if rows:
         MBusReading.objects.bulk_create(rows, ignore_conflicts=True)
@@ -242,9 +247,42 @@ def _store_mbus(parsed: Telegram, reading: DsmrReading) -> None:
 
 def _update_meter_statistics(parsed: Telegram, *, timestamp: datetime) -> None:
     """Copy the meter's counters, unless a newer telegram already did (late telegrams don't go back)."""
-    changes = {name: getattr(parsed, name) for name in STATISTICS_FIELDS}
+    changes = {name: _fit_counter(name, getattr(parsed, name)) for name in STATISTICS_FIELDS}
+    changes["dsmr_version"] = _fit_text(MeterStatistics, "dsmr_version", parsed.dsmr_version)
     changes.update(timestamp=timestamp, latest_telegram=parsed.raw)
     newer_or_equal = Q(timestamp__lte=timestamp) | Q(latest_telegram__isnull=True)
     updated = MeterStatistics.objects.filter(newer_or_equal, pk=METER_STATISTICS_ID).update(**changes)
     if not updated and not MeterStatistics.objects.filter(pk=METER_STATISTICS_ID).exists():
         MeterStatistics.objects.create(pk=METER_STATISTICS_ID, **changes)
+
+
+INT32_MAX = 2**31 - 1
+MBUS_VALUE_LIMIT = Decimal(10) ** 9
+MBUS_CHANNEL_LIMIT = 255
+
+
+def _fit_counter(name: str, value: Any) -> Any:
+    """Meter counters that don't fit a 4-byte integer are not stored; the reading itself still is."""
+    if isinstance(value, int) and not 0 <= value <= INT32_MAX:
+        logger.warning("meter statistic %s=%s out of range; not stored", name, value)
+        return None
+    return value
+
+
+def _fit_text(model: type, name: str, value: str | None) -> str | None:
+    if value is not None and len(value) > model._meta.get_field(name).max_length:
+        logger.warning("%s %r is longer than %d characters; not stored", name, value[:40], len(value))
+        return None
+    return value
+
+
+def _mbus_fits(channel: ParsedMBus) -> bool:
+    fits = (
+        0 <= channel.channel <= MBUS_CHANNEL_LIMIT
+        and 0 <= channel.device_type <= MBUS_CHANNEL_LIMIT
+        and channel.value.is_finite()
+        and 0 <= channel.value < MBUS_VALUE_LIMIT
+    )
+    if not fits:
+        logger.warning("M-Bus channel %s value %s out of range; not stored", channel.channel, channel.value)
+    return fits

@@ -37,6 +37,10 @@ _LEADING_NOISE = " \t\r\n\x00"
 _ALIAS_CACHE_LIMIT = 1000
 _aliases: dict[tuple[str, str], tuple | None] = {}  # (variant, obis as sent) -> compiled register
 _compiled: dict[str, dict[str, tuple]] = {}  # variant -> obis -> (kind, field, unit name, unit, channel)
+# The power failure log and the Belgian peak history repeat verbatim telegram after telegram (they
+# change after an outage, or once a month); their parsed (immutable) tuples are kept by text.
+_LOG_CACHE_LIMIT = 256
+_logs: dict[tuple[ZoneInfo, str], tuple] = {}
 
 
 class _BadValue(Exception):
@@ -234,7 +238,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
             elif kind is MBUS_ID:
                 channels.setdefault(channel_number, {})["equipment_identifier"] = line[paren + 1 : -1] or None
             elif kind is POWER_FAILURE_LOG:
-                values[field] = _power_failures(line[paren + 1 : -1], zone, cache)
+                values[field] = _power_failures(line[paren + 1 : -1], None, zone, cache)
             elif kind is THRESHOLD:
                 number_text, _, sent = line[paren + 1 : -1].partition("*")
                 values["actual_threshold"] = _number(number_text)
@@ -284,7 +288,23 @@ def _decimal(text: str, unit: Unit) -> Decimal:
     return value
 
 
-def _power_failures(text: str, zone: ZoneInfo, cache: dict) -> tuple[PowerFailure, ...]:
+def _cached(parse):
+    def cached(text: str, unit: Unit | None, zone: ZoneInfo, cache: dict) -> tuple:
+        key = (zone, text)
+        result = _logs.get(key)
+        if result is None:
+            result = parse(text, unit, zone, cache)
+            if len(_logs) >= _LOG_CACHE_LIMIT:
+                _logs.clear()
+            _logs[key] = result
+        return result
+
+    cached.__doc__ = parse.__doc__
+    return cached
+
+
+@_cached
+def _power_failures(text: str, unit: Unit | None, zone: ZoneInfo, cache: dict) -> tuple[PowerFailure, ...]:
     """(count)(buffer obis)(end)(duration*s)...; also the bare '()' some meters send."""
     if not text:
         return ()
@@ -304,6 +324,7 @@ def _power_failures(text: str, zone: ZoneInfo, cache: dict) -> tuple[PowerFailur
     return tuple(failures)
 
 
+@_cached
 def _peak_history(text: str, unit: Unit, zone: ZoneInfo, cache: dict) -> tuple[MonthlyPeak, ...]:
     """Belgian 0-0:98.1.0: (count)(1-0:1.6.0)(1-0:1.6.0)[(month start)(when)(value*kW)]..."""
     parts = text.split(")(")
