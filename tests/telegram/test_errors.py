@@ -148,7 +148,9 @@ def test_malformed_known_registers(line):
     obis = line.split("(")[0]
     body = re.sub(re.escape(obis) + r"\(.*\)\r\n", lambda _: line + "\r\n", BODY, count=1)
     assert line in body
-    assert reason(signed(body)) == f"bad value on line {BODY.count(chr(10), 0, BODY.index(obis)) + 1}: {line!r}"
+    assert (
+        reason(signed(body)) == f"bad value on line {BODY.count(chr(10), 0, BODY.index(obis)) + 1}: {line!r}"
+    )
 
 
 def test_unknown_registers_are_kept_raw():
@@ -241,5 +243,6 @@ def test_dsmr22_gas_value_on_the_next_line():
     )
     assert parse_telegram(base.replace("(m3)\r\n", "(m3)(00002.002)\r\n") + "!").gas.value == Decimal("2.002")
     assert reason(base + "(0000x.001)\r\n!\r\n") == "bad value on line 6: '(0000x.001)'"
+    assert reason(base + "(00001.0.01)\r\n!\r\n") == "bad value on line 6: '(00001.0.01)'"
     assert parse_telegram(base + "!\r\n").gas is None  # the value line never came
     assert reason(base + "0-1:24.4.0(1)\r\n(00001.001)\r\n!") == "bad line 7: '(00001.001)'"

@@ -60,6 +60,9 @@ STATISTICS_FIELDS = (
 )
 
 
+DECIMAL_FIELDS = frozenset(REQUIRED_READING_FIELDS + OPTIONAL_READING_FIELDS + ("extra_device_delivered",))
+
+
 class ReadingRejected(Exception):
     """A telegram or reading that is not stored; ``reason`` says why in plain words."""
 
@@ -201,6 +204,11 @@ def _validate_reading_values(values: dict[str, Any]) -> None:
             f"timestamp {timestamp.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} lies more than 24 hours in the future"
         )
     for name, value in values.items():
+        if isinstance(value, int | float | str) and name in DECIMAL_FIELDS:
+            try:
+                value = Decimal(str(value))
+            except ArithmeticError:
+                raise ReadingRejected(f"{name} is not a number ({value!r})") from None
         if isinstance(value, Decimal):
             max_digits, places = _field_limits(name)
             if not value.is_finite():

@@ -197,7 +197,7 @@ class EncryptedFramer:
 
     def __init__(
         self, max_size: int = 8192, *, key: bytes | str | None = None, auth_key: bytes | str | None = None
-    ):
+    ) -> None:
         self.max_size = max_size
         self.key = key
         self.auth_key = auth_key

@@ -115,9 +115,7 @@ def _check_crc(
 ) -> str | None:
     if not crc_text:
         if check_crc and spec.crc_required:
-            raise TelegramError(
-                f"missing CRC: a {spec.description} telegram must end in '!' + CRC", line=line
-            )
+            raise TelegramError(f"missing CRC: a {spec.name} telegram must end in '!' and its CRC", line=line)
         return None
     if len(crc_text) > 4 or crc_text.strip(_HEX):
         raise TelegramError(f"bad CRC line: '!{crc_text[:20]}'", line=line)
@@ -274,7 +272,10 @@ def _number(text: str) -> Decimal:
     """Digits with an optional decimal point, nothing else (no sign, exponent, NaN or blanks)."""
     if not text or text.strip(_NUMBER):
         raise _BadValue
-    return Decimal(text)
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # '1.2.3', '.'
+        raise _BadValue from None
 
 
 def _decimal(text: str, unit: Unit) -> Decimal:

@@ -171,6 +171,7 @@ _Q3D = {
     "1-0:1.8.0": Register("electricity_delivered_total", DECIMAL, ENERGY),
     "1-0:2.8.0": Register("electricity_returned_total", DECIMAL, ENERGY),
     "1-0:1.7.0": Register("electricity_currently_delivered", DECIMAL, POWER),
+    "1-0:2.7.0": Register("electricity_currently_returned", DECIMAL, POWER),
     "1-0:21.7.0": Register("phase_currently_delivered_l1", DECIMAL, POWER),
     "1-0:41.7.0": Register("phase_currently_delivered_l2", DECIMAL, POWER),
     "1-0:61.7.0": Register("phase_currently_delivered_l3", DECIMAL, POWER),
