@@ -4,45 +4,24 @@ from rest_framework import serializers
 
 from dsmrhub.api.fields import UTCDateTimeField
 from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
-from dsmrhub.readings.models import DsmrReading, MeterStatistics
+from dsmrhub.readings.models import (
+    INT32_MAX,
+    METER_COUNTER_FIELDS,
+    READING_PHASE_GRID_FIELDS,
+    READING_PHASE_POWER_FIELDS,
+    READING_REQUIRED_FIELDS,
+    DsmrReading,
+    MeterStatistics,
+)
 
 READING_FIELDS = [
     "id",
     "timestamp",
-    "electricity_delivered_1",
-    "electricity_returned_1",
-    "electricity_delivered_2",
-    "electricity_returned_2",
-    "electricity_currently_delivered",
-    "electricity_currently_returned",
-    "phase_currently_delivered_l1",
-    "phase_currently_delivered_l2",
-    "phase_currently_delivered_l3",
-    "phase_currently_returned_l1",
-    "phase_currently_returned_l2",
-    "phase_currently_returned_l3",
+    *READING_REQUIRED_FIELDS,
+    *READING_PHASE_POWER_FIELDS,
     "extra_device_timestamp",
     "extra_device_delivered",
-    "phase_voltage_l1",
-    "phase_voltage_l2",
-    "phase_voltage_l3",
-    "phase_power_current_l1",
-    "phase_power_current_l2",
-    "phase_power_current_l3",
-]
-
-
-INT32_MAX = 2**31 - 1  # the counters are 4-byte integers in PostgreSQL
-COUNTER_FIELDS = [
-    "power_failure_count",
-    "long_power_failure_count",
-    "voltage_sag_count_l1",
-    "voltage_sag_count_l2",
-    "voltage_sag_count_l3",
-    "voltage_swell_count_l1",
-    "voltage_swell_count_l2",
-    "voltage_swell_count_l3",
-    "rejected_telegrams",
+    *READING_PHASE_GRID_FIELDS,
 ]
 
 
@@ -87,20 +66,16 @@ class MeterStatisticsSerializer(BlankIsNullMixin, serializers.ModelSerializer):
             "timestamp",
             "dsmr_version",
             "electricity_tariff",
-            "power_failure_count",
-            "long_power_failure_count",
-            "voltage_sag_count_l1",
-            "voltage_sag_count_l2",
-            "voltage_sag_count_l3",
-            "voltage_swell_count_l1",
-            "voltage_swell_count_l2",
-            "voltage_swell_count_l3",
+            *METER_COUNTER_FIELDS,
             "rejected_telegrams",
             "latest_telegram",
         ]
         read_only_fields = ["id"]
         extra_kwargs = {
-            **{name: {"min_value": 0, "max_value": INT32_MAX} for name in COUNTER_FIELDS},
+            **{
+                name: {"min_value": 0, "max_value": INT32_MAX}
+                for name in (*METER_COUNTER_FIELDS, "rejected_telegrams")
+            },
             "electricity_tariff": {"min_value": 0, "max_value": 9999},
             "latest_telegram": {"allow_blank": False},
             "dsmr_version": {"allow_blank": False},

@@ -8,6 +8,28 @@ from django.db import models
 
 from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
 
+# Field groups, in the order DSMR-reader's API document lists them.
+READING_REQUIRED_FIELDS = (
+    "electricity_delivered_1",
+    "electricity_returned_1",
+    "electricity_delivered_2",
+    "electricity_returned_2",
+    "electricity_currently_delivered",
+    "electricity_currently_returned",
+)
+READING_PHASE_POWER_FIELDS = tuple(
+    f"phase_currently_{direction}_l{phase}" for direction in ("delivered", "returned") for phase in (1, 2, 3)
+)
+READING_PHASE_GRID_FIELDS = tuple(
+    f"phase_{quantity}_l{phase}" for quantity in ("voltage", "power_current") for phase in (1, 2, 3)
+)
+METER_COUNTER_FIELDS = (
+    "power_failure_count",
+    "long_power_failure_count",
+    *(f"voltage_{event}_count_l{phase}" for event in ("sag", "swell") for phase in (1, 2, 3)),
+)
+INT32_MAX = 2**31 - 1  # counters are 4-byte integers in PostgreSQL
+
 POSITION = {"max_digits": 12, "decimal_places": 3}  # meter positions, kWh / m3
 POWER = {"max_digits": 9, "decimal_places": 3}  # kW
 VOLTAGE = {"max_digits": 5, "decimal_places": 1}  # V

@@ -13,7 +13,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
+from dsmrhub.readings.models import (
+    INT32_MAX,
+    METER_COUNTER_FIELDS,
+    READING_PHASE_GRID_FIELDS,
+    READING_PHASE_POWER_FIELDS,
+    READING_REQUIRED_FIELDS,
+    DsmrReading,
+    MBusReading,
+    MeterStatistics,
+)
 from dsmrhub.telegram import MBusReading as ParsedMBus
 from dsmrhub.telegram import Telegram, TelegramError, parse_telegram
 
@@ -24,42 +33,9 @@ MAX_FUTURE = timedelta(hours=24)
 UNSET_CLOCKS = {None, "", "000000000000W", "000000000000S", "000000000000"}
 METER_STATISTICS_ID = 1
 
-REQUIRED_READING_FIELDS = (
-    "electricity_delivered_1",
-    "electricity_returned_1",
-    "electricity_delivered_2",
-    "electricity_returned_2",
-    "electricity_currently_delivered",
-    "electricity_currently_returned",
-)
-OPTIONAL_READING_FIELDS = (
-    "phase_currently_delivered_l1",
-    "phase_currently_delivered_l2",
-    "phase_currently_delivered_l3",
-    "phase_currently_returned_l1",
-    "phase_currently_returned_l2",
-    "phase_currently_returned_l3",
-    "phase_voltage_l1",
-    "phase_voltage_l2",
-    "phase_voltage_l3",
-    "phase_power_current_l1",
-    "phase_power_current_l2",
-    "phase_power_current_l3",
-)
-STATISTICS_FIELDS = (
-    "dsmr_version",
-    "electricity_tariff",
-    "power_failure_count",
-    "long_power_failure_count",
-    "voltage_sag_count_l1",
-    "voltage_sag_count_l2",
-    "voltage_sag_count_l3",
-    "voltage_swell_count_l1",
-    "voltage_swell_count_l2",
-    "voltage_swell_count_l3",
-)
-
-
+REQUIRED_READING_FIELDS = READING_REQUIRED_FIELDS
+OPTIONAL_READING_FIELDS = READING_PHASE_POWER_FIELDS + READING_PHASE_GRID_FIELDS
+STATISTICS_FIELDS = ("dsmr_version", "electricity_tariff", *METER_COUNTER_FIELDS)
 DECIMAL_FIELDS = frozenset(REQUIRED_READING_FIELDS + OPTIONAL_READING_FIELDS + ("extra_device_delivered",))
 
 
@@ -264,7 +240,6 @@ def _update_meter_statistics(parsed: Telegram, *, timestamp: datetime) -> None:
         MeterStatistics.objects.create(pk=METER_STATISTICS_ID, **changes)
 
 
-INT32_MAX = 2**31 - 1
 MBUS_VALUE_LIMIT = Decimal(10) ** 9
 MBUS_CHANNEL_LIMIT = 255
 
