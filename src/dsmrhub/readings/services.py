@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -9,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from dsmrhub.readings.models import (
@@ -23,6 +24,7 @@ from dsmrhub.readings.models import (
     MBusReading,
     MeterStatistics,
 )
+from dsmrhub.readings.sql import insert_unless_present, update_where
 from dsmrhub.telegram import MBusReading as ParsedMBus
 from dsmrhub.telegram import Telegram, TelegramError, parse_telegram
 
@@ -199,15 +201,13 @@ def _validate_reading_values(values: dict[str, Any]) -> None:
 
 
 def _store_reading(values: dict[str, Any]) -> tuple[DsmrReading, bool]:
-    try:
-        with transaction.atomic():
-            return DsmrReading.objects.create(**values), True
-    except IntegrityError:
-        existing = DsmrReading.objects.filter(timestamp=values["timestamp"]).first()
-        if existing is None:
-            raise
-        logger.info("reading at %s already stored; not stored twice", values["timestamp"])
-        return existing, False
+    if insert_unless_present(DsmrReading, values, conflict="timestamp"):
+        return DsmrReading(**values), True
+    logger.info("reading at %s already stored; not stored twice", values["timestamp"])
+    return DsmrReading.objects.get(timestamp=values["timestamp"]), False
+
+
+_last_mbus_stored: dict[int, tuple[int, datetime]] = {}
 
 
 def _store_mbus(parsed: Telegram, reading: DsmrReading) -> None:
@@ -225,8 +225,13 @@ def _store_mbus(parsed: Telegram, reading: DsmrReading) -> None:
         for channel in parsed.mbus
         if channel.is_meter and _mbus_fits(channel)
     ]
-    if rows:
-        MBusReading.objects.bulk_create(rows, ignore_conflicts=True)
+    for row in rows:
+        key = (row.channel, row.timestamp)
+        if key != _last_mbus_stored.get(
+            row.channel
+        ):  # a gas value repeats in ~300 telegrams: skip the repeats
+            MBusReading.objects.bulk_create([row], ignore_conflicts=True)
+            transaction.on_commit(functools.partial(_last_mbus_stored.__setitem__, row.channel, key))
 
 
 def _update_meter_statistics(parsed: Telegram, *, timestamp: datetime) -> None:
@@ -234,8 +239,15 @@ def _update_meter_statistics(parsed: Telegram, *, timestamp: datetime) -> None:
     changes = {name: _fit_counter(name, getattr(parsed, name)) for name in STATISTICS_FIELDS}
     changes["dsmr_version"] = _fit_text(MeterStatistics, "dsmr_version", parsed.dsmr_version)
     changes.update(timestamp=timestamp, latest_telegram=parsed.raw)
-    newer_or_equal = Q(timestamp__lte=timestamp) | Q(latest_telegram__isnull=True)
-    updated = MeterStatistics.objects.filter(newer_or_equal, pk=METER_STATISTICS_ID).update(**changes)
+    updated = update_where(
+        MeterStatistics,
+        changes,
+        where="id = %s AND (timestamp <= %s OR latest_telegram IS NULL)",
+        params=[
+            METER_STATISTICS_ID,
+            MeterStatistics._meta.get_field("timestamp").get_db_prep_value(timestamp, connection),
+        ],
+    )
     if not updated and not MeterStatistics.objects.filter(pk=METER_STATISTICS_ID).exists():
         MeterStatistics.objects.create(pk=METER_STATISTICS_ID, **changes)
 
