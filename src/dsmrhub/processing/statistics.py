@@ -7,7 +7,7 @@ plus earlier meter drops; so the hours of a day add up exactly to the day, and d
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from dsmrhub.prices.services import contracts_for_days, costs_compute
@@ -107,13 +107,11 @@ def statistics_refresh(*, first_day: date, last_day: date) -> None:
         use = [0, 0, 0, 0]
         if hour in ends:
             raw = ends[hour]
-            offset_now = dict.fromkeys(NAMES, 0)
             while drops and drops[0][0] <= end:
                 _, register, amount = drops.pop(0)
                 offsets[register] = offsets.get(register, 0) + amount
             for i, name in enumerate(NAMES):
-                offset_now[name] = offsets.get(name, 0)
-                new = raw[i] + offset_now[name]
+                new = raw[i] + offsets.get(name, 0)
                 use[i] = new - adjusted[i]
                 adjusted[i] = new
         gas = gas_hours.get(hour)
@@ -172,7 +170,7 @@ def statistics_costs_refresh(*, first_day: date | None = None, last_day: date | 
     rows = list(days)
     if not rows:
         return 0
-    contracts = contracts_for_days(first=rows[0].day, last=rows[-1].day + timedelta(days=0))
+    contracts = contracts_for_days(first=rows[0].day, last=rows[-1].day)
     for row in rows:
         costs = costs_compute(
             contract=contracts.get(row.day),
