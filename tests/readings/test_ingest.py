@@ -114,3 +114,15 @@ def test_reading_create_validates_like_telegrams():
 def test_the_corpus_future_telegram_is_rejected_at_its_source_clock(entry):
     with pytest.raises(ReadingRejected, match="future"):
         reading_ingest_telegram(telegram=corpus_bytes(entry))
+
+
+def test_the_reading_counter_follows_inserts_and_deletes():
+    from dsmrhub.readings.selectors import reading_count
+
+    assert reading_count() == 0
+    for _, telegram in demo_telegrams(5):
+        reading_ingest_telegram(telegram=telegram)
+    reading_ingest_telegram(telegram=demo_telegrams(1)[0][1])  # a duplicate is not counted
+    assert reading_count() == 5 == DsmrReading.objects.count()
+    DsmrReading.objects.filter(timestamp__lte=demo_telegrams(2)[1][0]).delete()
+    assert reading_count() == 3 == DsmrReading.objects.count()

@@ -10,8 +10,9 @@ statistics update from the newest telegram and one counter update for the reject
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
 from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
 from dsmrhub.readings.services import (
     METER_STATISTICS_ID,
@@ -36,6 +38,20 @@ logger = logging.getLogger(__name__)
 
 _FIELDS = [f for f in DsmrReading._meta.concrete_fields]
 _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
+
+
+def _converter(model_field) -> Callable[[Any], Any]:
+    """Python value -> column value; the same result as the field's own conversion, without the ORM's
+    per-value overhead (a third of a millisecond per reading)."""
+    if isinstance(model_field, EpochSecondsField):
+        return lambda value: None if value is None else math.floor(value.timestamp())
+    if isinstance(model_field, ScaledDecimalField):
+        places = model_field.decimal_places
+        return lambda value: None if value is None else int(value.scaleb(places))
+    return lambda value: model_field.get_db_prep_save(value, connection)
+
+
+_CONVERTERS = [(f.attname, _converter(f)) for f in _FIELDS]
 
 
 @dataclass
@@ -121,9 +137,7 @@ def readings_store_checked(*, checked: list[Checked | str], log_rejections: bool
 def _insert_readings(items: list[Checked]) -> int:
     if not items:
         return 0
-    rows = [
-        tuple(f.get_db_prep_save(item.values.get(f.attname), connection) for f in _FIELDS) for item in items
-    ]
+    rows = [tuple(convert(item.values.get(name)) for name, convert in _CONVERTERS) for item in items]
     table = connection.ops.quote_name(DsmrReading._meta.db_table)
     marks = ", ".join(["%s"] * len(_FIELDS))
     with connection.cursor() as cursor:

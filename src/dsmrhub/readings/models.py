@@ -77,6 +77,15 @@ class DsmrReading(models.Model):
         return epoch_seconds(self.timestamp)
 
 
+class ReadingCount(models.Model):
+    """How many readings are stored, kept by database triggers (a COUNT(*) of a year of readings is slow)."""
+
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} readings"
+
+
 class MBusReading(models.Model):
     """A value of one M-Bus channel (gas, water, heat, …), stored once per channel and meter timestamp."""
 
