@@ -1,4 +1,7 @@
-"""`dsmrhub run`: start every part as a child process, restart a crashed part with backoff, stop cleanly."""
+"""`dsmrhub run`: start every part as a child process, restart a crashed part with backoff, stop cleanly.
+
+Each child's output is copied line by line to our stderr, prefixed with the part's name.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,10 @@ from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
+FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 60.0
+STABLE_AFTER = 60.0  # a part that ran this long without crashing starts over at FIRST_BACKOFF
+STOP_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +27,20 @@ class Part:
     args: tuple[str, ...]  # arguments to `dsmrhub`
 
 
+def _copy_output(name: str, stream) -> None:
+    width = 10
+    for line in iter(stream.readline, b""):
+        sys.stderr.write(f"{name:<{width}}| {line.decode('utf-8', 'replace')}")
+        sys.stderr.flush()
+    stream.close()
+
+
 def _spawn(part: Part) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "dsmrhub.cli", *part.args])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dsmrhub.cli", *part.args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    threading.Thread(target=_copy_output, args=(part.name, process.stdout), daemon=True).start()
+    return process
 
 
 def parts_run(parts: list[Part], *, stop: threading.Event | None = None) -> None:
@@ -31,35 +49,42 @@ def parts_run(parts: list[Part], *, stop: threading.Event | None = None) -> None
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    running = {part: _spawn(part) for part in parts}
-    backoff = dict.fromkeys(parts, 1.0)
+    running: dict[Part, subprocess.Popen | None] = {part: _spawn(part) for part in parts}
+    started = dict.fromkeys(parts, time.monotonic())
+    backoff = dict.fromkeys(parts, FIRST_BACKOFF)
     restart_at: dict[Part, float] = {}
     for part in parts:
         logger.info("started %s (pid %d)", part.name, running[part].pid)
     while not stop.wait(0.5):
+        now = time.monotonic()
         for part, process in list(running.items()):
             if process is None or process.poll() is None:
                 continue
+            if now - started[part] >= STABLE_AFTER:
+                backoff[part] = FIRST_BACKOFF
             logger.error(
                 "%s exited with code %s; restarting in %.0f s", part.name, process.returncode, backoff[part]
             )
-            restart_at[part] = time.monotonic() + backoff[part]
+            restart_at[part] = now + backoff[part]
             backoff[part] = min(backoff[part] * 2, MAX_BACKOFF)
             running[part] = None
         for part, when in list(restart_at.items()):
-            if time.monotonic() >= when:
+            if now >= when:
                 running[part] = _spawn(part)
+                started[part] = now
                 del restart_at[part]
                 logger.info("restarted %s (pid %d)", part.name, running[part].pid)
     logger.info("stopping %s", ", ".join(part.name for part in parts))
     for process in running.values():
         if process is not None and process.poll() is None:
             process.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
     for part, process in running.items():
         if process is None:
             continue
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            logger.warning("%s did not stop in 15 s; killing it", part.name)
+            logger.warning("%s did not stop in %.0f s; killing it", part.name, STOP_TIMEOUT)
             process.kill()
+            process.wait()

@@ -17,6 +17,7 @@ from dsmrhub.api.filters import DsmrReadingFilter
 from dsmrhub.api.serializers import DsmrReadingSerializer, MeterStatisticsSerializer
 from dsmrhub.api.services import api_check_request_key
 from dsmrhub.readings.models import DsmrReading
+from dsmrhub.readings.selectors import reading_count
 from dsmrhub.readings.services import (
     ReadingRejected,
     meter_statistics_get,
@@ -69,6 +70,14 @@ class DsmrReadingView(generics.ListCreateAPIView):
     filterset_class = DsmrReadingFilter
     ordering_fields = ["timestamp"]
     ordering = ["timestamp"]
+
+    def count_rows(self, queryset) -> int:
+        """The total for paging from the hourly counts (the filter backend has validated the bounds)."""
+        bounds = DsmrReadingFilter(self.request.query_params, queryset=queryset).form
+        bounds.is_valid()
+        return reading_count(
+            since=bounds.cleaned_data.get("timestamp__gte"), until=bounds.cleaned_data.get("timestamp__lte")
+        )
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

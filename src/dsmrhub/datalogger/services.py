@@ -1,22 +1,102 @@
-"""The datalogger loop for the built-in demo meter (serial and network sources come with issue 4)."""
+"""The datalogger: a reader thread turns the source into telegrams on an on-disk buffer; the main
+thread stores them through the ingest service, in order, whenever the database accepts writes.
+
+Reading never waits for the database (a serial port's kernel buffer holds only a few seconds), and
+a telegram is removed from the buffer only after its transaction committed. A restart, a locked or
+unreachable database, or ``kill -9`` therefore loses nothing that was read; re-storing the last
+telegram after a crash is harmless because a reading is unique by its meter timestamp.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections, transaction
 from django.utils import timezone
 
 from dsmrhub.datalogger.demo import DemoMeter
+from dsmrhub.datalogger.models import SINGLETON_ID, DataloggerSettings, DataloggerState
+from dsmrhub.datalogger.pump import Backoff, LiveState, Pump, PumpConfig
+from dsmrhub.datalogger.sources import DemoSource, source_describe, source_from_url
+from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, Spool, SpoolItem
+from dsmrhub.datalogger.stream import Received, StreamSettings
+from dsmrhub.readings.bulk import readings_ingest_bulk
 from dsmrhub.readings.models import DsmrReading
-from dsmrhub.readings.services import ReadingRejected, reading_ingest_telegram
+from dsmrhub.readings.services import (
+    ReadingRejected,
+    meter_statistics_count_rejection,
+    reading_ingest_telegram,
+)
+from dsmrhub.telegram import Discarded
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_SOURCE = "demo"
+BATCH = 200  # telegrams stored per transaction when catching up
+STATE_EVERY = 2.0  # seconds between state heartbeats
+STOP_GRACE = 5.0  # seconds to finish storing what was read after a stop request
+
+
+# Settings -----------------------------------------------------------------------------------------
+
+
+def datalogger_settings_get() -> DataloggerSettings:
+    return DataloggerSettings.objects.get_or_create(pk=SINGLETON_ID)[0]
+
+
+def datalogger_settings_update(
+    *,
+    source: str | None = None,
+    decryption_key: str | None = None,
+    authentication_key: str | None = None,
+    min_interval: float | None = None,
+) -> DataloggerSettings:
+    """Change the given settings (``None``: unchanged); raises ``ValidationError`` for bad values."""
+    current = datalogger_settings_get()
+    changes = {
+        "source": source.strip() if source is not None else None,
+        "decryption_key": decryption_key.strip().lower() if decryption_key is not None else None,
+        "authentication_key": authentication_key.strip().lower() if authentication_key is not None else None,
+        "min_interval": min_interval,
+    }
+    for name, value in changes.items():
+        if value is not None:
+            setattr(current, name, value)
+    current.full_clean()
+    current.save()
+    return current
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigOverrides:
+    """Settings given on the command line; they win over the database's."""
+
+    source: str | None = None
+    decryption_key: str | None = None
+    min_interval: float | None = None
+
+
+def datalogger_config_resolve(*, overrides: ConfigOverrides) -> PumpConfig:
+    stored = datalogger_settings_get()
+    source_url = overrides.source or stored.source or DEFAULT_SOURCE
+    key = stored.decryption_key if overrides.decryption_key is None else overrides.decryption_key
+    interval = stored.min_interval if overrides.min_interval is None else overrides.min_interval
+    return PumpConfig(
+        source=source_from_url(source_url),
+        stream=StreamSettings(
+            decryption_key=key, authentication_key=stored.authentication_key, min_interval=interval
+        ),
+    )
+
+
+# Demo meter ---------------------------------------------------------------------------------------
 
 
 def demo_backfill(*, meter: DemoMeter, since: datetime, until: datetime, step: timedelta) -> int:
@@ -30,18 +110,14 @@ def demo_backfill(*, meter: DemoMeter, since: datetime, until: datetime, step: t
     return stored
 
 
-def datalogger_run_demo(
-    *, interval: float = 1.0, backfill: timedelta = timedelta(0), stop: threading.Event | None = None
-) -> None:
-    """Feed the demo meter's telegrams through the ingest service every ``interval`` seconds until stopped."""
-
-    stop = stop or threading.Event()
+def demo_meter_prepare(*, backfill: timedelta = timedelta(0)) -> DemoMeter:
+    """A demo meter that carries on from the stored readings (it never runs backwards), after
+    storing up to ``backfill`` of history."""
     meter = DemoMeter(tz=ZoneInfo(settings.TIME_ZONE))
     now = timezone.now().replace(microsecond=0)
     since = now - backfill
     latest = DsmrReading.objects.order_by("-timestamp").first()
     if latest is not None:
-        # Carry on from the stored positions, so a restart never makes the meter run backwards.
         meter.delivered = [latest.electricity_delivered_1, latest.electricity_delivered_2]
         meter.returned = [latest.electricity_returned_1, latest.electricity_returned_2]
         meter.gas = latest.extra_device_delivered or meter.gas
@@ -50,12 +126,223 @@ def datalogger_run_demo(
     if since < now:
         count = demo_backfill(meter=meter, since=since, until=now, step=timedelta(minutes=1))
         logger.info("demo meter: stored %d readings of history", count)
-    logger.info("demo meter: one telegram every %.0f s", interval)
-    while not stop.is_set():
-        close_old_connections()
-        moment = datetime.now(UTC).replace(microsecond=0)
+    return meter
+
+
+# The loop -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class DataloggerSummary:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    buffered: int = 0
+
+
+class Datalogger:
+    """One running datalogger; ``run()`` returns when ``stop`` is set or a replay has been stored."""
+
+    def __init__(
+        self,
+        *,
+        overrides: ConfigOverrides,
+        stop: threading.Event,
+        spool_path: Path | None = None,
+        buffer_max: int = DEFAULT_MAX_ITEMS,
+        retry_max: float = 30.0,
+        settings_poll: float = 5.0,
+        backfill: timedelta = timedelta(0),
+    ) -> None:
+        self.overrides = overrides
+        self.stop = stop
+        self.spool = Spool(
+            spool_path or settings.DATA_DIR / "datalogger-buffer.sqlite3", max_items=buffer_max
+        )
+        self.retry_max = retry_max
+        self.settings_poll = settings_poll
+        self.backfill = backfill
+        self.live = LiveState()
+        self.summary = DataloggerSummary()
+        self.config: PumpConfig | None = None
+        self._demo_meter: DemoMeter | None = None
+        self._wake = threading.Event()
+        self._database_error = ""
+        self._rejected_base = 0
+
+    # main thread
+    def run(self) -> DataloggerSummary:
+        self.config = self._resolve_config()
+        if isinstance(self.config.source, DemoSource):
+            self._demo_meter = demo_meter_prepare(backfill=self.backfill)
+        state = DataloggerState.objects.filter(pk=SINGLETON_ID).first()
+        self._rejected_base = state.rejected_telegrams if state else 0
+        started_at = timezone.now()
+        if len(self.spool):
+            logger.info("%d telegrams in the buffer from before; storing them first", len(self.spool))
+        reader = Pump(
+            get_config=lambda: self.config,
+            sink=self._keep,
+            stop=self.stop,
+            live=self.live,
+            retry_max=self.retry_max,
+            demo_meter=lambda: self._demo_meter,
+        ).start()
+        backoff = Backoff(0.5, self.retry_max)
+        next_state = next_settings = 0.0
+        stop_deadline: float | None = None
+        while True:
+            if self.stop.is_set() and stop_deadline is None:
+                stop_deadline = time.monotonic() + STOP_GRACE
+                reader.join(timeout=STOP_GRACE)
+            items = self.spool.peek(BATCH)
+            if items and (stop_deadline is None or time.monotonic() < stop_deadline):
+                if self._store(items):
+                    backoff.reset()
+                elif stop_deadline is None:
+                    self.stop.wait(backoff.next())
+                else:
+                    break
+            elif stop_deadline is not None or (self.live.ended and not reader.is_alive()):
+                break
+            else:
+                close_old_connections()
+                self._wake.wait(0.5)
+                self._wake.clear()
+            now = time.monotonic()
+            if now >= next_state or self.live.dirty:
+                self._save_state(started_at)
+                next_state = now + STATE_EVERY
+            if now >= next_settings:
+                self._reload_settings()
+                next_settings = now + self.settings_poll
+        reader.join(timeout=STOP_GRACE)
+        self.live.connected = False
+        self._save_state(started_at, running=False)
+        self.summary.received = self.live.received
+        self.summary.buffered = len(self.spool)
+        self.spool.close()
+        return self.summary
+
+    def _resolve_config(self) -> PumpConfig:
+        return datalogger_config_resolve(overrides=self.overrides)
+
+    def _store(self, items: list[SpoolItem]) -> bool:
+        """Store ``items`` in one transaction; False (and nothing removed) when the database failed."""
+        stored = duplicates = rejected = 0
+        telegrams = [(item.payload, item.received_at) for item in items if item.kind == "telegram"]
         try:
-            reading_ingest_telegram(telegram=meter.telegram_at(moment))
-        except ReadingRejected as rejection:  # never expected from the demo; logged and counted already
-            logger.error("demo telegram rejected: %s", rejection.reason)
-        stop.wait(max(0.0, interval - (time.time() % interval)))
+            with transaction.atomic():
+                for item in items:
+                    if item.kind == "discard":
+                        meter_statistics_count_rejection(reason=item.payload.decode("utf-8", "replace"))
+                        rejected += 1
+                if len(telegrams) == 1:
+                    try:
+                        created = reading_ingest_telegram(
+                            telegram=telegrams[0][0], received_at=telegrams[0][1]
+                        ).created
+                        stored, duplicates = int(created), int(not created)
+                    except ReadingRejected:
+                        rejected += 1
+                elif telegrams:  # catching up: the same checks, stored set-based
+                    result = readings_ingest_bulk(telegrams=telegrams, log_rejections=True)
+                    stored, duplicates = result.stored, result.duplicates
+                    rejected += sum(result.rejected.values())
+        except DatabaseError as error:
+            message = f"database unavailable: {error}"
+            if message != self._database_error:
+                logger.warning("%s; %d telegrams kept in the buffer", message, len(self.spool))
+            self._database_error = message
+            self.live.error(message)
+            connections.close_all()
+            return False
+        self.spool.remove_through(items[-1].id)
+        if self._database_error:
+            logger.info("database available again; storing the buffer")
+            self._database_error = ""
+        self.summary.stored += stored
+        self.summary.duplicates += duplicates
+        self.summary.rejected += rejected
+        return True
+
+    def _save_state(self, started_at: datetime, *, running: bool = True) -> None:
+        live = self.live
+        with live.lock:
+            values = {
+                "source": live.source,
+                "connected": live.connected,
+                "last_error": live.last_error,
+                "last_error_at": live.last_error_at,
+                "received_telegrams": live.received,
+            }
+            live.dirty = False
+        values.update(
+            started_at=started_at,
+            updated_at=timezone.now() if running else None,
+            telegrams_per_minute=live.per_minute(),
+            rejected_telegrams=self._rejected_base + self.summary.rejected,
+            buffered_telegrams=len(self.spool),
+        )
+        age = live.last_receipt_age()
+        if age is not None:
+            values["last_telegram_at"] = timezone.now() - timedelta(seconds=age)
+        try:
+            DataloggerState.objects.update_or_create(pk=SINGLETON_ID, defaults=values)
+        except DatabaseError:
+            connections.close_all()  # reported by _store; the state waits for the database too
+
+    def _reload_settings(self) -> None:
+        try:
+            config = self._resolve_config()
+        except DatabaseError:
+            connections.close_all()
+            return
+        except ValueError as error:  # a bad URL stored by hand: keep what runs
+            logger.error("datalogger settings: %s", error)
+            return
+        if config == self.config:
+            return
+        if config.source != self.config.source:
+            logger.info("source changed to %s", source_describe(config.source))
+            if isinstance(config.source, DemoSource):
+                try:
+                    self._demo_meter = demo_meter_prepare()
+                except DatabaseError:
+                    connections.close_all()
+                    return
+        if config.stream != self.config.stream:
+            logger.info("datalogger settings changed (decryption key, minimum interval)")
+        self.config = config
+
+    def _keep(self, items: list[Received | Discarded]) -> None:
+        """The pump's sink (reader thread): everything goes to the buffer first."""
+        for item in items:
+            if isinstance(item, Received):
+                self.spool.append("telegram", item.telegram, item.received_at)
+            else:
+                self.spool.append("discard", item.reason.encode(), datetime.now(UTC))
+        self._wake.set()
+
+
+def datalogger_run(
+    *,
+    overrides: ConfigOverrides,
+    stop: threading.Event,
+    spool_path: Path | None = None,
+    buffer_max: int = DEFAULT_MAX_ITEMS,
+    retry_max: float = 30.0,
+    settings_poll: float = 5.0,
+    backfill: timedelta = timedelta(0),
+) -> DataloggerSummary:
+    """Read the configured source and store its telegrams until ``stop`` (or the end of a replay)."""
+    return Datalogger(
+        overrides=overrides,
+        stop=stop,
+        spool_path=spool_path,
+        buffer_max=buffer_max,
+        retry_max=retry_max,
+        settings_poll=settings_poll,
+        backfill=backfill,
+    ).run()

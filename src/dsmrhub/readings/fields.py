@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.db import models
+from django.db.models import lookups
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
@@ -104,3 +105,36 @@ class ScaledDecimalField(_CompactIntegerField):
 
     def formfield(self, **kwargs):
         return forms.DecimalField(max_digits=self.max_digits, decimal_places=self.decimal_places, **kwargs)
+
+
+class _EpochBoundMixin:
+    """A range bound with sub-seconds must round the way that keeps the comparison exact:
+    ``timestamp >= 10.25`` is ``timestamp >= 11`` on whole seconds, ``timestamp <= 10.25`` is ``<= 10``."""
+
+    round_up: bool
+
+    def get_prep_lookup(self):
+        if isinstance(self.rhs, datetime) and self.rhs.microsecond:
+            whole = self.lhs.output_field.get_prep_value(self.rhs)  # floor, and refuses naive datetimes
+            return whole + 1 if self.round_up else whole
+        return super().get_prep_lookup()
+
+
+@EpochSecondsField.register_lookup
+class EpochGreaterThanOrEqual(_EpochBoundMixin, lookups.GreaterThanOrEqual):
+    round_up = True
+
+
+@EpochSecondsField.register_lookup
+class EpochLessThan(_EpochBoundMixin, lookups.LessThan):
+    round_up = True
+
+
+@EpochSecondsField.register_lookup
+class EpochGreaterThan(_EpochBoundMixin, lookups.GreaterThan):
+    round_up = False
+
+
+@EpochSecondsField.register_lookup
+class EpochLessThanOrEqual(_EpochBoundMixin, lookups.LessThanOrEqual):
+    round_up = False

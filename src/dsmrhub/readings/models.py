@@ -77,13 +77,14 @@ class DsmrReading(models.Model):
         return epoch_seconds(self.timestamp)
 
 
-class ReadingCount(models.Model):
-    """How many readings are stored, kept by database triggers (a COUNT(*) of a year of readings is slow)."""
+class ReadingHourCount(models.Model):
+    """Readings stored per UTC hour, kept by database triggers, so the API counts a year in milliseconds."""
 
-    count = models.BigIntegerField(default=0)
+    hour = models.BigIntegerField(primary_key=True)  # Unix seconds // 3600
+    count = models.IntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"{self.count} readings"
+        return f"{self.count} readings in hour {self.hour}"
 
 
 class MBusReading(models.Model):

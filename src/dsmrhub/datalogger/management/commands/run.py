@@ -3,21 +3,42 @@ from django.core.management.base import BaseCommand
 
 from dsmrhub.runner import Part, parts_run
 
+# The processor's follow mode (dsmrhub.processing); a part of `dsmrhub run` beside the web server.
+PROCESSOR_ARGS = ("process", "--follow")
+
 
 class Command(BaseCommand):
-    help = "Run everything: web server + API, and the datalogger (the built-in demo meter by default)."
+    help = (
+        "Run everything: web server + API, the datalogger (the configured source; the demo meter when "
+        "none is configured) and the processor. A crashed part restarts with backoff; SIGTERM stops all."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT of the web server")
-        parser.add_argument("--source", default="demo", help="datalogger source (default: demo)")
+        parser.add_argument("--source", help="datalogger source URL (default: the configured one, else demo)")
         parser.add_argument(
             "--demo-backfill-hours", type=float, default=6, help="demo history created at start"
         )
+        parser.add_argument(
+            "--without",
+            action="append",
+            default=[],
+            choices=["datalogger", "processor"],
+            help="leave a part out (repeatable), e.g. when a remote datalogger feeds the API",
+        )
 
-    def handle(self, *args, bind: str, source: str, demo_backfill_hours: float, **options) -> None:
+    def handle(self, *args, bind: str, source: str | None, demo_backfill_hours: float, without, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        datalogger = ["datalogger", "--source", source]
-        if source == "demo":
-            datalogger += ["--backfill-hours", str(demo_backfill_hours)]
-        self.stdout.write(f"dsmrhub: web on http://{bind}/  datalogger source: {source}  (Ctrl-C stops)")
-        parts_run([Part("web", ("serve", "--bind", bind)), Part("datalogger", tuple(datalogger))])
+        parts = [Part("web", ("serve", "--bind", bind))]
+        if "datalogger" not in without:
+            datalogger = ["datalogger", "--backfill-hours", str(demo_backfill_hours)]
+            if source:
+                datalogger += ["--source", source]
+            parts.append(Part("datalogger", tuple(datalogger)))
+        if "processor" not in without:
+            parts.append(Part("processor", PROCESSOR_ARGS))
+        self.stdout.write(
+            f"dsmrhub: web on http://{bind}/  parts: {', '.join(part.name for part in parts)}  (Ctrl-C stops)"
+        )
+        self.stdout.flush()
+        parts_run(parts)

@@ -1,0 +1,64 @@
+import signal
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from dsmrhub.datalogger.forward import ForwardTarget, forward_run
+from dsmrhub.datalogger.models import validate_hex_key
+from dsmrhub.datalogger.sources import source_from_url
+from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS
+from dsmrhub.datalogger.stream import StreamSettings
+
+
+class Command(BaseCommand):
+    help = (
+        "Remote datalogger: read a source and POST each telegram to one or more instances (API v1), "
+        "with a persistent queue per target. Needs no database."
+    )
+    requires_system_checks = []
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--source", required=True, help="serial:///dev/ttyUSB0, socket://HOST:PORT, …")
+        parser.add_argument("--to", action="append", required=True, help="base URL of a target (repeatable)")
+        parser.add_argument("--key", action="append", required=True, help="API key of the --to before it")
+        parser.add_argument("--decryption-key", default="", help="encrypted meters: the 32-hex-digit key")
+        parser.add_argument(
+            "--min-interval", type=float, default=0, help="forward one telegram per S seconds"
+        )
+        parser.add_argument("--queue-dir", type=Path, help="queue files (default: DATA_DIR/forward)")
+        parser.add_argument("--queue-max", type=int, default=DEFAULT_MAX_ITEMS, help="telegrams per queue")
+        parser.add_argument("--retry-max", type=float, default=60.0, help="longest pause between retries (s)")
+
+    def handle(self, *args, **options) -> None:
+        urls, keys = options["to"], options["key"]
+        if len(keys) == 1 and len(urls) > 1:
+            keys = keys * len(urls)
+        if len(keys) != len(urls):
+            raise CommandError("give one --key per --to (or one --key for all)")
+        try:
+            source = source_from_url(options["source"])
+            targets = [ForwardTarget(url=url, key=key) for url, key in zip(urls, keys, strict=True)]
+            if options["decryption_key"]:
+                validate_hex_key(options["decryption_key"])
+        except Exception as error:  # ValueError or ValidationError: a readable reason either way
+            raise CommandError(getattr(error, "messages", [str(error)])[0]) from None
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        summary = forward_run(
+            source=source,
+            targets=targets,
+            stop=stop,
+            queue_dir=options["queue_dir"] or settings.DATA_DIR / "forward",
+            stream=StreamSettings(
+                decryption_key=options["decryption_key"], min_interval=options["min_interval"]
+            ),
+            queue_max=options["queue_max"],
+            retry_max=options["retry_max"],
+        )
+        sent = ", ".join(
+            f"{url}: sent {count}, queued {summary.queued[url]}" for url, count in summary.sent.items()
+        )
+        self.stdout.write(f"forward: read {summary.received} telegrams; {sent}")

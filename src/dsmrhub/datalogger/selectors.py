@@ -1,0 +1,37 @@
+"""Read-only views of the datalogger for the status page and API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from dsmrhub.datalogger.models import SINGLETON_ID, DataloggerState
+
+ALIVE_WITHIN = timedelta(seconds=30)  # the datalogger writes a heartbeat every few seconds
+
+
+def datalogger_status(*, now: datetime | None = None) -> dict[str, Any]:
+    """The datalogger as last reported; datetimes are aware (UTC) or None.
+
+    ``running`` says whether a heartbeat arrived within 30 s; ``connected`` whether the source was
+    open at that moment (False when not running).
+    """
+    now = now or timezone.now()
+    state = DataloggerState.objects.filter(pk=SINGLETON_ID).first() or DataloggerState()
+    running = state.updated_at is not None and now - state.updated_at <= ALIVE_WITHIN
+    return {
+        "running": running,
+        "source": state.source,
+        "connected": running and state.connected,
+        "last_telegram_at": state.last_telegram_at,
+        "telegrams_per_minute": state.telegrams_per_minute if running else 0.0,
+        "received_telegrams": state.received_telegrams,
+        "rejected_telegrams": state.rejected_telegrams,
+        "buffered_telegrams": state.buffered_telegrams,
+        "last_error": state.last_error,
+        "last_error_at": state.last_error_at,
+        "started_at": state.started_at,
+        "updated_at": state.updated_at,
+    }
