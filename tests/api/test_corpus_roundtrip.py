@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from tests.corpus import corpus_bytes, corpus_entries
 
 from dsmrhub.readings.models import MeterStatistics
+from tests.corpus import corpus_bytes, corpus_entries
 
 V1 = "/api/v1/datalogger/dsmrreading"
 V2 = "/api/v2/datalogger/dsmrreading"
@@ -46,7 +46,9 @@ def _accepted(entry: dict) -> bool:
 
 def _is_gas_meter(device: dict) -> bool:
     """A connected gas meter: device type 3 with a real reading (an empty channel sends no unit)."""
-    return device.get("device_type") == 3 and device.get("value") is not None and device.get("unit") is not None
+    return (
+        device.get("device_type") == 3 and device.get("value") is not None and device.get("unit") is not None
+    )
 
 
 def _expected_utc(entry: dict) -> str | None:

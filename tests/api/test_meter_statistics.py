@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.helpers import demo_telegrams
 
 from dsmrhub.readings.models import MeterStatistics
 from dsmrhub.readings.services import reading_ingest_telegram
+from tests.helpers import demo_telegrams
 
 URL = "/api/v2/datalogger/meter-statistics"
 pytestmark = pytest.mark.django_db

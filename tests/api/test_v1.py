@@ -3,9 +3,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from tests.helpers import demo_telegrams, replace_line
 
 from dsmrhub.readings.models import DsmrReading, MeterStatistics
+from tests.helpers import demo_telegrams, replace_line
 
 URL = "/api/v1/datalogger/dsmrreading"
 pytestmark = pytest.mark.django_db

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from tests.helpers import demo_telegrams
 
 from dsmrhub.readings.models import DsmrReading
 from dsmrhub.readings.services import reading_ingest_telegram
+from tests.helpers import demo_telegrams
 
 URL = "/api/v2/datalogger/dsmrreading"
 pytestmark = pytest.mark.django_db

@@ -56,7 +56,9 @@ def test_deleting_readings_updates_the_counts(readings_over_three_hours):
 def test_orm_range_lookups_with_sub_seconds_are_exact(readings_over_three_hours):
     first = DsmrReading.objects.order_by("timestamp").first().timestamp
     later = first + timedelta(microseconds=250_000)
-    assert not DsmrReading.objects.filter(timestamp__gte=later, timestamp__lt=first + timedelta(seconds=7)).exists()
+    assert not DsmrReading.objects.filter(
+        timestamp__gte=later, timestamp__lt=first + timedelta(seconds=7)
+    ).exists()
     assert DsmrReading.objects.filter(timestamp__lte=later).count() == 1
     assert DsmrReading.objects.filter(timestamp__lt=later).count() == 1
     assert DsmrReading.objects.filter(timestamp__gt=later).count() == 1459
