@@ -260,3 +260,34 @@ def test_late_telegrams_update_processed_statistics(api_client):
     assert after[-1] == before[-1]  # the hour after the late ones is unchanged
     electricity = api_client.get("/api/v2/consumption/electricity?limit=1000").json()
     assert electricity["count"] == 121  # 09:00 (holds the 09:00:00 reading) and every minute to 11:00
+
+
+@time_machine.travel(NOW, tick=False)
+def test_status_and_monitoring_report_the_datalogger(api_client):
+    from dsmrhub.datalogger.models import DataloggerState
+
+    body = api_client.get("/api/v2/application/status").json()
+    assert body["datalogger"]["running"] is False
+    assert "datalogger" not in " ".join(
+        p["problem"] for p in api_client.get("/api/v2/application/monitoring").json()["problems"]
+    )
+    DataloggerState.objects.update_or_create(
+        pk=1,
+        defaults={
+            "source": "serial:///dev/ttyUSB0",
+            "connected": False,
+            "updated_at": NOW - timedelta(seconds=5),
+            "last_error": "[Errno 2] could not open port /dev/ttyUSB0",
+            "last_error_at": NOW - timedelta(seconds=5),
+            "telegrams_per_minute": 0,
+        },
+    )
+    body = api_client.get("/api/v2/application/status").json()
+    assert body["datalogger"]["running"] is True
+    assert body["datalogger"]["connected"] is False
+    assert body["datalogger"]["source"] == "serial:///dev/ttyUSB0"
+    problems = api_client.get("/api/v2/application/monitoring").json()["problems"]
+    assert any("cannot read serial:///dev/ttyUSB0: [Errno 2]" in p["problem"] for p in problems)
+    DataloggerState.objects.filter(pk=1).update(updated_at=NOW - timedelta(minutes=5))
+    problems = api_client.get("/api/v2/application/monitoring").json()["problems"]
+    assert any("stopped reporting" in p["problem"] for p in problems)

@@ -26,6 +26,7 @@ from dsmrhub.api.serializers_processing import (
     GasConsumptionSerializer,
     HourStatisticsSerializer,
 )
+from dsmrhub.datalogger.selectors import datalogger_problems, datalogger_status
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
 from dsmrhub.processing.selectors import (
@@ -134,10 +135,10 @@ class VersionView(_SingleObjectView):
 
 class StatusView(_SingleObjectView):
     def produce(self):
-        return application_status()
+        return {**application_status(), "datalogger": datalogger_status()}
 
 
 class MonitoringView(_SingleObjectView):
     def produce(self):
-        problems = application_problems()
+        problems = application_problems() + datalogger_problems()
         return {"problems": problems, "healthy": not problems}

@@ -35,3 +35,26 @@ def datalogger_status(*, now: datetime | None = None) -> dict[str, Any]:
         "started_at": state.started_at,
         "updated_at": state.updated_at,
     }
+
+
+def datalogger_problems(*, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The datalogger's problems in plain words (none when it never ran here, e.g. with a remote logger)."""
+    status = datalogger_status(now=now)
+    if status["updated_at"] is None:
+        return []
+    if not status["running"]:
+        return [
+            {
+                "problem": "The datalogger stopped reporting: is `dsmrhub run` (or `datalogger`) running?",
+                "since": status["updated_at"],
+            }
+        ]
+    if not status["connected"]:
+        error = f": {status['last_error']}" if status["last_error"] else ""
+        return [
+            {
+                "problem": f"The datalogger cannot read {status['source']}{error}",
+                "since": status["last_error_at"],
+            }
+        ]
+    return []
