@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+
+ROUNDS = 3
+TELEGRAMS = 4000
 
 
 def run() -> dict[str, dict]:
@@ -24,13 +28,19 @@ def run() -> dict[str, dict]:
     call_command("migrate", verbosity=0)
     meter = DemoMeter(seed=1)
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    telegrams = [meter.telegram_at(start + timedelta(seconds=n)) for n in range(3000)]
-    began = time.perf_counter()
-    for telegram in telegrams:
-        reading_ingest_telegram(telegram=telegram)
-    elapsed = time.perf_counter() - began
+    rates = []
+    for round_ in range(ROUNDS):  # the disk makes single runs noisy: report the median of three
+        first = start + timedelta(days=round_)
+        telegrams = [meter.telegram_at(first + timedelta(seconds=n)) for n in range(TELEGRAMS)]
+        began = time.perf_counter()
+        for telegram in telegrams:
+            reading_ingest_telegram(telegram=telegram)
+        rates.append(TELEGRAMS / (time.perf_counter() - began))
     return {
-        "ingest-service-sqlite-telegrams-per-s": {"value": len(telegrams) / elapsed, "unit": "telegrams/s"},
+        "ingest-service-sqlite-telegrams-per-s": {
+            "value": statistics.median(rates),
+            "unit": f"telegrams/s (median of {ROUNDS} x {TELEGRAMS}, one transaction each)",
+        },
     }
 
 

@@ -162,15 +162,20 @@ def _meter_clock_text(raw: str) -> str | None:
     return raw[start : raw.find(")", start)]
 
 
-_FIELD_LIMITS: dict[str, tuple[int, int]] = {}
-
-
-def _field_limits(name: str) -> tuple[int, int]:
-    """(max_digits, decimal_places) of a DsmrReading decimal field."""
-    if name not in _FIELD_LIMITS:
+def _decimal_limits() -> dict[str, tuple[Decimal, Decimal]]:
+    """Per decimal field of a reading: (exclusive upper bound, quantum), from the model's definition."""
+    limits = {}
+    for name in DECIMAL_FIELDS:
         field = DsmrReading._meta.get_field(name)
-        _FIELD_LIMITS[name] = (field.max_digits, field.decimal_places)
-    return _FIELD_LIMITS[name]
+        limits[name] = (
+            Decimal(10) ** (field.max_digits - field.decimal_places),
+            Decimal(1).scaleb(-field.decimal_places),
+        )
+    return limits
+
+
+_DECIMAL_LIMITS = _decimal_limits()
+_PLAIN_NUMBERS = (int, float, str)
 
 
 def _validate_reading_values(values: dict[str, Any]) -> None:
@@ -181,21 +186,22 @@ def _validate_reading_values(values: dict[str, Any]) -> None:
         raise ReadingRejected(
             f"timestamp {timestamp.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} lies more than 24 hours in the future"
         )
-    for name, value in values.items():
-        if isinstance(value, int | float | str) and name in DECIMAL_FIELDS:
+    for name, (upper, quantum) in _DECIMAL_LIMITS.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        if isinstance(value, _PLAIN_NUMBERS):
             try:
                 value = Decimal(str(value))
             except ArithmeticError:
                 raise ReadingRejected(f"{name} is not a number ({value!r})") from None
-        if isinstance(value, Decimal):
-            max_digits, places = _field_limits(name)
-            if not value.is_finite():
-                raise ReadingRejected(f"{name} is not a number")
-            if value < 0:
-                raise ReadingRejected(f"{name} is negative ({value})")
-            if value >= Decimal(10) ** (max_digits - places):
-                raise ReadingRejected(f"{name} is out of range ({value})")
-            values[name] = value.quantize(Decimal(1).scaleb(-places))
+        if not value.is_finite():
+            raise ReadingRejected(f"{name} is not a number")
+        if value < 0:
+            raise ReadingRejected(f"{name} is negative ({value})")
+        if value >= upper:
+            raise ReadingRejected(f"{name} is out of range ({value})")
+        values[name] = value.quantize(quantum)
     if values.get("extra_device_delivered") is not None and values.get("extra_device_timestamp") is None:
         raise ReadingRejected("gas value without a valid gas timestamp")
 
