@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 import requests
 
 from tests.helpers import demo_telegrams
+from tests.processes import free_port, wait_for_http
 
 DSMRHUB = [sys.executable, "-m", "dsmrhub.cli"]
 pytestmark = pytest.mark.xdist_group("cli")
@@ -47,23 +47,6 @@ def dsmrhub(env, *args, check=True) -> subprocess.CompletedProcess:
     if check:
         assert result.returncode == 0, result.stderr
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_http(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
 def test_migrate_creates_the_database_and_a_secret_key(cli_env):
