@@ -17,22 +17,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
 from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
 from dsmrhub.readings.services import (
     METER_STATISTICS_ID,
     ReadingRejected,
-    _reading_values_from_telegram,
     _update_meter_statistics,
-    _validate_reading_values,
     meter_statistics_get,
 )
-from dsmrhub.telegram import Telegram, TelegramError, parse_telegram
+from dsmrhub.readings.services import reading_check_telegram as services_check_telegram
+from dsmrhub.telegram import Telegram
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +74,7 @@ class Checked:
 def reading_check_telegram(telegram: str | bytes, *, received_at: datetime | None = None) -> Checked | str:
     """Parse and validate one telegram like the ingest service; the reason (a str) if it is rejected."""
     try:
-        if ("\x00" if isinstance(telegram, str) else b"\x00") in telegram:
-            raise ReadingRejected("telegram contains NUL bytes")
-        parsed = parse_telegram(telegram, tz=settings.TIME_ZONE)
-        values = _reading_values_from_telegram(parsed, received_at=received_at or timezone.now())
-        _validate_reading_values(values)
-    except TelegramError as error:
-        return error.reason
+        values, parsed = services_check_telegram(telegram=telegram, received_at=received_at)
     except ReadingRejected as error:
         return error.reason
     return Checked(values, parsed)

@@ -60,13 +60,9 @@ def reading_ingest_telegram(
 ) -> IngestResult:
     """Parse and store one telegram in one transaction, or count and raise ``ReadingRejected``."""
     try:
-        if ("\x00" if isinstance(telegram, str) else b"\x00") in telegram:
-            raise ReadingRejected("telegram contains NUL bytes")
-        parsed = parse_telegram(telegram, tz=settings.TIME_ZONE, check_crc=check_crc)
-        values = _reading_values_from_telegram(parsed, received_at=received_at or timezone.now())
-        _validate_reading_values(values)
-    except TelegramError as error:
-        _reject(error.reason)
+        values, parsed = reading_check_telegram(
+            telegram=telegram, received_at=received_at, check_crc=check_crc
+        )
     except ReadingRejected as error:
         _reject(error.reason)
     with transaction.atomic():
@@ -75,6 +71,22 @@ def reading_ingest_telegram(
             _store_mbus(parsed, reading)
         _update_meter_statistics(parsed, timestamp=values["timestamp"])
     return IngestResult(reading=reading, created=created)
+
+
+def reading_check_telegram(
+    *, telegram: str | bytes, received_at: datetime | None = None, check_crc: bool = True
+) -> tuple[dict[str, Any], Telegram]:
+    """Parse and validate a telegram: its reading values and the parsed telegram, or ``ReadingRejected``
+    (not counted: the caller decides)."""
+    if ("\x00" if isinstance(telegram, str) else b"\x00") in telegram:
+        raise ReadingRejected("telegram contains NUL bytes")
+    try:
+        parsed = parse_telegram(telegram, tz=settings.TIME_ZONE, check_crc=check_crc)
+    except TelegramError as error:
+        raise ReadingRejected(error.reason) from None
+    values = _reading_values_from_telegram(parsed, received_at=received_at or timezone.now())
+    _validate_reading_values(values)
+    return values, parsed
 
 
 def reading_create(*, values: dict[str, Any]) -> IngestResult:
