@@ -7,7 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-MODULES = ["bench.bench_parser", "bench.bench_ingest", "bench.bench_datalogger", "bench.bench_processing"]
+MODULES = [
+    "bench.bench_parser",
+    "bench.bench_ingest",
+    "bench.bench_datalogger",
+    "bench.bench_processing",
+    "bench.bench_mqtt",
+]
 RESULTS = Path("bench-results.json")
 
 

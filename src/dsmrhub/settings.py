@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "dsmrhub.web",
     "dsmrhub.prices",
     "dsmrhub.processing",
+    "dsmrhub.mqtt",
 ]
 
 MIDDLEWARE = [

@@ -268,6 +268,7 @@ def test_status_and_monitoring_report_the_datalogger(api_client):
 
     body = api_client.get("/api/v2/application/status").json()
     assert body["datalogger"]["running"] is False
+    assert body["mqtt"]["enabled"] is False and body["mqtt"]["outbox"] == 0
     assert "datalogger" not in " ".join(
         p["problem"] for p in api_client.get("/api/v2/application/monitoring").json()["problems"]
     )

@@ -27,6 +27,7 @@ from dsmrhub.api.serializers_processing import (
     HourStatisticsSerializer,
 )
 from dsmrhub.datalogger.selectors import datalogger_problems, datalogger_status
+from dsmrhub.mqtt.selectors import mqtt_status
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
 from dsmrhub.processing.selectors import (
@@ -135,7 +136,7 @@ class VersionView(_SingleObjectView):
 
 class StatusView(_SingleObjectView):
     def produce(self):
-        return {**application_status(), "datalogger": datalogger_status()}
+        return {**application_status(), "datalogger": datalogger_status(), "mqtt": mqtt_status()}
 
 
 class MonitoringView(_SingleObjectView):

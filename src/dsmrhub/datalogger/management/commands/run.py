@@ -3,8 +3,9 @@ from django.core.management.base import BaseCommand
 
 from dsmrhub.runner import Part, parts_run
 
-# The processor's follow mode (dsmrhub.processing); a part of `dsmrhub run` beside the web server.
+# The processor's follow mode (dsmrhub.processing) and the MQTT publisher (idle while MQTT is disabled).
 PROCESSOR_ARGS = ("process", "--follow")
+MQTT_ARGS = ("mqtt", "publish")
 
 
 class Command(BaseCommand):
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             "--without",
             action="append",
             default=[],
-            choices=["datalogger", "processor"],
+            choices=["datalogger", "processor", "mqtt"],
             help="leave a part out (repeatable), e.g. when a remote datalogger feeds the API",
         )
 
@@ -37,6 +38,8 @@ class Command(BaseCommand):
             parts.append(Part("datalogger", tuple(datalogger)))
         if "processor" not in without:
             parts.append(Part("processor", PROCESSOR_ARGS))
+        if "mqtt" not in without:
+            parts.append(Part("mqtt", MQTT_ARGS))
         self.stdout.write(
             f"dsmrhub: web on http://{bind}/  parts: {', '.join(part.name for part in parts)}  (Ctrl-C stops)"
         )

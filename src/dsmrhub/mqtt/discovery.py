@@ -1,0 +1,146 @@
+"""Home Assistant MQTT discovery: the sensors, as data, and the retained config messages built from them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from dsmrhub import __version__
+from dsmrhub.mqtt.models import MQTTSettings
+
+TO_WATT = "{{ (value | float * 1000) | round(0) }}"
+
+
+@dataclass(frozen=True, slots=True)
+class SensorEntity:
+    """One Home Assistant sensor fed by one of our state topics (relative to the prefix)."""
+
+    topic: str
+    name: str
+    feature: str  # the MQTTSettings boolean that publishes ``topic``
+    device_class: str | None = None
+    state_class: str | None = None
+    unit: str | None = None  # None for unitless; "currency" for the configured currency
+    value_template: str | None = None
+    icon: str | None = None
+
+    @property
+    def object_id(self) -> str:
+        return self.topic.replace("/", "_").replace("-", "_")
+
+
+def _energy(topic: str, name: str, feature: str) -> SensorEntity:
+    return SensorEntity(topic, name, feature, "energy", "total_increasing", "kWh")
+
+
+def _power(topic: str, name: str) -> SensorEntity:
+    return SensorEntity(topic, name, "publish_split", "power", "measurement", "W", TO_WATT)
+
+
+def _cost(topic: str, name: str, feature: str) -> SensorEntity:
+    return SensorEntity(topic, name, feature, "monetary", "total", "currency")
+
+
+_PHASES = (1, 2, 3)
+ENTITIES: tuple[SensorEntity, ...] = (
+    _energy("reading/electricity_delivered_1", "Electricity used (tariff 1)", "publish_split"),
+    _energy("reading/electricity_delivered_2", "Electricity used (tariff 2)", "publish_split"),
+    _energy("reading/electricity_returned_1", "Electricity returned (tariff 1)", "publish_split"),
+    _energy("reading/electricity_returned_2", "Electricity returned (tariff 2)", "publish_split"),
+    _power("reading/electricity_currently_delivered", "Power used"),
+    _power("reading/electricity_currently_returned", "Power returned"),
+    *(_power(f"reading/phase_currently_delivered_l{p}", f"Power used L{p}") for p in _PHASES),
+    *(_power(f"reading/phase_currently_returned_l{p}", f"Power returned L{p}") for p in _PHASES),
+    *(
+        SensorEntity(
+            f"reading/phase_voltage_l{p}", f"Voltage L{p}", "publish_split", "voltage", "measurement", "V"
+        )
+        for p in _PHASES
+    ),
+    *(
+        SensorEntity(
+            f"reading/phase_power_current_l{p}",
+            f"Current L{p}",
+            "publish_split",
+            "current",
+            "measurement",
+            "A",
+        )
+        for p in _PHASES
+    ),
+    SensorEntity(
+        "reading/extra_device_delivered", "Gas meter", "publish_split", "gas", "total_increasing", "m³"
+    ),
+    SensorEntity(
+        "consumption/gas/currently_delivered", "Gas used last hour", "publish_gas", "gas", "measurement", "m³"
+    ),
+    SensorEntity(
+        "meter-stats/electricity_tariff", "Tariff", "publish_meter_stats", icon="mdi:swap-horizontal"
+    ),
+    SensorEntity(
+        "meter-stats/power_failure_count", "Power failures", "publish_meter_stats", None, "total_increasing"
+    ),
+    SensorEntity(
+        "meter-stats/long_power_failure_count",
+        "Long power failures",
+        "publish_meter_stats",
+        None,
+        "total_increasing",
+    ),
+    _energy("day-consumption/electricity_merged", "Electricity used today", "publish_day_totals"),
+    _energy(
+        "day-consumption/electricity_returned_merged", "Electricity returned today", "publish_day_totals"
+    ),
+    SensorEntity(
+        "day-consumption/gas", "Gas used today", "publish_day_totals", "gas", "total_increasing", "m³"
+    ),
+    _cost("day-consumption/electricity_cost_merged", "Electricity costs today", "publish_day_totals"),
+    _cost("day-consumption/gas_cost", "Gas costs today", "publish_day_totals"),
+    _cost("day-consumption/total_cost", "Costs today", "publish_day_totals"),
+    _cost("current-month/total_cost", "Costs this month", "publish_period_totals"),
+    _cost("current-year/total_cost", "Costs this year", "publish_period_totals"),
+)
+
+
+def discovery_config_topic(*, settings: MQTTSettings, entity: SensorEntity) -> str:
+    return f"{settings.discovery_prefix}/sensor/{settings.node_id}/{entity.object_id}/config"
+
+
+def discovery_payload(*, settings: MQTTSettings, entity: SensorEntity) -> str:
+    """The retained config message of one sensor: compact JSON with sorted keys."""
+    config: dict[str, object] = {
+        "device": {
+            "identifiers": [settings.node_id],
+            "manufacturer": "dsmrhub",
+            "model": "P1 smart meter",
+            "name": "Smart meter",
+            "sw_version": __version__,
+        },
+        "name": entity.name,
+        "state_topic": f"{settings.prefix}/{entity.topic}",
+        "unique_id": f"{settings.node_id}_{entity.object_id}",
+    }
+    if entity.device_class:
+        config["device_class"] = entity.device_class
+    if entity.state_class:
+        config["state_class"] = entity.state_class
+    if entity.unit:
+        config["unit_of_measurement"] = settings.currency if entity.unit == "currency" else entity.unit
+    if entity.value_template:
+        config["value_template"] = entity.value_template
+    if entity.icon:
+        config["icon"] = entity.icon
+    return json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def discovery_desired(*, settings: MQTTSettings) -> dict[str, str]:
+    """Config topic → payload of every sensor whose feature is on (none when discovery is off)."""
+    if not settings.discovery:
+        return {}
+    return {
+        discovery_config_topic(settings=settings, entity=entity): discovery_payload(
+            settings=settings, entity=entity
+        )
+        for entity in ENTITIES
+        if getattr(settings, entity.feature)
+    }

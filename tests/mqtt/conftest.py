@@ -1,0 +1,183 @@
+"""MQTT test helpers: the shared broker, brokers of our own, and a subscriber that records everything."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+
+from tests.processes import free_port, wait_until
+
+SHARED = ("127.0.0.1", 1883)
+MOSQUITTO = "/usr/sbin/mosquitto"
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def shared_broker() -> tuple[str, int]:
+    if not _listening(*SHARED):
+        pytest.fail(
+            "no MQTT broker on 127.0.0.1:1883: start Mosquitto (`mosquitto -d`, or `.ci/run` starts it)",
+            pytrace=False,
+        )
+    return SHARED
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A topic prefix of this test alone, so parallel workers never see each other's messages."""
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class Received:
+    topic: str
+    payload: str
+    retain: bool
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """A paho client recording every message on ``topics`` (QoS 1)."""
+
+    host: str
+    port: int
+    topics: list[str]
+    persistent: bool = False  # a session kept by the broker across our disconnects
+    messages: list[Received] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+        self.subscribed = threading.Event()
+        self.client = paho.Client(
+            paho.CallbackAPIVersion.VERSION2,
+            client_id=f"sub-{uuid.uuid4().hex[:10]}",
+            clean_session=not self.persistent,
+        )
+        self.client.reconnect_delay_set(0.1, 0.5)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = lambda *args: self.subscribed.set()
+        self.client.connect(self.host, self.port)
+        self.client.loop_start()
+        assert self.subscribed.wait(10), "subscribing failed"
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        client.subscribe([(topic, 1) for topic in self.topics])
+
+    def _on_message(self, client, userdata, message) -> None:
+        with self.lock:
+            self.messages.append(Received(message.topic, message.payload.decode(), bool(message.retain)))
+
+    def on(self, topic: str) -> list[str]:
+        with self.lock:
+            return [m.payload for m in self.messages if m.topic == topic]
+
+    def topics_seen(self) -> dict[str, str]:
+        """The last payload per topic."""
+        with self.lock:
+            return {m.topic: m.payload for m in self.messages}
+
+    def wait_for(self, count: int, *, topic: str | None = None, timeout: float = 15) -> None:
+        def enough() -> bool:
+            with self.lock:
+                return len([m for m in self.messages if topic is None or m.topic == topic]) >= count
+
+        wait_until(enough, timeout=timeout, message=f"{count} messages on {topic or self.topics}")
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def subscribe():
+    subscribers: list[Subscriber] = []
+
+    def make(host: str, port: int, topics: list[str], *, persistent: bool = False) -> Subscriber:
+        subscriber = Subscriber(host, port, topics, persistent)
+        subscribers.append(subscriber)
+        return subscriber
+
+    yield make
+    for subscriber in subscribers:
+        subscriber.close()
+
+
+@dataclass(eq=False)
+class Mosquitto:
+    """A Mosquitto process of this test alone, which can be stopped and started again (same port, same
+    persistence file)."""
+
+    directory: Path
+    port: int
+    password_file: Path | None = None
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        config = self.directory / "mosquitto.conf"
+        lines = [
+            f"listener {self.port} 127.0.0.1",
+            "persistence true",
+            f"persistence_location {self.directory}/",
+            "max_inflight_messages 0",
+            "max_queued_messages 0",
+        ]
+        if os.geteuid() == 0:  # else Mosquitto drops to its own user, who cannot reach pytest's tmp dirs
+            lines.append("user root")
+        if self.password_file:
+            lines += ["allow_anonymous false", f"password_file {self.password_file}"]
+        else:
+            lines.append("allow_anonymous true")
+        config.write_text("\n".join(lines) + "\n")
+        log = open(self.directory / "mosquitto.log", "ab")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen([MOSQUITTO, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT)
+        wait_until(lambda: _listening("127.0.0.1", self.port), timeout=10, message="mosquitto listening")
+
+    def stop(self) -> None:
+        """SIGTERM: Mosquitto saves its sessions and queued messages, as a restarting broker does."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while _listening("127.0.0.1", self.port) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def mosquitto(tmp_path):
+    brokers: list[Mosquitto] = []
+
+    def make(*, users: dict[str, str] | None = None) -> Mosquitto:
+        directory = tmp_path / f"mosquitto{len(brokers) + 1}"
+        directory.mkdir()
+        password_file = None
+        if users:
+            password_file = directory / "passwords"
+            for number, (user, password) in enumerate(users.items()):
+                flags = ["-b", "-c"] if number == 0 else ["-b"]
+                subprocess.run(["mosquitto_passwd", *flags, str(password_file), user, password], check=True)
+            password_file.chmod(0o600)
+        broker = Mosquitto(directory, free_port(), password_file)
+        broker.start()
+        brokers.append(broker)
+        return broker
+
+    yield make
+    for broker in brokers:
+        broker.stop()

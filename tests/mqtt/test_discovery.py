@@ -1,0 +1,80 @@
+"""Home Assistant discovery against the real broker: retained configs, removed when a feature goes off."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from dsmrhub.mqtt.discovery import ENTITIES
+from dsmrhub.mqtt.publisher import Publisher
+from dsmrhub.mqtt.services import mqtt_settings_update
+from tests.mqtt.test_publish import drain
+
+pytestmark = pytest.mark.django_db
+
+
+def test_discovery_configs_and_their_removal(shared_broker, prefix, subscribe):
+    ha = f"ha-{uuid.uuid4().hex[:10]}"
+    node = f"meter{uuid.uuid4().hex[:6]}"
+    mqtt_settings_update(
+        enabled=True,
+        host=shared_broker[0],
+        port=shared_broker[1],
+        prefix=prefix,
+        discovery_prefix=ha,
+        node_id=node,
+    )
+    publisher = Publisher()
+    try:
+        drain(publisher)
+        subscriber = subscribe(*shared_broker, [f"{ha}/#"])  # after publishing: proves they are retained
+        subscriber.wait_for(len(ENTITIES))
+        configs = subscriber.topics_seen()
+        assert len(configs) == len(ENTITIES)
+        assert all(m.retain for m in subscriber.messages)
+        energy = f"{ha}/sensor/{node}/reading_electricity_delivered_1/config"
+        assert configs[energy] == (
+            '{"device":{"identifiers":["' + node + '"],"manufacturer":"dsmrhub","model":"P1 smart meter",'
+            '"name":"Smart meter","sw_version":"0.1.0"},"device_class":"energy","name":"Electricity used '
+            '(tariff 1)","state_class":"total_increasing","state_topic":"' + prefix + "/reading/"
+            'electricity_delivered_1","unique_id":"' + node + '_reading_electricity_delivered_1",'
+            '"unit_of_measurement":"kWh"}'
+        )
+        by_object = {topic.split("/")[3]: json.loads(payload) for topic, payload in configs.items()}
+        power = by_object["reading_electricity_currently_delivered"]
+        assert (power["device_class"], power["state_class"], power["unit_of_measurement"]) == (
+            "power", "measurement", "W",
+        )  # fmt: skip
+        assert power["value_template"] == "{{ (value | float * 1000) | round(0) }}"
+        gas = by_object["reading_extra_device_delivered"]
+        assert (gas["device_class"], gas["state_class"], gas["unit_of_measurement"]) == (
+            "gas", "total_increasing", "m³",
+        )  # fmt: skip
+        assert by_object["reading_phase_voltage_l1"]["unit_of_measurement"] == "V"
+        assert by_object["reading_phase_power_current_l2"]["device_class"] == "current"
+        cost = by_object["day_consumption_total_cost"]
+        assert (cost["device_class"], cost["state_class"], cost["unit_of_measurement"]) == (
+            "monetary", "total", "EUR",
+        )  # fmt: skip
+        assert len({config["unique_id"] for config in by_object.values()}) == len(ENTITIES)
+
+        # A feature off: its sensors get an empty retained config (Home Assistant removes them).
+        live = subscribe(*shared_broker, [f"{ha}/#"])
+        live.wait_for(len(ENTITIES))
+        mqtt_settings_update(publish_split=False)
+        drain(publisher)
+        split = [e for e in ENTITIES if e.feature == "publish_split"]
+        live.wait_for(len(ENTITIES) + len(split))
+        removed = {m.topic for m in live.messages[len(ENTITIES) :] if m.payload == ""}
+        assert removed == {f"{ha}/sensor/{node}/{e.object_id}/config" for e in split}
+    finally:
+        mqtt_settings_update(discovery=False)  # leave no retained configs on the shared broker
+        drain(publisher)
+        publisher.close()
+    after = subscribe(*shared_broker, [f"{ha}/#"])
+    import time
+
+    time.sleep(0.3)
+    assert after.messages == []

@@ -1,0 +1,177 @@
+"""Against the real broker: exact payloads of a known telegram, settings changes, outbox bound, CLI."""
+
+from __future__ import annotations
+
+import json
+import logging
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from dsmrhub.mqtt.models import OutboxMessage
+from dsmrhub.mqtt.publisher import Publisher
+from dsmrhub.mqtt.selectors import mqtt_status
+from dsmrhub.mqtt.services import mqtt_settings_get, mqtt_settings_update
+from dsmrhub.mqtt.topics import TOTALS_FIELDS
+from dsmrhub.readings.services import reading_ingest_telegram
+from tests.helpers import demo_telegrams
+from tests.processes import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def ingest(telegrams) -> None:
+    for moment, telegram in telegrams:
+        reading_ingest_telegram(telegram=telegram, received_at=moment)
+
+
+def drain(publisher: Publisher, passes: int = 100) -> None:
+    for _ in range(passes):
+        publisher.step()
+        if not OutboxMessage.objects.exists():
+            return
+    raise AssertionError(f"outbox not empty: {OutboxMessage.objects.count()} messages left")
+
+
+def enable(broker, prefix: str, **values):
+    return mqtt_settings_update(
+        enabled=True, host=broker[0], port=broker[1], prefix=prefix, discovery=False, **values
+    )
+
+
+READING_1 = {
+    "timestamp": "2026-03-02T11:00:00Z",
+    "electricity_delivered_1": "4123.456",
+    "electricity_returned_1": "512.100",
+    "electricity_delivered_2": "3876.543",
+    "electricity_returned_2": "1287.400",
+    "electricity_currently_delivered": "0.000",
+    "electricity_currently_returned": "2.029",
+    "phase_currently_delivered_l1": "0.000",
+    "phase_currently_delivered_l2": "0.000",
+    "phase_currently_delivered_l3": "0.000",
+    "phase_currently_returned_l1": "0.575",
+    "phase_currently_returned_l2": "0.537",
+    "phase_currently_returned_l3": "0.917",
+    "extra_device_timestamp": "2026-03-02T11:00:00Z",
+    "extra_device_delivered": "2345.678",
+    "phase_voltage_l1": "231.1",
+    "phase_voltage_l2": "232.4",
+    "phase_voltage_l3": "227.5",
+    "phase_power_current_l1": "2.000",
+    "phase_power_current_l2": "2.000",
+    "phase_power_current_l3": "4.000",
+}
+
+
+def test_exact_payloads_of_a_known_telegram(shared_broker, prefix, subscribe):
+    enable(shared_broker, prefix)
+    subscriber = subscribe(*shared_broker, [f"{prefix}/#"])
+    telegrams = demo_telegrams(2)
+    ingest(telegrams)
+    publisher = Publisher()
+    drain(publisher)
+    publisher.close()
+    subscriber.wait_for(2, topic=f"{prefix}/json")
+    subscriber.wait_for(1, topic=f"{prefix}/current-year/total_cost")
+
+    first = json.loads(subscriber.on(f"{prefix}/json")[0])
+    assert list(first) == list(READING_1)  # field order as documented
+    assert first == {k: (v if k.endswith("timestamp") else float(v)) for k, v in READING_1.items()}
+    assert subscriber.on(f"{prefix}/json")[0].startswith(
+        '{"timestamp":"2026-03-02T11:00:00Z","electricity_delivered_1":4123.456,'
+    )
+    for field, value in READING_1.items():
+        assert subscriber.on(f"{prefix}/reading/{field}")[0] == value, field
+    assert len(subscriber.on(f"{prefix}/reading/timestamp")) == 2
+    # The present: raw telegram of the newest reading, meter statistics, today's and period totals.
+    assert subscriber.on(f"{prefix}/raw") == [telegrams[-1][1]]
+    seen = subscriber.topics_seen()
+    assert seen[f"{prefix}/meter-stats/dsmr_version"] == "50"
+    assert seen[f"{prefix}/meter-stats/electricity_tariff"] == "2"
+    assert seen[f"{prefix}/meter-stats/power_failure_count"] == "3"
+    assert seen[f"{prefix}/meter-stats/timestamp"] == "2026-03-02T11:00:10Z"
+    day = {topic.rsplit("/", 1)[1]: value for topic, value in seen.items() if "/day-consumption/" in topic}
+    assert tuple(day) == TOTALS_FIELDS
+    assert day["electricity_cost_merged"] == "0.00"  # no contract: no costs
+    assert seen[f"{prefix}/current-month/total_cost"] == "0.00"
+    assert all(not m.retain for m in subscriber.messages)
+
+
+def test_features_switch_off_and_prefix_changes_without_restart(shared_broker, prefix, subscribe):
+    enable(shared_broker, prefix, publish_split=False, publish_raw=False)
+    subscriber = subscribe(*shared_broker, [f"{prefix}/#", f"{prefix}-new/#"])
+    publisher = Publisher()
+    ingest(demo_telegrams(1))
+    drain(publisher)
+    mqtt_settings_update(prefix=f"{prefix}-new", publish_json=False, publish_split=True)
+    moment, telegram = demo_telegrams(2)[1]
+    reading_ingest_telegram(telegram=telegram, received_at=moment)
+    drain(publisher)
+    publisher.close()
+    subscriber.wait_for(1, topic=f"{prefix}-new/reading/timestamp")
+    topics = {m.topic for m in subscriber.messages}
+    assert f"{prefix}/json" in topics and f"{prefix}-new/json" not in topics
+    assert not any(t.startswith(f"{prefix}/reading/") or t.endswith("/raw") for t in topics)
+    assert subscriber.on(f"{prefix}-new/reading/timestamp") == ["2026-03-02T11:00:10Z"]
+
+
+def test_outbox_is_bounded_and_status_counts_what_was_dropped(prefix, caplog):
+    enable(("127.0.0.1", free_port()), prefix, outbox_max=100)  # nobody listens there
+    ingest(demo_telegrams(10))
+    publisher = Publisher(retry_min=60)
+    with caplog.at_level(logging.WARNING, logger="dsmrhub.mqtt"):
+        publisher.step()
+    status = mqtt_status()
+    assert status["outbox"] == 100
+    assert status["dropped_messages"] > 100
+    assert status["connected"] is False
+    assert "cannot connect" in status["last_error"]
+    assert "MQTT outbox full (100 messages): dropped the" in caplog.text
+    # The newest messages are kept.
+    assert OutboxMessage.objects.order_by("-id").first().topic.startswith(f"{prefix}/")
+    assert set(status) == {
+        "enabled", "broker", "running", "connected", "outbox", "outbox_max", "published_messages",
+        "dropped_messages", "last_published_at", "last_reading_queued", "last_error", "last_error_at",
+        "started_at", "updated_at",
+    }  # fmt: skip
+
+
+def test_enabling_starts_at_the_newest_reading():
+    ingest(demo_telegrams(5))
+    mqtt_settings_update(enabled=True, port=free_port())
+    assert mqtt_status()["last_reading_queued"].isoformat() == "2026-03-02T11:00:40+00:00"
+
+
+def test_cli_enable_show_disable_never_shows_the_password(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret-Passw0rd\n")
+    out = StringIO()
+    call_command(
+        "mqtt", "enable", "--host", "broker.example", "--port", "8883", "--username", "meter",
+        "--password-file", str(secret), "--prefix", "home/dsmr", "--no-discovery", "--tls",
+        "--without", "raw", stdout=out,
+    )  # fmt: skip
+    text = out.getvalue()
+    assert "MQTT: enabled" in text
+    assert "mqtts://broker.example:8883" in text
+    assert "password: ***" in text
+    assert "s3cret" not in text
+    assert "features: json, split," in text and "raw" not in text.split("features:")[1].split("\n")[0]
+    assert "discovery: off" in text
+    settings = mqtt_settings_get()
+    assert (settings.password, settings.username, settings.prefix, settings.tls) == (
+        "s3cret-Passw0rd", "meter", "home/dsmr", True,
+    )  # fmt: skip
+    out = StringIO()
+    call_command("mqtt", "disable", stdout=out)
+    assert "MQTT: disabled" in out.getvalue()
+    assert mqtt_settings_get().password == "s3cret-Passw0rd"
+
+
+def test_cli_rejects_a_bad_prefix():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="prefix"):
+        call_command("mqtt", "enable", "--prefix", "dsmr/#", stdout=StringIO())
