@@ -175,10 +175,9 @@ def forward_run(
             logger.info("%s: %d telegrams queued from before", sender.target.url, len(sender.queue))
 
     def sink(items: list[Received | Discarded]) -> None:
-        for item in items:
-            if isinstance(item, Received):
-                for queue in queues:
-                    queue.append("telegram", item.telegram, item.received_at)
+        telegrams = [("telegram", i.telegram, i.received_at) for i in items if isinstance(i, Received)]
+        for queue in queues:
+            queue.append_many(telegrams)  # one transaction per chunk read
         for sender in senders:
             sender.wake.set()
 

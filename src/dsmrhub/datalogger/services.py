@@ -39,7 +39,7 @@ from dsmrhub.telegram import Discarded
 logger = logging.getLogger(__name__)
 
 DEFAULT_SOURCE = "demo"
-BATCH = 200  # telegrams stored per transaction when catching up
+BATCH = 1000  # at most this many telegrams stored per transaction when catching up
 STATE_EVERY = 2.0  # seconds between state heartbeats
 STOP_GRACE = 5.0  # seconds to finish storing what was read after a stop request
 
@@ -318,11 +318,15 @@ class Datalogger:
 
     def _keep(self, items: list[Received | Discarded]) -> None:
         """The pump's sink (reader thread): everything goes to the buffer first."""
-        for item in items:
-            if isinstance(item, Received):
-                self.spool.append("telegram", item.telegram, item.received_at)
-            else:
-                self.spool.append("discard", item.reason.encode(), datetime.now(UTC))
+        now = datetime.now(UTC)
+        self.spool.append_many(  # one transaction per chunk read, not one per telegram
+            [
+                ("telegram", item.telegram, item.received_at)
+                if isinstance(item, Received)
+                else ("discard", item.reason.encode(), now)
+                for item in items
+            ]
+        )
         self._wake.set()
 
 

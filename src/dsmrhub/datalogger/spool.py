@@ -52,20 +52,31 @@ class Spool:
         return self._size
 
     def append(self, kind: str, payload: bytes, received_at: datetime) -> None:
+        self.append_many([(kind, payload, received_at)])
+
+    def append_many(self, items: list[tuple[str, bytes, datetime]]) -> None:
+        """Append (kind, payload, received_at) items in order, in one transaction: all or none."""
+        if not items:
+            return
+        rows = [(kind, payload, received_at.timestamp()) for kind, payload, received_at in items]
         with self._lock:
-            self._db.execute(
-                "INSERT INTO items (kind, payload, received_at) VALUES (?, ?, ?)",
-                (kind, payload, received_at.timestamp()),
-            )
-            self._size += 1
-            if self._size > self.max_items:
-                excess = self._size - self.max_items
-                self._db.execute(
-                    "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY id LIMIT ?)", (excess,)
-                )
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT INTO items (kind, payload, received_at) VALUES (?, ?, ?)", rows)
+                excess = self._size + len(rows) - self.max_items
+                if excess > 0:
+                    self._db.execute(
+                        "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY id LIMIT ?)", (excess,)
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._size += len(rows)
+            if excess > 0:
                 self._size -= excess
                 self.dropped += excess
-                if self.dropped == excess or self.dropped % 1000 < excess:
+                if self.dropped == excess or self.dropped // 1000 != (self.dropped - excess) // 1000:
                     logger.warning(
                         "buffer %s full (%d items): dropped the oldest; %d dropped so far",
                         self.path.name,

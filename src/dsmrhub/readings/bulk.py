@@ -25,6 +25,8 @@ from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
 from dsmrhub.readings.services import (
     METER_STATISTICS_ID,
     ReadingRejected,
+    _fit_text,
+    _mbus_fits,
     _update_meter_statistics,
     meter_statistics_get,
 )
@@ -105,13 +107,9 @@ def readings_store_checked(*, checked: list[Checked | str], log_rejections: bool
             fresh[item.values["timestamp"]] = item
     with transaction.atomic():
         if fresh:
-            existing = set(
-                DsmrReading.objects.filter(timestamp__gte=min(fresh), timestamp__lte=max(fresh))
-                .filter(timestamp__in=list(fresh))
-                .values_list("timestamp", flat=True)
-            )
+            existing = _stored_seconds(list(fresh))
             result.duplicates += len(existing)
-            new = [item for stamp, item in fresh.items() if stamp not in existing]
+            new = [item for stamp, item in fresh.items() if math.floor(stamp.timestamp()) not in existing]
             result.stored = _insert_readings(new)
             _insert_mbus(new)
             newest = fresh[max(fresh)]
@@ -123,6 +121,22 @@ def readings_store_checked(*, checked: list[Checked | str], log_rejections: bool
                 rejected_telegrams=F("rejected_telegrams") + rejected
             )
     return result
+
+
+def _stored_seconds(timestamps: list[datetime]) -> set[int]:
+    """Which of ``timestamps`` are stored already, as epoch seconds (the column's own value)."""
+    seconds = [math.floor(stamp.timestamp()) for stamp in timestamps]
+    quote = connection.ops.quote_name
+    table = quote(DsmrReading._meta.db_table)
+    column = quote(DsmrReading._meta.get_field("timestamp").column)
+    found: set[int] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(seconds), 500):  # well below every backend's parameter limit
+            part = seconds[start : start + 500]
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", part)
+            found.update(row[0] for row in cursor.fetchall())
+    return found
 
 
 def _insert_readings(items: list[Checked]) -> int:
@@ -137,20 +151,41 @@ def _insert_readings(items: list[Checked]) -> int:
     return len(rows)
 
 
+_MBUS_FIELDS = [
+    MBusReading._meta.get_field(name)
+    for name in ("channel", "device_type", "equipment_identifier", "timestamp", "value", "unit", "reading")
+]
+
+
 def _insert_mbus(items: list[Checked]) -> None:
-    rows = [
-        MBusReading(
-            channel=channel.channel,
-            device_type=channel.device_type,
-            equipment_identifier=channel.equipment_identifier or "",
-            timestamp=channel.timestamp or item.values["timestamp"],
-            value=channel.value,
-            unit=channel.unit or "",
-            reading_id=item.values["timestamp"],
-        )
-        for item in items
-        for channel in item.parsed.mbus
-        if channel.is_meter
+    """The M-Bus values of new readings, each (channel, meter timestamp) once: a gas value repeats in
+    hundreds of telegrams, and the first one that carries it owns it, as in the ingest service."""
+    rows: dict[tuple[int, datetime], tuple] = {}
+    for item in items:
+        for channel in item.parsed.mbus:
+            if not channel.is_meter or not _mbus_fits(channel):
+                continue
+            timestamp = channel.timestamp or item.values["timestamp"]
+            if (channel.channel, timestamp) in rows:
+                continue
+            rows[(channel.channel, timestamp)] = (
+                channel.channel,
+                channel.device_type,
+                _fit_text(MBusReading, "equipment_identifier", channel.equipment_identifier) or "",
+                timestamp,
+                channel.value,
+                _fit_text(MBusReading, "unit", channel.unit) or "",
+                item.values["timestamp"],
+            )
+    if not rows:
+        return
+    params = [
+        [f.get_db_prep_save(value, connection) for f, value in zip(_MBUS_FIELDS, row, strict=True)]
+        for row in rows.values()
     ]
-    if rows:
-        MBusReading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    quote = connection.ops.quote_name
+    table = quote(MBusReading._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in _MBUS_FIELDS)
+    marks = ", ".join(["%s"] * len(_MBUS_FIELDS))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING", params)

@@ -1,0 +1,52 @@
+"""The on-disk buffer: order, removal only of handled items, a bound that drops the oldest, and
+all-or-nothing appends of a chunk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dsmrhub.datalogger.spool import Spool
+
+NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+
+
+def _payloads(spool: Spool) -> list[bytes]:
+    return [item.payload for item in spool.peek(1000)]
+
+
+def test_append_many_keeps_order_and_survives_reopening(tmp_path):
+    spool = Spool(tmp_path / "buffer.sqlite3")
+    spool.append("telegram", b"t0", NOW)
+    spool.append_many([("telegram", b"t1", NOW), ("discard", b"noise", NOW), ("telegram", b"t2", NOW)])
+    spool.append_many([])
+    items = spool.peek(2)
+    assert [(i.kind, i.payload) for i in items] == [("telegram", b"t0"), ("telegram", b"t1")]
+    spool.remove_through(items[-1].id)
+    spool.close()
+
+    again = Spool(tmp_path / "buffer.sqlite3")
+    assert len(again) == 2
+    assert _payloads(again) == [b"noise", b"t2"]
+    assert again.peek(1)[0].received_at == NOW
+
+
+def test_a_full_buffer_drops_the_oldest(tmp_path):
+    spool = Spool(tmp_path / "buffer.sqlite3", max_items=3)
+    spool.append_many([("telegram", b"a", NOW), ("telegram", b"b", NOW)])
+    spool.append_many([("telegram", bytes([n]), NOW) for n in range(5)])  # more than the bound at once
+    assert len(spool) == 3 and spool.dropped == 4
+    assert _payloads(spool) == [b"\x02", b"\x03", b"\x04"]
+
+
+def test_a_failed_append_leaves_nothing(tmp_path):
+    spool = Spool(tmp_path / "buffer.sqlite3")
+    spool.append("telegram", b"kept", NOW)
+    try:
+        spool.append_many([("telegram", b"half", NOW), ("telegram", None, NOW)])  # NOT NULL payload
+    except Exception:
+        pass
+    else:
+        raise AssertionError("a NULL payload must fail")
+    assert len(spool) == 1 and _payloads(spool) == [b"kept"]
+    spool.append("telegram", b"next", NOW)  # the connection is usable again
+    assert _payloads(spool) == [b"kept", b"next"]
