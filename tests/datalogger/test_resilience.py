@@ -43,7 +43,8 @@ def buffered(install: Install) -> int:
         return conn.execute("SELECT count(*) FROM items").fetchone()[0]
 
 
-def locked_for(install: Install, seconds: float) -> None:
+def locked_for(install: Install, seconds: float) -> tuple[list, list]:
+    """Stream 12 telegrams with the database locked in the middle; (stored timestamps, sent timestamps)."""
     meter = TcpMeter()
     logger = install.start("datalogger", "--source", meter.url, "--retry-max", "0.5", log="datalogger")
     items = telegrams(12)
@@ -65,6 +66,7 @@ def locked_for(install: Install, seconds: float) -> None:
         )
         assert buffered(install) == 0
         assert stop_process(logger) == 0
+        return install.stored_timestamps(), [stamp for stamp, _ in items]
     finally:
         stop_process(logger)
         meter.close()
@@ -72,12 +74,14 @@ def locked_for(install: Install, seconds: float) -> None:
 
 @pytest.mark.parametrize("seconds", [3])
 def test_database_locked_for_a_while_loses_nothing(install, seconds):
-    locked_for(install, seconds)
+    stored, sent = locked_for(install, seconds)
+    assert stored == sent  # every telegram once, in order
 
 
 @pytest.mark.slow
 def test_database_locked_for_30_seconds_loses_nothing(install):
-    locked_for(install, 30)
+    stored, sent = locked_for(install, 30)
+    assert stored == sent
 
 
 def test_kill_9_mid_stream_then_restart_no_duplicates_no_loss(install):
