@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from io import StringIO
 
 import pytest
@@ -26,8 +27,11 @@ def ingest(telegrams) -> None:
         reading_ingest_telegram(telegram=telegram, received_at=moment)
 
 
-def drain(publisher: Publisher, passes: int = 100) -> None:
-    for _ in range(passes):
+def drain(publisher: Publisher, timeout: float = 30) -> None:
+    """Step the publisher until the broker acknowledged everything (bounded in time: a loaded CI machine
+    may need more passes for the PUBACKs to arrive)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         publisher.step()
         if not OutboxMessage.objects.exists():
             return
