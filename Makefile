@@ -3,16 +3,25 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VENDOR := src/dsmrhub/web/static/web/vendor
+ASSETS := $(VENDOR)/.installed
 
 .PHONY: install run test bench lint format clean
 
-install: $(STAMP)
+install: $(STAMP) $(ASSETS)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
+
+# Front-end assets: pinned in package-lock.json, fetched from the npm registry, served by the app.
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
+	touch $(ASSETS)
 
 run: install
 	$(BIN)/dsmrhub run
@@ -32,4 +41,4 @@ format: install
 	$(BIN)/ruff format src tests bench
 
 clean:
-	rm -rf $(VENV) data bench-results.json test-artifacts .pytest_cache
+	rm -rf $(VENV) node_modules $(VENDOR) data bench-results.json test-artifacts .pytest_cache

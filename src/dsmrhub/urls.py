@@ -2,12 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dsmrhub.api.exceptions import json_not_found, json_server_error
-from dsmrhub.web.views import latest_reading
-
 urlpatterns = [
-    path("", latest_reading, name="home"),
     path("admin/", admin.site.urls),
     path("api/", include("dsmrhub.api.urls")),
+    path("", include("dsmrhub.web.urls")),
 ]
 
 

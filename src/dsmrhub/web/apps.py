@@ -3,4 +3,5 @@ from django.apps import AppConfig
 
 class WebConfig(AppConfig):
     name = "dsmrhub.web"
-    verbose_name = "Web interface"
+    label = "web"
+    verbose_name = "Web pages"

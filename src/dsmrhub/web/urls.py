@@ -1,0 +1,16 @@
+"""The web pages: each page module owns its routes, named "<page>" and "<page>-<something>"."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("dsmrhub.web.views.dashboard")),
+    path("archive/", include("dsmrhub.web.views.archive")),
+    path("trends/", include("dsmrhub.web.views.trends")),
+    path("contracts/", include("dsmrhub.web.views.contracts")),
+    path("status/", include("dsmrhub.web.views.status")),
+    path("export/", include("dsmrhub.web.views.export")),
+    path("settings/", include("dsmrhub.web.views.settings")),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,1 @@
+"""One module per page; each has its view functions and its ``urlpatterns``."""

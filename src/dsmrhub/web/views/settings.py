@@ -1,0 +1,14 @@
+"""Settings page (placeholder until the page is built)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+
+def settings_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/pages/placeholder.html", {"title": "Settings"})
+
+
+urlpatterns = [path("", settings_page, name="settings")]
