@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 VENDOR := src/dsmrhub/web/static/web/vendor
 ASSETS := $(VENDOR)/.installed
 
-.PHONY: install run test bench lint format clean
+.PHONY: install browser run test bench lint format clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -23,10 +23,17 @@ $(ASSETS): package.json package-lock.json
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
 	touch $(ASSETS)
 
+# The browser tests drive Debian's Chromium; as root with apt, install it when it is missing.
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver \
+	       || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }; } \
+	  || echo "Chromium missing: the browser tests will be skipped (apt-get install chromium)"; }
+
 run: install
 	$(BIN)/dsmrhub run
 
-test: install
+test: install browser
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: install
