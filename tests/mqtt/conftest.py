@@ -1,9 +1,13 @@
-"""MQTT test helpers: the shared broker, brokers of our own, and a subscriber that records everything."""
+"""MQTT test helpers: the shared broker, brokers of our own (plain or TLS with passwords), certificates,
+and a subscriber that records everything."""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import os
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -13,8 +17,9 @@ from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
+from paho.mqtt import publish
 
-from tests.processes import free_port, wait_until
+from tests.processes import _template, free_port, install, make_install, wait_until  # noqa: F401 - fixtures
 
 SHARED = ("127.0.0.1", 1883)
 MOSQUITTO = "/usr/sbin/mosquitto"
@@ -39,9 +44,13 @@ def shared_broker() -> tuple[str, int]:
 
 
 @pytest.fixture
-def prefix() -> str:
-    """A topic prefix of this test alone, so parallel workers never see each other's messages."""
-    return f"test-{uuid.uuid4().hex[:12]}"
+def prefix():
+    """A topic prefix of this test alone, so parallel workers never see each other's messages. Its retained
+    availability message is cleared from the shared broker afterwards."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield name
+    if _listening(*SHARED):
+        publish.single(f"{name}/status", "", qos=1, retain=True, hostname=SHARED[0], port=SHARED[1])
 
 
 @dataclass
@@ -59,6 +68,9 @@ class Subscriber:
     port: int
     topics: list[str]
     persistent: bool = False  # a session kept by the broker across our disconnects
+    username: str | None = None
+    password: str | None = None
+    ca_file: Path | None = None  # TLS, trusting this CA
     messages: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -70,6 +82,10 @@ class Subscriber:
             clean_session=not self.persistent,
         )
         self.client.reconnect_delay_set(0.1, 0.5)
+        if self.username:
+            self.client.username_pw_set(self.username, self.password)
+        if self.ca_file:
+            self.client.tls_set_context(ssl.create_default_context(cafile=str(self.ca_file)))
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *args: self.subscribed.set()
@@ -109,8 +125,8 @@ class Subscriber:
 def subscribe():
     subscribers: list[Subscriber] = []
 
-    def make(host: str, port: int, topics: list[str], *, persistent: bool = False) -> Subscriber:
-        subscriber = Subscriber(host, port, topics, persistent)
+    def make(host: str, port: int, topics: list[str], *, persistent: bool = False, **auth) -> Subscriber:
+        subscriber = Subscriber(host, port, topics, persistent, **auth)
         subscribers.append(subscriber)
         return subscriber
 
@@ -127,6 +143,7 @@ class Mosquitto:
     directory: Path
     port: int
     password_file: Path | None = None
+    tls: Certificates | None = None  # a TLS listener with this server certificate
     process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -138,6 +155,12 @@ class Mosquitto:
             "max_inflight_messages 0",
             "max_queued_messages 0",
         ]
+        if self.tls:
+            lines += [
+                f"cafile {self.tls.ca_file}",
+                f"certfile {self.tls.cert_file}",
+                f"keyfile {self.tls.key_file}",
+            ]
         if os.geteuid() == 0:  # else Mosquitto drops to its own user, who cannot reach pytest's tmp dirs
             lines.append("user root")
         if self.password_file:
@@ -163,7 +186,7 @@ class Mosquitto:
 def mosquitto(tmp_path):
     brokers: list[Mosquitto] = []
 
-    def make(*, users: dict[str, str] | None = None) -> Mosquitto:
+    def make(*, users: dict[str, str] | None = None, tls: Certificates | None = None) -> Mosquitto:
         directory = tmp_path / f"mosquitto{len(brokers) + 1}"
         directory.mkdir()
         password_file = None
@@ -173,7 +196,7 @@ def mosquitto(tmp_path):
                 flags = ["-b", "-c"] if number == 0 else ["-b"]
                 subprocess.run(["mosquitto_passwd", *flags, str(password_file), user, password], check=True)
             password_file.chmod(0o600)
-        broker = Mosquitto(directory, free_port(), password_file)
+        broker = Mosquitto(directory, free_port(), password_file, tls)
         broker.start()
         brokers.append(broker)
         return broker
@@ -181,3 +204,98 @@ def mosquitto(tmp_path):
     yield make
     for broker in brokers:
         broker.stop()
+
+
+# ---------------------------------------------------------------- certificates
+
+
+@dataclass(frozen=True)
+class Certificates:
+    """A CA and a server certificate it signed (for 127.0.0.1 and localhost), as PEM files."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
+def _key():
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _name(common_name: str):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _write_key(path: Path, key) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    path.chmod(0o600)
+
+
+def make_certificates(directory: Path, name: str) -> Certificates:
+    """A fresh CA ``name`` and a server certificate signed by it, written into ``directory``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    directory.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC)
+    ca_key = _key()
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(_name(f"{name} test CA"))
+        .issuer_name(_name(f"{name} test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    server_key = _key()
+    server = (
+        x509.CertificateBuilder()
+        .subject_name(_name("localhost"))
+        .issuer_name(ca.subject)
+        .public_key(server_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    certificates = Certificates(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    certificates.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    certificates.cert_file.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    _write_key(certificates.key_file, server_key)
+    return certificates

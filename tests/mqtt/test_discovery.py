@@ -6,6 +6,7 @@ import json
 import uuid
 
 import pytest
+from paho.mqtt import publish
 
 from dsmrhub.mqtt.discovery import ENTITIES
 from dsmrhub.mqtt.publisher import Publisher
@@ -36,7 +37,8 @@ def test_discovery_configs_and_their_removal(shared_broker, prefix, subscribe):
         assert all(m.retain for m in subscriber.messages)
         energy = f"{ha}/sensor/{node}/reading_electricity_delivered_1/config"
         assert configs[energy] == (
-            '{"device":{"identifiers":["' + node + '"],"manufacturer":"dsmrhub","model":"P1 smart meter",'
+            '{"availability_topic":"' + prefix + '/status",'
+            '"device":{"identifiers":["' + node + '"],"manufacturer":"dsmrhub","model":"P1 smart meter",'
             '"name":"Smart meter","sw_version":"0.1.0"},"device_class":"energy","name":"Electricity used '
             '(tariff 1)","state_class":"total_increasing","state_topic":"' + prefix + "/reading/"
             'electricity_delivered_1","unique_id":"' + node + '_reading_electricity_delivered_1",'
@@ -59,6 +61,8 @@ def test_discovery_configs_and_their_removal(shared_broker, prefix, subscribe):
             "monetary", "total", "EUR",
         )  # fmt: skip
         assert len({config["unique_id"] for config in by_object.values()}) == len(ENTITIES)
+        # Every sensor is unavailable in Home Assistant while the publisher's status says "offline".
+        assert {config["availability_topic"] for config in by_object.values()} == {f"{prefix}/status"}
 
         # A feature off: its sensors get an empty retained config (Home Assistant removes them).
         live = subscribe(*shared_broker, [f"{ha}/#"])
@@ -73,8 +77,9 @@ def test_discovery_configs_and_their_removal(shared_broker, prefix, subscribe):
         mqtt_settings_update(discovery=False)  # leave no retained configs on the shared broker
         drain(publisher)
         publisher.close()
+    # Retained messages come right after subscribing, before anything published later: a marker ends them.
     after = subscribe(*shared_broker, [f"{ha}/#"])
-    import time
-
-    time.sleep(0.3)
-    assert after.messages == []
+    marker = f"{ha}/end-marker"
+    publish.single(marker, "end", qos=1, hostname=shared_broker[0], port=shared_broker[1])
+    after.wait_for(1, topic=marker)
+    assert [m.topic for m in after.messages] == [marker]

@@ -81,10 +81,13 @@ def test_exact_payloads_of_a_known_telegram(shared_broker, prefix, subscribe):
     subscriber.wait_for(1, topic=f"{prefix}/current-year/total_cost")
 
     first = json.loads(subscriber.on(f"{prefix}/json")[0])
-    assert list(first) == list(READING_1)  # field order as documented
-    assert first == {k: (v if k.endswith("timestamp") else float(v)) for k, v in READING_1.items()}
+    assert list(first) == ["id", *READING_1]  # field order as documented; id first, as DSMR-reader's
+    assert first == {
+        "id": 1772449200,  # the reading's timestamp in Unix seconds, as in the API
+        **{k: (v if k.endswith("timestamp") else float(v)) for k, v in READING_1.items()},
+    }
     assert subscriber.on(f"{prefix}/json")[0].startswith(
-        '{"timestamp":"2026-03-02T11:00:00Z","electricity_delivered_1":4123.456,'
+        '{"id":1772449200,"timestamp":"2026-03-02T11:00:00Z","electricity_delivered_1":4123.456,'
     )
     for field, value in READING_1.items():
         assert subscriber.on(f"{prefix}/reading/{field}")[0] == value, field
@@ -97,10 +100,51 @@ def test_exact_payloads_of_a_known_telegram(shared_broker, prefix, subscribe):
     assert seen[f"{prefix}/meter-stats/power_failure_count"] == "3"
     assert seen[f"{prefix}/meter-stats/timestamp"] == "2026-03-02T11:00:10Z"
     day = {topic.rsplit("/", 1)[1]: value for topic, value in seen.items() if "/day-consumption/" in topic}
-    assert tuple(day) == TOTALS_FIELDS
+    assert tuple(day) == TOTALS_FIELDS  # no contract: no prices either
     assert day["electricity_cost_merged"] == "0.00"  # no contract: no costs
+    assert day["fixed_cost"] == "0.00"
     assert seen[f"{prefix}/current-month/total_cost"] == "0.00"
+    assert seen[f"{prefix}/current-year/fixed_cost"] == "0.00"
     assert all(not m.retain for m in subscriber.messages)
+
+
+def test_day_totals_carry_the_contract_prices_and_fixed_cost(shared_broker, prefix, subscribe):
+    from datetime import date
+    from decimal import Decimal
+
+    from dsmrhub.prices.services import contract_create
+
+    contract_create(
+        description="Energy 2026", start=date(2026, 1, 1),
+        electricity_delivered_1_price=Decimal("0.21"), electricity_delivered_2_price=Decimal("0.25"),
+        electricity_returned_1_price=Decimal("0.07"), electricity_returned_2_price=Decimal("0.08"),
+        gas_price=Decimal("1.25"), fixed_daily_cost=Decimal("0.85"),
+    )  # fmt: skip
+    enable(shared_broker, prefix, publish_split=False, publish_json=False, publish_raw=False)
+    subscriber = subscribe(*shared_broker, [f"{prefix}/#"])
+    ingest(demo_telegrams(2))
+    publisher = Publisher()
+    drain(publisher)
+    publisher.close()
+    subscriber.wait_for(1, topic=f"{prefix}/current-year/total_cost")
+    seen = subscriber.topics_seen()
+    day = {topic.rsplit("/", 1)[1]: value for topic, value in seen.items() if "/day-consumption/" in topic}
+    assert list(day) == [
+        *TOTALS_FIELDS,
+        "energy_supplier_price_electricity_delivered_1", "energy_supplier_price_electricity_delivered_2",
+        "energy_supplier_price_electricity_returned_1", "energy_supplier_price_electricity_returned_2",
+        "energy_supplier_price_gas",
+    ]  # fmt: skip
+    assert day["energy_supplier_price_electricity_delivered_1"] == "0.210000"
+    assert day["energy_supplier_price_electricity_returned_2"] == "0.080000"
+    assert day["energy_supplier_price_gas"] == "1.250000"
+    assert day["fixed_cost"] == "0.85"
+    parts = ("electricity1_cost", "electricity2_cost", "gas_cost", "fixed_cost")
+    assert Decimal(day["total_cost"]) == sum(Decimal(day[name]) for name in parts)
+    for period in ("current-month", "current-year"):  # no complete day before today: today alone
+        assert seen[f"{prefix}/{period}/fixed_cost"] == "0.85"
+        assert seen[f"{prefix}/{period}/total_cost"] == day["total_cost"]
+        assert f"{prefix}/{period}/energy_supplier_price_gas" not in seen
 
 
 def test_features_switch_off_and_prefix_changes_without_restart(shared_broker, prefix, subscribe):

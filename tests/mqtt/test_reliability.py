@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 import pytest
 
@@ -67,34 +66,13 @@ def test_wrong_password_is_a_clear_error_and_never_logged(mosquitto, prefix, cap
     assert "password" not in caplog.text.replace("username and password", "")
 
     # Fixed in the settings: the running publisher picks it up and publishes.
-    subscriber = subscribe_as(subscribe, broker.port, prefix)
+    subscriber = subscribe(
+        "127.0.0.1", broker.port, [f"{prefix}/#"], username="meter", password="right-password"
+    )
     mqtt_settings_update(password="right-password")
-    time.sleep(0.1)
     ingest(demo_telegrams(1))
     wait_until(lambda: publisher.step() is not None and not OutboxMessage.objects.exists(), timeout=10,
                message="outbox drained")  # fmt: skip
     publisher.close()
     subscriber.wait_for(1, topic=f"{prefix}/json")
     assert mqtt_status()["last_error"] == ""
-
-
-def subscribe_as(subscribe, port: int, prefix: str):
-    import paho.mqtt.client as paho
-
-    from tests.mqtt.conftest import Subscriber
-
-    class Authenticated(Subscriber):
-        def __post_init__(self) -> None:
-            original = paho.Client.connect
-
-            def connect(client, *args, **kwargs):
-                client.username_pw_set("meter", "right-password")
-                return original(client, *args, **kwargs)
-
-            paho.Client.connect = connect
-            try:
-                super().__post_init__()
-            finally:
-                paho.Client.connect = original
-
-    return Authenticated("127.0.0.1", port, [f"{prefix}/#"])

@@ -35,7 +35,8 @@ class MQTTSettingsAdmin(admin.ModelAdmin):
     form = MQTTSettingsForm
     list_display = ["__str__", "enabled", "host", "port", "prefix"]
     fieldsets = [
-        (None, {"fields": ["enabled", "host", "port", "tls", "username", "password", "clear_password"]}),
+        (None, {"fields": ["enabled", "host", "port", "username", "password", "clear_password"]}),
+        ("TLS", {"fields": ["tls", "tls_ca_file", "tls_insecure"]}),
         ("Publishing", {"fields": ["client_id", "qos", "prefix", "outbox_max"]}),
         (
             "Features",

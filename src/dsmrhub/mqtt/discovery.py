@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from dsmrhub import __version__
 from dsmrhub.mqtt.models import MQTTSettings
+from dsmrhub.mqtt.topics import STATUS_TOPIC
 
 TO_WATT = "{{ (value | float * 1000) | round(0) }}"
 
@@ -109,6 +110,8 @@ def discovery_config_topic(*, settings: MQTTSettings, entity: SensorEntity) -> s
 def discovery_payload(*, settings: MQTTSettings, entity: SensorEntity) -> str:
     """The retained config message of one sensor: compact JSON with sorted keys."""
     config: dict[str, object] = {
+        # Home Assistant shows the sensor unavailable while this says "offline" (clean stop or Last Will).
+        "availability_topic": f"{settings.prefix}/{STATUS_TOPIC}",
         "device": {
             "identifiers": [settings.node_id],
             "manufacturer": "dsmrhub",

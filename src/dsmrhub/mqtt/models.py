@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
@@ -21,7 +25,19 @@ class MQTTSettings(models.Model):
     port = models.PositiveIntegerField(
         default=1883, validators=[MinValueValidator(1), MaxValueValidator(65535)]
     )
-    tls = models.BooleanField(default=False, help_text="Connect with TLS (system CA certificates).")
+    tls = models.BooleanField(default=False, help_text="Connect with TLS.")
+    tls_ca_file = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="PEM file with the CA certificate(s) that signed the broker's certificate; "
+        "empty: the system's CA certificates.",
+    )
+    tls_insecure = models.BooleanField(
+        default=False,
+        help_text="INSECURE: accept any broker certificate and host name (encrypts, but anyone in the "
+        "path can pose as the broker and read the password). For testing only.",
+    )
     username = models.CharField(max_length=255, blank=True, default="")
     password = models.CharField(max_length=255, blank=True, default="", help_text="Never shown again.")
     client_id = models.CharField(max_length=100, blank=True, default="dsmrhub")
@@ -57,6 +73,14 @@ class MQTTSettings(models.Model):
 
     def __str__(self) -> str:
         return "MQTT settings"
+
+    def clean(self) -> None:
+        if self.tls_ca_file:
+            path = Path(self.tls_ca_file).expanduser()
+            if not path.is_file():
+                raise ValidationError({"tls_ca_file": f"no such file: {self.tls_ca_file}"})
+            if not os.access(path, os.R_OK):
+                raise ValidationError({"tls_ca_file": f"cannot read {self.tls_ca_file}"})
 
 
 class MQTTState(models.Model):

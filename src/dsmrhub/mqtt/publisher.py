@@ -3,12 +3,18 @@
 One thread does the database work (``Publisher.step``); paho's network thread only sends and receives.
 A message leaves the outbox once the broker acknowledged it (PUBACK for QoS 1, PUBCOMP for QoS 2; for
 QoS 0 once written to the socket). A lost connection discards the client and its in-flight messages;
-they are still in the outbox and are sent again on the next connection, after a capped backoff.
+they are still in the outbox and are sent again on the next connection, after a capped backoff (so with
+QoS 1 a message whose PUBACK was lost with the connection arrives twice: at least once, not exactly once).
+
+Availability: every connection sets a Last Will (``<prefix>/status`` = ``offline``, retained) and then
+publishes ``online`` (retained); a clean stop publishes ``offline`` before disconnecting. A connection that
+dies without a DISCONNECT (crash, ``kill -9``, network loss) gets its will published by the broker.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import ssl
 import threading
 import time
@@ -27,12 +33,14 @@ from dsmrhub.mqtt.services import (
     mqtt_settings_get,
     mqtt_state_update,
 )
+from dsmrhub.mqtt.topics import STATUS_OFFLINE, STATUS_ONLINE, STATUS_TOPIC
 
 logger = logging.getLogger("dsmrhub.mqtt")
 
 SEND_BATCH = 1000
 ACK_TIMEOUT = 10.0  # seconds to wait for the acknowledgements of one batch
 CONNECT_TIMEOUT = 10.0
+OFFLINE_TIMEOUT = 2.0  # seconds a clean stop waits for the broker to acknowledge "offline"
 HEARTBEAT = 5.0
 
 
@@ -47,16 +55,37 @@ class Endpoint:
     host: str
     port: int
     tls: bool
+    tls_ca_file: str
+    tls_insecure: bool
     username: str
     password: str
     client_id: str
+    status_topic: str  # the Last Will's topic is fixed per connection
 
     @classmethod
     def of(cls, settings: MQTTSettings) -> Endpoint:
-        return cls(**{name: getattr(settings, name) for name in CONNECTION_FIELDS})
+        values = {name: getattr(settings, name) for name in CONNECTION_FIELDS}
+        return cls(**values, status_topic=f"{settings.prefix}/{STATUS_TOPIC}")
 
     def __repr__(self) -> str:  # never show the password
         return f"Endpoint({self.host}:{self.port}, tls={self.tls}, user={self.username or '-'})"
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The TLS settings as a context; raises BrokerError when the CA file cannot be used."""
+        try:
+            cafile = os.path.expanduser(self.tls_ca_file) if self.tls_ca_file else None
+            context = ssl.create_default_context(cafile=cafile)
+        except (OSError, ssl.SSLError) as error:
+            reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or str(error)
+            raise BrokerError(f"TLS: cannot use the CA file {self.tls_ca_file}: {reason}") from None
+        if self.tls_insecure:  # clearly marked in the settings: no certificate or host name check
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
 
 
 class Connection:
@@ -76,8 +105,7 @@ class Connection:
         )
         if endpoint.username:
             client.username_pw_set(endpoint.username, endpoint.password or None)
-        if endpoint.tls:
-            client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+        client.will_set(endpoint.status_topic, STATUS_OFFLINE, qos=1, retain=True)
         client.max_inflight_messages_set(SEND_BATCH)
         client.max_queued_messages_set(0)
         client.connect_timeout = CONNECT_TIMEOUT
@@ -86,22 +114,53 @@ class Connection:
         self.client = client
 
     def open(self) -> None:
-        """Connect and wait for the broker's answer; raises BrokerError with the reason."""
+        """Connect, wait for the broker's answer and say "online"; raises BrokerError with the reason."""
+        endpoint = self.endpoint
+        if endpoint.tls:
+            self.client.tls_set_context(endpoint.tls_context())
         try:
-            self.client.connect(self.endpoint.host, self.endpoint.port, keepalive=30)
-        except (OSError, ssl.SSLError) as error:
+            self.client.connect(endpoint.host, endpoint.port, keepalive=30)
+        except ssl.SSLCertVerificationError as error:
+            check = (
+                f"the CA file {endpoint.tls_ca_file}"
+                if endpoint.tls_ca_file
+                else "the system CA certificates"
+            )
             raise BrokerError(
-                f"cannot connect to {self.endpoint.host}:{self.endpoint.port}: {error}"
+                f"TLS: the certificate of {endpoint.address} is not trusted: {error.verify_message} "
+                f"(it must be signed by a CA in {check} and name the host {endpoint.host})"
             ) from None
+        except ssl.SSLError as error:
+            raise BrokerError(
+                f"TLS handshake with {endpoint.address} failed: {error.reason or error} "
+                "(does that port speak TLS?)"
+            ) from None
+        except OSError as error:
+            raise BrokerError(f"cannot connect to {endpoint.address}: {error}") from None
         self.client.loop_start()
         if not self.done.wait(CONNECT_TIMEOUT):
             self.close()
-            raise BrokerError(f"{self.endpoint.host}:{self.endpoint.port} did not answer the connect request")
+            raise BrokerError(f"{endpoint.address} did not answer the connect request")
         if not self.connected.is_set():
             self.close()
             raise BrokerError(self.error)
+        self.client.publish(endpoint.status_topic, STATUS_ONLINE, qos=1, retain=True)
 
     def close(self) -> None:
+        """A clean stop: "offline" (acknowledged, or given up after a moment), then DISCONNECT."""
+        if self.connected.is_set():
+            info = self.client.publish(self.endpoint.status_topic, STATUS_OFFLINE, qos=1, retain=True)
+            deadline = time.monotonic() + OFFLINE_TIMEOUT
+            while (
+                info.rc == paho.MQTT_ERR_SUCCESS
+                and not info.is_published()
+                and self.connected.is_set()
+                and time.monotonic() < deadline
+            ):
+                try:
+                    info.wait_for_publish(0.05)
+                except (RuntimeError, ValueError):  # the connection went meanwhile: the will says it
+                    break
         self.connected.clear()
         try:
             self.client.disconnect()

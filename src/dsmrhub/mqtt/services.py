@@ -20,7 +20,14 @@ from django.db.models import Sum
 
 from dsmrhub.mqtt.discovery import discovery_desired
 from dsmrhub.mqtt.models import SINGLETON_ID, MQTTSettings, MQTTState, OutboxMessage
-from dsmrhub.mqtt.topics import GAS_FIELDS, METER_STATS_FIELDS, READING_FIELDS, TOTALS_FIELDS
+from dsmrhub.mqtt.topics import (
+    GAS_FIELDS,
+    METER_STATS_FIELDS,
+    PRICE_FIELDS,
+    READING_FIELDS,
+    TOTALS_FIELDS,
+)
+from dsmrhub.prices.services import contract_for_day
 from dsmrhub.processing.models import DayStatistics, GasConsumption
 from dsmrhub.processing.periods import from_epoch, to_epoch
 from dsmrhub.processing.selectors import consumption_today
@@ -31,7 +38,17 @@ logger = logging.getLogger("dsmrhub.mqtt")
 READINGS_PER_PASS = 500
 MILLI = Decimal("0.001")
 CENT = Decimal("0.01")
-CONNECTION_FIELDS = ("host", "port", "tls", "username", "password", "client_id")
+CONNECTION_FIELDS = (
+    "host",
+    "port",
+    "tls",
+    "tls_ca_file",
+    "tls_insecure",
+    "username",
+    "password",
+    "client_id",
+)
+PRICE = Decimal("0.000001")
 SETTABLE_FIELDS = {field.name for field in MQTTSettings._meta.fields} - {"id", "changed_at"}
 
 
@@ -143,7 +160,8 @@ def reading_messages(*, settings: MQTTSettings, reading: DsmrReading) -> list[Me
     values = {name: getattr(reading, name) for name in READING_FIELDS}
     messages = []
     if settings.publish_json:
-        body = {name: _json_value(value) for name, value in values.items()}
+        body = {"id": to_epoch(reading.timestamp)}
+        body.update((name, _json_value(value)) for name, value in values.items())
         messages.append(Message(f"{settings.prefix}/json", json.dumps(body, separators=(",", ":"))))
     if settings.publish_split:
         messages += _split(f"{settings.prefix}/reading", values)
@@ -169,8 +187,15 @@ def _latest_messages(*, settings: MQTTSettings, newest: DsmrReading) -> list[Mes
         today = consumption_today(now=newest.timestamp)
         if today is not None:
             day = {name: Decimal(str(value)) for name, value in today.items() if name != "day"}
+            contract = contract_for_day(day=date.fromisoformat(today["day"]))
+            day["fixed_cost"] = contract.fixed_daily_cost if contract else Decimal(0)
             if settings.publish_day_totals:
                 messages += _split(f"{settings.prefix}/day-consumption", _totals(day))
+                if contract is not None:
+                    prices = {
+                        name: getattr(contract, field).quantize(PRICE) for name, field in PRICE_FIELDS.items()
+                    }
+                    messages += _split(f"{settings.prefix}/day-consumption", prices)
             if settings.publish_period_totals:
                 messages += _period_messages(
                     settings=settings, today=date.fromisoformat(today["day"]), day=day
@@ -187,6 +212,7 @@ _STATISTICS_SUMS = (
     "electricity1_cost",
     "electricity2_cost",
     "gas_cost",
+    "fixed_cost",
     "total_cost",
 )
 

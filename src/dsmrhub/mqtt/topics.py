@@ -1,8 +1,8 @@
 """What is published where: the features and their topics (relative to the prefix), as data.
 
-Topic names follow DSMR-reader's documented defaults (``dsmr/json``, ``dsmr/reading/<field>``,
-``dsmr/meter-stats/<field>``, ``dsmr/day-consumption/<field>``, ``dsmr/current-month/<field>``,
-``dsmr/current-year/<field>``, ``dsmr/consumption/gas/<field>``), so setups built on them keep working.
+With the default prefix ``dsmr`` the state topics and their field names are DSMR-reader's defaults, so
+setups built on them keep working (README, "MQTT and Home Assistant", says which source confirms each).
+``<prefix>/status`` (availability) is our own: DSMR-reader documents no such topic.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ METER_STATS_FIELDS = (
     *METER_COUNTER_FIELDS,
     "rejected_telegrams",
 )
+# The JSON message: DSMR-reader's JSON telegram starts with the reading's id (ours: Unix seconds, as the API).
+READING_JSON_FIELDS = ("id", *READING_FIELDS)
 TOTALS_FIELDS = (
     "electricity1",
     "electricity2",
@@ -44,9 +46,21 @@ TOTALS_FIELDS = (
     "electricity_cost_merged",
     "gas",
     "gas_cost",
+    "fixed_cost",
     "total_cost",
 )
+# Today's prices (of the energy contract covering today), after the totals on day-consumption/.
+PRICE_FIELDS = {
+    "energy_supplier_price_electricity_delivered_1": "electricity_delivered_1_price",
+    "energy_supplier_price_electricity_delivered_2": "electricity_delivered_2_price",
+    "energy_supplier_price_electricity_returned_1": "electricity_returned_1_price",
+    "energy_supplier_price_electricity_returned_2": "electricity_returned_2_price",
+    "energy_supplier_price_gas": "gas_price",
+}
 GAS_FIELDS = ("read_at", "delivered", "currently_delivered")
+STATUS_TOPIC = "status"  # retained "online"; "offline" on a clean stop and as the Last Will
+STATUS_ONLINE = "online"
+STATUS_OFFLINE = "offline"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,17 @@ class Command(BaseCommand):
         enable.add_argument("--qos", type=int, choices=[0, 1, 2])
         enable.add_argument("--tls", action="store_true", default=None, help="connect with TLS")
         enable.add_argument("--no-tls", dest="tls", action="store_false")
+        enable.add_argument(
+            "--tls-ca-file",
+            help="PEM file of the CA that signed the broker's certificate (empty: system CAs)",
+        )
+        enable.add_argument(
+            "--tls-insecure",
+            action="store_true",
+            default=None,
+            help="INSECURE, for testing only: accept any broker certificate and host name",
+        )
+        enable.add_argument("--no-tls-insecure", dest="tls_insecure", action="store_false")
         enable.add_argument("--discovery", action="store_true", default=None, help="Home Assistant discovery")
         enable.add_argument("--no-discovery", dest="discovery", action="store_false")
         enable.add_argument("--discovery-prefix")
@@ -72,6 +83,12 @@ class Command(BaseCommand):
                 "prefix": options["prefix"],
                 "qos": options["qos"],
                 "tls": options["tls"],
+                "tls_ca_file": (
+                    str(Path(options["tls_ca_file"]).expanduser().resolve())
+                    if options["tls_ca_file"]
+                    else options["tls_ca_file"]
+                ),
+                "tls_insecure": options["tls_insecure"],
                 "discovery": options["discovery"],
                 "discovery_prefix": options["discovery_prefix"],
                 "outbox_max": options["outbox_max"],
@@ -93,12 +110,19 @@ class Command(BaseCommand):
         write = self.stdout.write
         write(f"MQTT: {'enabled' if settings.enabled else 'disabled'}")
         write(f"broker: {'mqtts' if settings.tls else 'mqtt'}://{settings.host}:{settings.port}")
+        if settings.tls:
+            write(f"TLS CA file: {settings.tls_ca_file or '- (system CA certificates)'}")
+            if settings.tls_insecure:
+                write("TLS: INSECURE, the broker's certificate and host name are not checked")
         write(f"username: {settings.username or '-'}")
         write(f"password: {'***' if settings.password else '-'}")
         write(f"client id: {settings.client_id}  qos: {settings.qos}  prefix: {settings.prefix}")
         on = [f.name for f in FEATURES if getattr(settings, f.setting)]
         write(f"features: {', '.join(on) or '-'}")
         write(f"discovery: {'on, under ' + settings.discovery_prefix if settings.discovery else 'off'}")
+        write(
+            f"availability: {settings.prefix}/status (online / offline, retained; offline is the Last Will)"
+        )
         state = "connected" if status["connected"] else ("running" if status["running"] else "not running")
         write(
             f"publisher: {state}; outbox {status['outbox']} of {status['outbox_max']}, "
