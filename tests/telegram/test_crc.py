@@ -7,6 +7,7 @@ import random
 import pytest
 
 from dsmrhub.telegram import crc16_arc
+from dsmrhub.telegram.crc import crc16_arc_python
 
 
 def reference(data: bytes) -> int:
@@ -21,6 +22,8 @@ def reference(data: bytes) -> int:
 def test_check_value():
     assert crc16_arc(b"123456789") == 0xBB3D  # the catalogue's check value for CRC-16/ARC
     assert crc16_arc(b"") == 0
+    assert crc16_arc_python(b"123456789") == 0xBB3D
+    assert crc16_arc_python(b"") == 0
 
 
 @pytest.mark.parametrize(
@@ -30,6 +33,7 @@ def test_matches_the_reference(length):
     data = random.Random(length).randbytes(length)
     assert crc16_arc(data) == reference(data)
     assert crc16_arc(bytearray(data)) == crc16_arc(memoryview(data)) == reference(data)
+    assert crc16_arc_python(data) == crc16_arc_python(bytearray(data)) == reference(data)
 
 
 def test_telegram():

@@ -6,6 +6,10 @@ bits is the parity of (message bits AND a fixed mask), where the mask depends on
 distance from the end of the message. With the message as one big int, that is 16 ANDs and 16
 popcounts done in C: about 8x faster than the table loop for a 1 kB telegram.
 ``binascii.crc_hqx`` is CRC-16/CCITT (another polynomial) and cannot be used.
+
+``crc16_arc`` is the ``fastcrc`` package's compiled CRC-16/ARC when it is installed (a dependency, with
+wheels for x86-64, aarch64 and armv7): about 0.3 µs for a 1 kB telegram against 20 µs for the masks.
+The pure-Python ``crc16_arc_python`` below stays as the fallback and as the reference in the tests.
 """
 
 from __future__ import annotations
@@ -60,8 +64,8 @@ def _crc_loop(data: bytes) -> int:
     return crc
 
 
-def crc16_arc(data: bytes) -> int:
-    """CRC-16/ARC of ``data`` (for a telegram: the bytes from '/' through '!' inclusive)."""
+def crc16_arc_python(data: bytes) -> int:
+    """CRC-16/ARC of ``data`` (for a telegram: the bytes from '/' through '!' inclusive), pure Python."""
     length = len(data)
     if length < _SHORT or length > _MASK_LIMIT:
         return _crc_loop(data)
@@ -88,3 +92,9 @@ def crc16_arc(data: bytes) -> int:
         | ((message & m14).bit_count() & 1) << 14
         | ((message & m15).bit_count() & 1) << 15
     )
+
+
+try:  # the compiled CRC-16/ARC (same parameters: poly 0x8005 reflected, init 0, no final XOR)
+    from fastcrc.crc16 import arc as crc16_arc
+except ImportError:  # pragma: no cover - fastcrc is a dependency; this keeps a broken install working
+    crc16_arc = crc16_arc_python

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from .crc import crc16_arc
 from .errors import TelegramError
-from .model import MBusReading, MonthlyPeak, PowerFailure, Telegram
+from .model import MBusReading, MonthlyPeak, PowerFailure, Telegram, telegram_from_values
 from .specs import (
     DECIMAL,
     DEMAND_PEAK,
@@ -92,15 +92,13 @@ def parse_telegram(
     values, mbus, other = _parse_lines(lines, spec, zone)
     if spec.totals_as_tariffs:
         _book_totals(values)
-    return Telegram(
-        raw=text[start:] if line_end < 0 else text[start : line_end + 1],
-        header=header,
-        variant=spec.name,
-        crc=crc,
-        mbus=mbus,
-        other=other,
-        **values,
-    )
+    values["raw"] = text[start:] if line_end < 0 else text[start : line_end + 1]
+    values["header"] = header
+    values["variant"] = spec.name
+    values["crc"] = crc
+    values["mbus"] = mbus
+    values["other"] = other
+    return telegram_from_values(values)
 
 
 def _check_crc(
@@ -162,9 +160,28 @@ def _resolve(obis: str, spec: Spec) -> tuple | None:
     return compiled
 
 
+# Lines repeat: a meter sends its equipment id, counters, tariff, gas reading and most meter positions
+# unchanged telegram after telegram. What a line contributes is a pure function of (variant, zone, line
+# text), so the contributions of lines that parsed cleanly are kept by their text (bounded; cleared when
+# full). Lines that never repeat (the meter clock) and the DSMR 2.2 gas register (whose value may follow
+# on the next line) are not kept.
+_LINE_CACHE_LIMIT = 8192
+_line_caches: dict[tuple[str, ZoneInfo], dict[str, tuple]] = {}
+_VALUE, _VALUES, _CHANNEL, _OTHER = 0, 1, 2, 3  # first item of a cached line's contribution
+
+
+def _line_cache(spec: Spec, zone: ZoneInfo) -> dict[str, tuple]:
+    key = (spec.name, zone)
+    cache = _line_caches.get(key)
+    if cache is None:
+        cache = _line_caches[key] = {}
+    return cache
+
+
 def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tuple[MBusReading, ...], dict]:
     lookup = _table(spec).get
     cache = zone_cache(zone)
+    known = _line_cache(spec, zone)
     values: dict[str, object] = {}
     channels: dict[int, dict[str, object]] = {}
     other: dict[str, str] = {}
@@ -173,92 +190,119 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
     number = 1
     for line in lines[1:]:
         number += 1
-        paren = line.find("(")
-        if paren <= 0:
-            if paren == 0 and pending_gas is not None and pending_line == number - 1:
-                try:
-                    pending_gas["value"] = _number(_strip_group(line))
-                except _BadValue:
-                    raise TelegramError(f"bad value on line {number}: {line[:80]!r}", line=number) from None
-                pending_gas = None
-            elif line.strip():
-                raise TelegramError(f"bad line {number}: {line[:60]!r}", line=number)
-            continue
-        obis = line[:paren]
-        entry = lookup(obis)
-        if entry is None:
-            entry = _resolve(obis, spec)
-            if entry is None:
-                other[obis] = line[paren:].rstrip()
+        contribution = known.get(line)
+        if contribution is None:
+            paren = line.find("(")
+            if paren <= 0:
+                if paren == 0 and pending_gas is not None and pending_line == number - 1:
+                    try:
+                        pending_gas["value"] = _number(_strip_group(line))
+                    except _BadValue:
+                        message = f"bad value on line {number}: {line[:80]!r}"
+                        raise TelegramError(message, line=number) from None
+                    pending_gas = None
+                elif line.strip():
+                    raise TelegramError(f"bad line {number}: {line[:60]!r}", line=number)
                 continue
-        if line[-1] != ")":
-            line = line.rstrip()
-            if line[-1] != ")":
-                raise TelegramError(f"bad value on line {number}: {line[:80]!r}", line=number)
-        kind, field, unit_name, unit, channel_number = entry
-        try:
-            if kind is DECIMAL:
-                number_text, _, sent = line[paren + 1 : -1].partition("*")
-                if not number_text or number_text.strip(_NUMBER):
-                    raise _BadValue
-                value = Decimal(number_text)
-                if sent != unit_name and sent:
-                    exponent = unit.exponent(sent)
-                    if exponent is None:
-                        raise _BadValue
-                    if exponent:
-                        value = value.scaleb(exponent)
-                values[field] = value
-            elif kind is INTEGER:
-                text = line[paren + 1 : -1]
-                if not text.isdigit() or not text.isascii():
-                    raise _BadValue
-                values[field] = int(text)
-            elif kind is TEXT:
-                values[field] = line[paren + 1 : -1] or None
-            elif kind is TIMESTAMP:
-                stamp = line[paren + 1 : -1]
-                values[field] = to_utc(stamp, zone, cache) if stamp else None
-            elif kind is MBUS_VALUE:
-                stamp, value_text = line[paren + 1 : -1].split(")(")
-                number_text, _, sent = value_text.partition("*")
-                channels.setdefault(channel_number, {}).update(
-                    timestamp=to_utc(stamp, zone, cache) if stamp else None,
-                    value=_number(number_text) if number_text else None,
-                    unit=sent or None,
-                    obis=obis,
-                )
-            elif kind is MBUS_TYPE:
-                text = line[paren + 1 : -1]
-                if text and not (text.isdigit() and text.isascii()):
-                    raise _BadValue
-                channels.setdefault(channel_number, {})["device_type"] = int(text) if text else None
-            elif kind is MBUS_ID:
-                channels.setdefault(channel_number, {})["equipment_identifier"] = line[paren + 1 : -1] or None
-            elif kind is POWER_FAILURE_LOG:
-                values[field] = _power_failures(line[paren + 1 : -1], None, zone, cache)
-            elif kind is THRESHOLD:
-                number_text, _, sent = line[paren + 1 : -1].partition("*")
-                values["actual_threshold"] = _number(number_text)
-                values["actual_threshold_unit"] = sent or None
-            elif kind is DEMAND_PEAK:
-                stamp, value_text = line[paren + 1 : -1].split(")(")
-                values[field + "_at"] = to_utc(stamp, zone, cache)
-                values[field] = _decimal(value_text, unit)
-            elif kind is PEAK_HISTORY:
-                history = _peak_history(line[paren + 1 : -1], unit, zone, cache)
-                values["maximum_demand_history"] = history
-                values[field] = tuple((peak.occurred_at, peak.value) for peak in history)
-            elif kind is MBUS_VALUE_DSMR22:
-                reading = _dsmr22_gas(line[paren + 1 : -1], obis, zone, cache)
-                channel = channels.setdefault(channel_number, {})
-                channel.update(reading)
-                pending_gas, pending_line = (None, 0) if "value" in reading else (channel, number)
-            else:  # pragma: no cover - a kind in specs.py without a branch here
-                raise AssertionError(kind)
-        except (_BadValue, ValueError, ArithmeticError):
-            raise TelegramError(f"bad value on line {number}: {line[:80]!r}", line=number) from None
+            obis = line[:paren]
+            entry = lookup(obis)
+            if entry is None:
+                entry = _resolve(obis, spec)
+            if entry is None:
+                contribution = (_OTHER, obis, line[paren:].rstrip())
+            else:
+                text = line
+                if text[-1] != ")":
+                    text = text.rstrip()
+                    if text[-1] != ")":
+                        raise TelegramError(f"bad value on line {number}: {text[:80]!r}", line=number)
+                kind = entry[0]
+                try:
+                    if kind is TIMESTAMP:
+                        stamp = text[paren + 1 : -1]
+                        values[entry[1]] = to_utc(stamp, zone, cache) if stamp else None
+                        continue
+                    if kind is MBUS_VALUE_DSMR22:
+                        reading = _dsmr22_gas(text[paren + 1 : -1], obis, zone, cache)
+                        channel = channels.setdefault(entry[4], {})
+                        channel.update(reading)
+                        pending_gas, pending_line = (None, 0) if "value" in reading else (channel, number)
+                        continue
+                    contribution = _contribution(text[paren + 1 : -1], obis, entry, zone, cache)
+                except (_BadValue, ValueError, ArithmeticError):
+                    raise TelegramError(f"bad value on line {number}: {text[:80]!r}", line=number) from None
+            if len(known) >= _LINE_CACHE_LIMIT:
+                known.clear()
+            known[line] = contribution
+        tag = contribution[0]
+        if tag is _VALUE:
+            values[contribution[1]] = contribution[2]
+        elif tag is _CHANNEL:
+            channel = channels.get(contribution[1])
+            if channel is None:
+                channel = channels[contribution[1]] = {}
+            channel.update(contribution[2])
+        elif tag is _VALUES:
+            values.update(contribution[1])
+        else:
+            other[contribution[1]] = contribution[2]
     return values, _mbus_readings(channels), other
+
+
+def _contribution(inner: str, obis: str, entry: tuple, zone: ZoneInfo, cache: dict) -> tuple:
+    """What one register line adds to the telegram; ``inner`` is the text between its outer brackets."""
+    kind, field, unit_name, unit, channel_number = entry
+    if kind is DECIMAL:
+        number_text, _, sent = inner.partition("*")
+        if not number_text or number_text.strip(_NUMBER):
+            raise _BadValue
+        value = Decimal(number_text)
+        if sent != unit_name and sent:
+            exponent = unit.exponent(sent)
+            if exponent is None:
+                raise _BadValue
+            if exponent:
+                value = value.scaleb(exponent)
+        return (_VALUE, field, value)
+    if kind is INTEGER:
+        if not inner.isdigit() or not inner.isascii():
+            raise _BadValue
+        return (_VALUE, field, int(inner))
+    if kind is TEXT:
+        return (_VALUE, field, inner or None)
+    if kind is MBUS_VALUE:
+        stamp, value_text = inner.split(")(")
+        number_text, _, sent = value_text.partition("*")
+        return (
+            _CHANNEL,
+            channel_number,
+            {
+                "timestamp": to_utc(stamp, zone, cache) if stamp else None,
+                "value": _number(number_text) if number_text else None,
+                "unit": sent or None,
+                "obis": obis,
+            },
+        )
+    if kind is MBUS_TYPE:
+        if inner and not (inner.isdigit() and inner.isascii()):
+            raise _BadValue
+        return (_CHANNEL, channel_number, {"device_type": int(inner) if inner else None})
+    if kind is MBUS_ID:
+        return (_CHANNEL, channel_number, {"equipment_identifier": inner or None})
+    if kind is POWER_FAILURE_LOG:
+        return (_VALUE, field, _power_failures(inner, None, zone, cache))
+    if kind is THRESHOLD:
+        number_text, _, sent = inner.partition("*")
+        threshold = _number(number_text)
+        return (_VALUES, (("actual_threshold", threshold), ("actual_threshold_unit", sent or None)))
+    if kind is DEMAND_PEAK:
+        stamp, value_text = inner.split(")(")
+        return (_VALUES, ((field + "_at", to_utc(stamp, zone, cache)), (field, _decimal(value_text, unit))))
+    if kind is PEAK_HISTORY:
+        history = _peak_history(inner, unit, zone, cache)
+        peaks = tuple((peak.occurred_at, peak.value) for peak in history)
+        return (_VALUES, (("maximum_demand_history", history), (field, peaks)))
+    raise AssertionError(kind)  # pragma: no cover - a kind in specs.py without a branch here
 
 
 def _strip_group(line: str) -> str:
