@@ -35,7 +35,9 @@ def run() -> dict[str, dict]:
     from dsmrhub.readings.services import reading_ingest_telegram
 
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    mqtt_settings_update(enabled=True, host="127.0.0.1", port=1883, prefix=prefix, discovery=False)
+    mqtt_settings_update(
+        enabled=True, host="127.0.0.1", port=1883, prefix=prefix, client_id=prefix, discovery=False
+    )
     publisher = Publisher()
     publisher.step()  # connect
     OutboxMessage.objects.bulk_create(

@@ -24,6 +24,7 @@ def test_discovery_configs_and_their_removal(shared_broker, prefix, subscribe):
         host=shared_broker[0],
         port=shared_broker[1],
         prefix=prefix,
+        client_id=prefix,
         discovery_prefix=ha,
         node_id=node,
     )

@@ -39,9 +39,12 @@ def drain(publisher: Publisher, timeout: float = 30) -> None:
 
 
 def enable(broker, prefix: str, **values):
+    """Publishing to ``broker`` under ``prefix``, with a client id of this test alone (the broker drops a
+    client when another connects with the same id, and tests run in parallel on the shared broker)."""
     return mqtt_settings_update(
-        enabled=True, host=broker[0], port=broker[1], prefix=prefix, discovery=False, **values
-    )
+        enabled=True, host=broker[0], port=broker[1], prefix=prefix, client_id=prefix, discovery=False,
+        **values,
+    )  # fmt: skip
 
 
 READING_1 = {
