@@ -25,7 +25,11 @@ PRICE_FIELDS = (
 
 
 class ContractError(ValueError):
-    """A contract that cannot be stored; the message says why."""
+    """A contract that cannot be stored; the message says why (``overlaps``: the contract in the way)."""
+
+    def __init__(self, message: str, *, overlaps: EnergyContract | None = None) -> None:
+        super().__init__(message)
+        self.overlaps = overlaps
 
 
 def round_cents(amount: Decimal) -> Decimal:
@@ -111,13 +115,12 @@ def contract_check_overlap(*, start: date, end: date | None, exclude_id: int | N
     if other is not None:
         raise ContractError(
             f"overlaps contract {other.pk} '{other.description}' "
-            f"({other.start} – {other.end or 'open end'}); contracts may not overlap"
+            f"({other.start} – {other.end or 'open end'}); contracts may not overlap",
+            overlaps=other,
         )
 
 
-def contract_create(
-    *, description: str, start: date, end: date | None = None, **prices: Any
-) -> EnergyContract:
+def _contract_values_check(*, description: str, prices: dict[str, Any]) -> None:
     unknown = set(prices) - set(PRICE_FIELDS)
     if unknown:
         raise ContractError(f"unknown price fields: {', '.join(sorted(unknown))}")
@@ -126,9 +129,32 @@ def contract_create(
     for name, value in prices.items():
         if value is None or Decimal(value) < 0:
             raise ContractError(f"{name} must be zero or more, got {value}")
+
+
+def contract_create(
+    *, description: str, start: date, end: date | None = None, **prices: Any
+) -> EnergyContract:
+    _contract_values_check(description=description, prices=prices)
     with transaction.atomic():
         contract_check_overlap(start=start, end=end)
         return EnergyContract.objects.create(description=description.strip(), start=start, end=end, **prices)
+
+
+def contract_update(
+    *, contract_id: int, description: str, start: date, end: date | None = None, **prices: Any
+) -> EnergyContract:
+    """Change a contract's description, period and prices (given prices only); no overlaps either."""
+    _contract_values_check(description=description, prices=prices)
+    with transaction.atomic():
+        contract = EnergyContract.objects.select_for_update().filter(pk=contract_id).first()
+        if contract is None:
+            raise ContractError(f"there is no contract {contract_id}")
+        contract_check_overlap(start=start, end=end, exclude_id=contract_id)
+        contract.description, contract.start, contract.end = description.strip(), start, end
+        for name, value in prices.items():
+            setattr(contract, name, value)
+        contract.save()
+        return contract
 
 
 def contract_delete(*, contract_id: int) -> EnergyContract:

@@ -1,0 +1,241 @@
+"""Forms of the web pages: energy contracts and the settings sections.
+
+Forms validate and show errors; storing goes through the owning app's services.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from dsmrhub.datalogger.models import (
+    DataloggerSettings,
+    validate_hex_key,
+    validate_source_url,
+)
+from dsmrhub.mqtt.models import MQTTSettings
+from dsmrhub.prices.models import EnergyContract
+from dsmrhub.prices.services import PRICE_FIELDS, ContractError, contract_check_overlap
+
+PRICE_LABELS = {
+    "electricity_delivered_1_price": _("Electricity delivered, tariff 1 (per kWh)"),
+    "electricity_delivered_2_price": _("Electricity delivered, tariff 2 (per kWh)"),
+    "electricity_returned_1_price": _("Electricity returned, tariff 1 (per kWh)"),
+    "electricity_returned_2_price": _("Electricity returned, tariff 2 (per kWh)"),
+    "gas_price": _("Gas (per m³)"),
+    "fixed_daily_cost": _("Fixed cost per day"),
+}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ContractForm(forms.ModelForm):
+    """A contract's description, period (both days inclusive) and prices; no overlap with another."""
+
+    class Meta:
+        model = EnergyContract
+        fields = ["description", "start", "end", *PRICE_FIELDS]
+        labels = {
+            "description": _("Description"),
+            "start": _("First day"),
+            "end": _("Last day"),
+            **PRICE_LABELS,
+        }
+        help_texts = {"end": _("Inclusive. Leave empty for a contract without an end.")}
+        widgets = {"start": DateInput(), "end": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in PRICE_FIELDS:
+            field = self.fields[name]
+            field.validators.append(MinValueValidator(Decimal(0)))
+            field.widget.attrs.update(min="0", step="0.000001", inputmode="decimal")
+            field.required = True
+
+    def clean_description(self) -> str:
+        description = self.cleaned_data["description"].strip()
+        if not description:
+            raise forms.ValidationError(_("A contract needs a description."))
+        return description
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start is None:
+            return data
+        if end is not None and end < start:
+            self.add_error("end", _("The last day lies before the first day."))
+            return data
+        try:
+            contract_check_overlap(start=start, end=end, exclude_id=self.instance.pk)
+        except ContractError as error:
+            other = error.overlaps
+            if other is None:
+                raise forms.ValidationError(str(error)) from None
+            raise forms.ValidationError(
+                _(
+                    "This period overlaps the contract “%(description)s” (%(start)s – %(end)s); "
+                    "contracts may not overlap."
+                ),
+                code="overlap",
+                params={
+                    "description": other.description,
+                    "start": date_format(other.start, "SHORT_DATE_FORMAT"),
+                    "end": date_format(other.end, "SHORT_DATE_FORMAT") if other.end else _("open end"),
+                },
+            ) from None
+        return data
+
+    def prices(self) -> dict[str, Decimal]:
+        return {name: self.cleaned_data[name] for name in PRICE_FIELDS}
+
+
+# ---------------------------------------------------------------- settings
+
+
+class APISettingsForm(forms.Form):
+    allow = forms.BooleanField(
+        required=False,
+        label=_("Enable the API"),
+        help_text=_("Clients send the key as “Authorization: Token <key>”."),
+    )
+
+
+class DataloggerSettingsForm(forms.Form):
+    """The datalogger's source; the keys are write-only (empty field: keep the stored key)."""
+
+    source = forms.CharField(
+        required=False,
+        max_length=DataloggerSettings._meta.get_field("source").max_length,
+        validators=[validate_source_url],
+        label=_("Source"),
+        help_text=_("serial:///dev/ttyUSB0, socket://HOST:PORT, replay:FILE or demo. Empty: the demo meter."),
+    )
+    min_interval = forms.FloatField(
+        min_value=0,
+        max_value=86_400,
+        label=_("Minimum interval (seconds)"),
+        help_text=_("Store at most one telegram per this many seconds (0: every telegram)."),
+    )
+    decryption_key = forms.CharField(
+        required=False,
+        max_length=32,
+        validators=[validate_hex_key],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        label=_("Decryption key"),
+        help_text=_("Encrypted meters only: 32 hexadecimal digits. Leave empty to keep the current key."),
+    )
+    clear_decryption_key = forms.BooleanField(required=False, label=_("Remove the decryption key"))
+
+    def values(self) -> dict[str, Any]:
+        """Keyword arguments for ``datalogger_settings_update``."""
+        data = self.cleaned_data
+        values: dict[str, Any] = {"source": data["source"], "min_interval": data["min_interval"]}
+        if data["clear_decryption_key"]:
+            values["decryption_key"] = ""
+        elif data["decryption_key"]:
+            values["decryption_key"] = data["decryption_key"]
+        return values
+
+
+MQTT_LABELS = {
+    "enabled": _("Publish to the MQTT broker"),
+    "host": _("Broker host"),
+    "port": _("Port"),
+    "tls": _("Use TLS"),
+    "tls_ca_file": _("CA certificate file"),
+    "tls_insecure": _("Accept any broker certificate (insecure)"),
+    "username": _("Username"),
+    "password": _("Password"),
+    "client_id": _("Client id"),
+    "qos": _("QoS"),
+    "prefix": _("Topic prefix"),
+    "publish_raw": _("Raw telegram"),
+    "publish_json": _("Each reading as JSON"),
+    "publish_split": _("Each reading field on its own topic"),
+    "publish_meter_stats": _("Meter statistics"),
+    "publish_day_totals": _("Today's totals and costs"),
+    "publish_period_totals": _("This month's and year's totals"),
+    "publish_gas": _("Gas per hour"),
+    "discovery": _("Home Assistant discovery"),
+    "discovery_prefix": _("Discovery prefix"),
+    "node_id": _("Home Assistant device id"),
+    "currency": _("Currency"),
+    "outbox_max": _("Outbox size (messages)"),
+}
+MQTT_HELP = {
+    "password": _("Never shown. Leave empty to keep the current password."),
+    "tls_ca_file": _("PEM file on the server; empty: the system's CA certificates."),
+    "tls_insecure": _("For testing only: anyone in between can pose as the broker."),
+    "prefix": _("Topics start with it, e.g. dsmr/json."),
+    "outbox_max": _("Messages kept while the broker is away; the oldest are dropped beyond."),
+}
+
+
+class MQTTSettingsForm(forms.ModelForm):
+    """Every editable field of the MQTT settings (new model fields appear by themselves).
+
+    The password is write-only: never rendered, an empty field keeps it, a checkbox removes it.
+    """
+
+    clear_password = forms.BooleanField(required=False, label=_("Remove the password"))
+
+    class Meta:
+        model = MQTTSettings
+        fields = [f.name for f in MQTTSettings._meta.fields if f.editable and not f.primary_key]
+        widgets = {
+            "password": forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stored_password = self.instance.password if self.instance else ""
+        for name, field in self.fields.items():
+            if name in MQTT_LABELS:
+                field.label = MQTT_LABELS[name]
+            if name in MQTT_HELP:
+                field.help_text = MQTT_HELP[name]
+        self.fields["password"].required = False
+        self.initial["password"] = ""
+
+    @property
+    def feature_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("publish_")]
+
+    @property
+    def connection_fields(self) -> list[forms.BoundField]:
+        return [
+            self[name]
+            for name in self.fields
+            if not name.startswith("publish_") and name not in ("enabled", "clear_password")
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("clear_password"):
+            data["password"] = ""
+        elif not data.get("password"):
+            data["password"] = self._stored_password
+        return data
+
+    def values(self) -> dict[str, Any]:
+        """Keyword arguments for ``mqtt_settings_update``."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "clear_password"}
+
+
+class WebSettingsForm(forms.Form):
+    require_login = forms.BooleanField(
+        required=False,
+        label=_("Require a login for all pages"),
+        help_text=_("Without it, pages can be viewed by anyone on the network; changes always need a login."),
+    )
