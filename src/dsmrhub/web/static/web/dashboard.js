@@ -1,0 +1,146 @@
+/* Dashboard: draws the embedded data, then polls the live route and updates figures and charts in place. */
+"use strict";
+(function () {
+  const root = document.getElementById("dashboard");
+  if (!root) return;
+  const d = window.dsmrhub;
+  const read = (id) => JSON.parse(document.getElementById(id).textContent);
+  const datasets = read("dashboard-datasets");
+  const text = read("dashboard-text");
+  const interval = Number(root.dataset.interval) || 5000;
+  const keep = { power: Number(root.dataset.keepSeconds), gas: Number(root.dataset.gasKeepSeconds) };
+  const hasReadings = root.dataset.hasReadings === "1";
+  let state = read("dashboard-data");
+  const charts = {};
+
+  function lookup(path) {
+    return path.split(".").reduce((value, key) => (value === null || value === undefined ? null : value[key]), state);
+  }
+
+  function format(element, value) {
+    if (element.dataset.format === "money") return d.money(value);
+    const text = d.number(value, Number(element.dataset.digits || 0));
+    return value === null || value === undefined || !element.dataset.unit ? text : `${text} ${element.dataset.unit}`;
+  }
+
+  function renderFigures() {
+    root.querySelectorAll("[data-value]").forEach((element) => {
+      const text = format(element, lookup(element.dataset.value));
+      if (element.textContent !== text) element.textContent = text;
+    });
+    root.querySelectorAll("[data-if]").forEach((element) => {
+      element.hidden = !lookup(element.dataset.if);
+    });
+    root.querySelectorAll("[data-unless]").forEach((element) => {
+      element.hidden = Boolean(lookup(element.dataset.unless));
+    });
+    const latest = state.latest;
+    const info = document.getElementById("latest-info");
+    if (latest && info) {
+      const template = latest.age_seconds < 86400 ? text.latest : text.latest_old;
+      info.textContent = template
+        .replace("{time}", latest.time)
+        .replace("{date}", latest.date)
+        .replace("{age}", d.number(latest.age_seconds));
+    }
+  }
+
+  function toNumber(value) {
+    return value === null || value === undefined ? null : Number(value);
+  }
+
+  function makeChart(name, series, type, keepSeconds) {
+    const canvas = document.getElementById(`chart-${name}`);
+    const lines = datasets[name] || [];
+    if (!canvas || lines.length === 0) return;
+    const chart = d.chart(canvas, {
+      type,
+      data: {
+        labels: series.labels.slice(),
+        datasets: lines.map((line) => ({
+          label: line.label,
+          data: series[line.key].map(toNumber),
+          borderColor: d.colors[line.color],
+          backgroundColor: d.colors[line.color],
+          borderWidth: type === "line" ? 1.5 : 0,
+          pointRadius: 0,
+          spanGaps: false,
+        })),
+      },
+      options: {
+        scales: {
+          x: { ticks: { autoSkip: true, maxTicksLimit: 8, maxRotation: 0 } },
+          y: { beginAtZero: name !== "voltage" },
+        },
+      },
+    });
+    charts[name] = { chart, keys: lines.map((line) => line.key), t: series.t.slice(), keepSeconds };
+  }
+
+  /* Replace the points the client already has (a bucket still filling) and append the newer ones. */
+  function merge(name, series) {
+    const entry = charts[name];
+    if (!entry) return;
+    const { chart, keys, t } = entry;
+    series.t.forEach((moment, i) => {
+      let index = t.length ? t.lastIndexOf(moment) : -1;
+      if (index < 0) {
+        if (t.length && moment < t[t.length - 1]) return;
+        t.push(moment);
+        chart.data.labels.push(series.labels[i]);
+        chart.data.datasets.forEach((dataset) => dataset.data.push(null));
+        index = t.length - 1;
+      }
+      chart.data.datasets.forEach((dataset, n) => {
+        dataset.data[index] = toNumber(series[keys[n]][i]);
+      });
+    });
+    const newest = t[t.length - 1];
+    while (t.length && t[0] <= newest - entry.keepSeconds) {
+      t.shift();
+      chart.data.labels.shift();
+      chart.data.datasets.forEach((dataset) => dataset.data.shift());
+    }
+    chart.update("none");
+  }
+
+  function lastOf(name) {
+    const entry = charts[name];
+    return entry && entry.t.length ? entry.t[entry.t.length - 1] : null;
+  }
+
+  async function poll() {
+    const params = new URLSearchParams({ hours: root.dataset.hours });
+    const since = lastOf("power") ?? lastOf("voltage");
+    if (since !== null) params.set("since", since);
+    const gasSince = lastOf("gas");
+    if (gasSince !== null) params.set("gas_since", gasSince);
+    const connection = document.getElementById("connection");
+    try {
+      const data = await d.fetchJSON(`${root.dataset.liveUrl}?${params}`);
+      connection.hidden = true;
+      if (!hasReadings) {
+        // The first reading arrived: the page's layout depends on what the meter has, so load it once.
+        if (data.latest) window.location.reload();
+        return;
+      }
+      state = data;
+      renderFigures();
+      merge("power", data.power);
+      merge("voltage", data.power);
+      merge("gas", data.gas);
+    } catch (error) {
+      connection.hidden = false;
+    } finally {
+      window.setTimeout(poll, interval);
+    }
+  }
+
+  renderFigures();
+  if (hasReadings) {
+    makeChart("power", state.power, "line", keep.power);
+    makeChart("voltage", state.power, "line", keep.power);
+    makeChart("gas", state.gas, "bar", keep.gas);
+  }
+  window.setTimeout(poll, interval);
+})();
