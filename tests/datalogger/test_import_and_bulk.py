@@ -70,3 +70,49 @@ def test_import_plain_and_gzip_files_with_a_summary(tmp_path):
     assert "CRC mismatch" in summary and "garbage" in summary
     assert DsmrReading.objects.count() == 30
     assert MeterStatistics.objects.get().rejected_telegrams == 2
+
+
+def _tricky_telegrams() -> list[str | bytes]:
+    """Telegrams the bulk fast path must hand to the service: out of range, future, odd gas, NUL, CRC."""
+    from tests.helpers import demo_telegrams, replace_line
+
+    base = [text for _, text in demo_telegrams(3)]
+    first = base[0]
+    return [
+        *base,
+        replace_line(first, "1-0:1.7.0", "1-0:1.7.0(1000000.000*kW)"),  # out of range
+        replace_line(first, "1-0:1.7.0", "1-0:1.7.0(999999.999*kW)"),  # just in range
+        replace_line(first, "1-0:1.7.0", "1-0:1.7.0(00187*W)"),  # W -> kW
+        replace_line(first, "1-0:1.8.1", "1-0:1.8.1(1000000000.000*kWh)"),  # out of range
+        replace_line(first, "1-0:32.7.0", "1-0:32.7.0(231.66*V)"),  # rounded to the column's 0.1 V
+        replace_line(first, "0-0:1.0.0", "0-0:1.0.0(680101000000W)"),  # decades ahead
+        replace_line(first, "0-0:1.0.0", "0-0:1.0.0(000000000000W)"),  # unset clock: stamped on receipt
+        replace_line(first, "0-0:1.0.0", "0-0:1.0.0(261399000000W)"),  # impossible clock
+        replace_line(first, "0-1:24.2.1", "0-1:24.2.1(632525252525W)(02345.678*m3)"),  # gas without time
+        replace_line(first, "1-0:2.8.2", "1-0:2.8.2(x*kWh)"),  # bad value
+        bad_crc(first.encode()),
+        first.encode()[:8] + b"\x00" + first.encode()[8:],  # NUL byte
+        first[: len(first) // 2],  # truncated
+    ]
+
+
+@pytest.mark.django_db
+def test_bulk_check_gives_the_services_verdict_and_values():
+    """The bulk fast path accepts exactly what the service accepts, with the same column values, and
+    rejects the rest with the service's reason - also when its per-value memory is warm."""
+    from dsmrhub.readings import bulk
+    from dsmrhub.readings.services import reading_check_telegram as service_check
+
+    texts = [path.read_bytes() for path in FIXTURE_TELEGRAMS] + _tricky_telegrams()
+    for _ in range(2):  # cold, then warm caches
+        for text in texts:
+            fast = bulk.reading_check_telegram(text, received_at=RECEIVED)
+            try:
+                values, parsed = service_check(telegram=text, received_at=RECEIVED)
+            except ReadingRejected as error:
+                assert fast == error.reason, text
+                continue
+            assert not isinstance(fast, str), (fast, text)
+            assert fast.timestamp == values["timestamp"]
+            assert fast.row == tuple(convert(values.get(name)) for name, convert in bulk._CONVERTERS)
+            assert fast.parsed == parsed

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from dsmrhub.readings.bulk import BulkResult, Checked, reading_check_telegram, readings_store_checked
+from dsmrhub.readings.bulk import BulkResult, Checked, readings_check_many, readings_store_checked
 from dsmrhub.telegram import Discarded, Frame, TelegramFramer
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,8 @@ def _batches(frames: Iterator[bytes]) -> Iterator[list[bytes]]:
 def _check_batch(batch: list[bytes]) -> list[Checked | str]:
     # Telegrams without a meter clock get the import time; a capture cannot tell when they were read.
     now = datetime.now().astimezone()
-    return [reading_check_telegram(frame, received_at=now) for frame in batch]
+    # Only the newest parsed telegram is needed (meter statistics): the rest stays in the worker.
+    return readings_check_many(((frame, now) for frame in batch), keep_parsed=False)
 
 
 def readings_import_files(

@@ -54,7 +54,7 @@ class MonthlyPeak:
     value: Decimal  # kW
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: see telegram_from_values
 class Telegram:
     raw: str
     header: str
@@ -125,29 +125,22 @@ class Telegram:
         return None
 
 
-def _slot_setters() -> tuple[tuple[str, object, object, object], ...]:
-    return tuple(
-        (
-            item.name,
-            Telegram.__dict__[item.name].__set__,  # the slot itself: frozen only forbids setattr
-            item.default,
-            None if item.default_factory is MISSING else item.default_factory,
-        )
-        for item in fields(Telegram)
-    )
-
-
-_SETTERS = _slot_setters()
+_DEFAULTS = {item.name: item.default for item in fields(Telegram) if item.default is not MISSING}
+_FACTORIES = {
+    item.name: item.default_factory for item in fields(Telegram) if item.default_factory is not MISSING
+}
+_NAMES = frozenset(item.name for item in fields(Telegram))
 
 
 def telegram_from_values(values: dict[str, object]) -> Telegram:
     """``Telegram(**values)`` for the parser, several times faster: a frozen dataclass's ``__init__`` pays a
-    generic ``object.__setattr__`` call for each of its ~60 fields. ``values`` holds only field names."""
+    generic ``object.__setattr__`` call for each of its ~60 fields, this fills the instance dict at once.
+    ``values`` must hold field names only (and every field without a default)."""
+    state = _DEFAULTS.copy()
+    state.update(values)
+    for name, factory in _FACTORIES.items():
+        if name not in values:
+            state[name] = factory()
     telegram = object.__new__(Telegram)
-    get = values.get
-    for name, setter, default, factory in _SETTERS:
-        value = get(name, default)
-        if factory is not None and value is default:
-            value = factory()
-        setter(telegram, value)
+    object.__setattr__(telegram, "__dict__", state)
     return telegram
