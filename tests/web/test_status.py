@@ -1,0 +1,146 @@
+"""Status page: latest reading and its age, datalogger, rejected telegrams, processing, epochs, MQTT."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from dsmrhub.datalogger.models import SINGLETON_ID, DataloggerState
+from dsmrhub.processing.models import MeterEpoch
+from dsmrhub.processing.services import processing_run_pending
+from dsmrhub.readings.services import ReadingRejected, reading_ingest_telegram
+from dsmrhub.web.status import age_text, database_size, status_gather
+from tests.helpers import demo_telegrams
+
+
+def _text(html: str, element_id: str) -> str:
+    """The text of the element with this id (a div or an article; tags removed, spaces collapsed)."""
+    match = re.search(rf'<(div|article) [^>]*id="{element_id}"[^>]*>(.*?)</\1>', html, re.S)
+    assert match, element_id
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(2)).split())
+
+
+def _known_data(*, minutes_ago: int = 10) -> None:
+    """30 telegrams, the last ``minutes_ago`` minutes ago; 2 rejected ones; a datalogger that rejected 5."""
+    now = timezone.now().replace(microsecond=0)
+    start = now - timedelta(minutes=minutes_ago, seconds=290)
+    for moment, telegram in demo_telegrams(30, start=start):
+        reading_ingest_telegram(telegram=telegram, received_at=moment)
+    for garbage in ("/no telegram at all", "/XMX5LGBBFG1009\r\n\r\n1-0:1.8.1(000001.000*kWh)\r\n!0000\r\n"):
+        with pytest.raises(ReadingRejected):
+            reading_ingest_telegram(telegram=garbage)
+    processing_run_pending()
+    DataloggerState.objects.create(
+        pk=SINGLETON_ID,
+        source="serial:///dev/ttyUSB0",
+        connected=True,
+        started_at=now - timedelta(hours=1),
+        updated_at=timezone.now(),
+        last_telegram_at=now - timedelta(minutes=minutes_ago),
+        telegrams_per_minute=6.0,
+        received_telegrams=1234,
+        rejected_telegrams=5,
+    )
+
+
+@pytest.mark.django_db
+def test_status_shows_the_latest_reading_age_and_the_rejected_counts(client):
+    _known_data(minutes_ago=10)
+    html = client.get("/status/").content.decode()
+    assert _text(html, "latest-reading").startswith("Latest reading 10 minutes ago")
+    assert _text(html, "rejected").startswith("Rejected telegrams 2")
+    datalogger = _text(html, "datalogger")
+    assert "connected" in datalogger and "serial:///dev/ttyUSB0" in datalogger
+    assert re.search(r'class="number datalogger-rejected">5<', html)
+    assert "1234" in datalogger and "6.0" in datalogger
+    assert _text(html, "unprocessed").startswith("Readings waiting for processing 0")
+    assert "✓ Electricity" in html and "✓ Three phases" in html
+    assert "2 telegrams were rejected (see the log)." in html
+    assert _text(html, "version").endswith("0.1.0")
+    size = _text(html, "database-size")
+    assert re.search(r"\d+(\.\d)? (KB|MB|bytes)", size), size
+
+
+@pytest.mark.django_db
+def test_status_without_any_data(client):
+    response = client.get("/status/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "none yet" in _text(html, "latest-reading")
+    assert "No readings have been stored yet." in html
+    assert "never ran here" in _text(html, "datalogger")
+    assert "disabled" in _text(html, "mqtt")
+
+
+@pytest.mark.django_db
+def test_status_lists_meter_epochs_and_unprocessed_work(client):
+    _known_data(minutes_ago=3)
+    MeterEpoch.objects.create(
+        timestamp=timezone.now() - timedelta(days=2),
+        register="electricity_delivered_1",
+        before=Decimal("5000"),
+        after=Decimal("1.5"),
+    )
+    html = client.get("/status/").content.decode()
+    epochs = _text(html, "meter-epochs")
+    assert "electricity_delivered_1" in epochs and "5000.000" in epochs and "1.500" in epochs
+    assert "went down from 5000.000 to 1.500" in html  # listed among the problems too
+    # a new reading that the processor has not seen yet
+    reading_ingest_telegram(telegram=demo_telegrams(1, start=timezone.now() - timedelta(seconds=30))[0][1])
+    html = client.get("/status/").content.decode()
+    # counted over the pending minutes, which include the minute of the reading's gas stamp
+    waiting = re.fullmatch(
+        r"Readings waiting for processing (\d+) oldest \d+ (second|minute)s?", _text(html, "unprocessed")
+    )
+    assert waiting and int(waiting.group(1)) >= 1, _text(html, "unprocessed")
+
+
+@pytest.mark.django_db
+def test_a_stopped_datalogger_is_a_problem(client):
+    _known_data()
+    DataloggerState.objects.filter(pk=SINGLETON_ID).update(updated_at=timezone.now() - timedelta(minutes=5))
+    status = status_gather()
+    assert status["datalogger"]["running"] is False
+    assert any("stopped reporting" in p["problem"] for p in status["problems"])
+    assert "not running" in _text(client.get("/status/").content.decode(), "datalogger")
+
+
+@pytest.mark.django_db
+def test_database_size_is_measured():
+    assert database_size() > 0
+
+
+def test_age_text_picks_a_sensible_unit():
+    assert [age_text(s) for s in (None, 1, 59, 119, 120, 7199, 7200, 172_799, 172_800)] == [
+        "–",
+        "1 second",
+        "59 seconds",
+        "119 seconds",
+        "2 minutes",
+        "119 minutes",
+        "2 hours",
+        "47 hours",
+        "2 days",
+    ]
+
+
+def test_status_page_in_the_browser(browser_page):
+    _known_data(minutes_ago=10)
+    browser_page.open("/status/")
+    page = browser_page.page
+    assert page.locator("#latest-reading .value").inner_text() == "10 minutes ago"
+    assert page.locator("#rejected .value").inner_text() == "2"
+    assert page.locator(".datalogger-rejected").inner_text() == "5"
+    browser_page.screenshot("status")
+    assert browser_page.errors == []
+
+
+def test_status_page_fits_a_phone(phone_page):
+    _known_data()
+    phone_page.open("/status/")
+    assert phone_page.fits_width()
+    assert phone_page.errors == []
