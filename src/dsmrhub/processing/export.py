@@ -1,0 +1,106 @@
+"""CSV export of the derived tables, streamed: rows are read in chunks and written as they come.
+
+Decimals are written exactly as stored (``1234.567``), never through floats; moments as ISO 8601 in the
+local time zone with its offset (``2026-11-25T14:00:00+01:00``); days as ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
+from dsmrhub.processing.periods import day_end, day_start, from_epoch, local_zone
+
+CHUNK_SIZE = 2000  # rows per database fetch
+LINES_PER_WRITE = 500  # CSV lines per piece of the response
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    label: Any  # lazy translated text
+    model: type[models.Model]
+    key: str  # the time column
+    # which rows belong to local days [first, last]: "day" (a date column), "start" (a period starting in
+    # them) or "end" (a minute (read_at − 60 s, read_at] ending in them)
+    belongs: str
+
+
+DATASETS: dict[str, Dataset] = {
+    "day": Dataset(_("Day statistics (one row per day, with costs)"), DayStatistics, "day", "day"),
+    "hour": Dataset(_("Hour statistics (one row per hour)"), HourStatistics, "hour_start", "start"),
+    "electricity": Dataset(
+        _("Electricity consumption (one row per minute)"), ElectricityConsumption, "read_at", "end"
+    ),
+    "gas": Dataset(_("Gas consumption (one row per hour)"), GasConsumption, "read_at", "start"),
+}
+
+
+def export_columns(*, dataset: str) -> list[str]:
+    return [column.name for column in DATASETS[dataset].model._meta.concrete_fields]
+
+
+def export_queryset(*, dataset: str, first: date, last: date) -> models.QuerySet:
+    """The rows of ``dataset`` that belong to the local days ``first`` through ``last``, oldest first."""
+    spec = DATASETS[dataset]
+    rows = spec.model.objects.all()
+    if spec.belongs == "day":
+        rows = rows.filter(day__gte=first, day__lte=last)
+    elif spec.belongs == "start":
+        start, end = from_epoch(day_start(first)), from_epoch(day_end(last))
+        rows = rows.filter(**{f"{spec.key}__gte": start, f"{spec.key}__lt": end})
+    else:
+        start, end = from_epoch(day_start(first)), from_epoch(day_end(last))
+        rows = rows.filter(**{f"{spec.key}__gt": start, f"{spec.key}__lte": end})
+    return rows.order_by(spec.key)
+
+
+def _text(value: Any, zone) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def export_rows(*, dataset: str, first: date, last: date) -> Iterator[list[str]]:
+    """The header row, then one row of text per database row (fetched ``CHUNK_SIZE`` at a time)."""
+    columns = export_columns(dataset=dataset)
+    yield columns
+    zone = local_zone()
+    rows = export_queryset(dataset=dataset, first=first, last=last).values_list(*columns)
+    for row in rows.iterator(chunk_size=CHUNK_SIZE):
+        yield [_text(value, zone) for value in row]
+
+
+def export_csv_lines(*, dataset: str, first: date, last: date) -> Iterator[str]:
+    """The CSV text in pieces of ``LINES_PER_WRITE`` lines (RFC 4180: CRLF line ends)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    pending = 0
+    for row in export_rows(dataset=dataset, first=first, last=last):
+        writer.writerow(row)
+        pending += 1
+        if pending >= LINES_PER_WRITE:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue()
+
+
+def export_filename(*, dataset: str, first: date, last: date) -> str:
+    return f"dsmrhub-{dataset}-{first.isoformat()}-{last.isoformat()}.csv"
