@@ -197,8 +197,8 @@ def test_empty_database_gives_the_empty_state_and_empty_json(client):
 
 
 def _recent_data(*, minutes: int = 90) -> datetime:
-    """Demo telegrams (three phases, gas) once a minute up to now, processed; returns the last moment."""
-    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=minutes)
+    """Demo telegrams (three phases, gas) once a minute, the last one now, processed; returns its moment."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=minutes - 1)
     telegrams = demo_telegrams(minutes, start=start, step=timedelta(minutes=1))
     for _, telegram in telegrams:
         reading_ingest_telegram(telegram=telegram)
@@ -241,7 +241,7 @@ def test_live_header_follows_a_new_reading_without_reloading(browser_page):
     page.evaluate("window.notReloaded = true")
     points_before = page.evaluate("Chart.getChart(document.getElementById('chart-power')).data.labels.length")
 
-    telegram = demo_telegrams(1, start=last + timedelta(minutes=1))[0][1]
+    telegram = demo_telegrams(1, start=last + timedelta(minutes=1))[0][1]  # a new chart minute
     telegram = replace_line(telegram, "1-0:1.7.0", "1-0:1.7.0(04.321*kW)")
     reading_ingest_telegram(telegram=replace_line(telegram, "1-0:2.7.0", "1-0:2.7.0(00.000*kW)"))
     processing_run_pending()
