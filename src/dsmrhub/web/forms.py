@@ -181,6 +181,16 @@ MQTT_HELP = {
     "outbox_max": _("Messages kept while the broker is away; the oldest are dropped beyond."),
 }
 
+MQTT_TOPICS = {  # shown under each feature: the topics it publishes
+    "publish_raw": ["raw"],
+    "publish_json": ["json"],
+    "publish_split": ["reading/<field>"],
+    "publish_meter_stats": ["meter-stats/<field>"],
+    "publish_day_totals": ["day-consumption/<field>"],
+    "publish_period_totals": ["current-month/<field>", "current-year/<field>"],
+    "publish_gas": ["consumption/gas/<field>"],
+}
+
 
 class MQTTSettingsForm(forms.ModelForm):
     """Every editable field of the MQTT settings (new model fields appear by themselves).
@@ -200,11 +210,13 @@ class MQTTSettingsForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._stored_password = self.instance.password if self.instance else ""
+        prefix = self.instance.prefix if self.instance else "dsmr"
         for name, field in self.fields.items():
-            if name in MQTT_LABELS:
+            if name in MQTT_LABELS:  # fields added to the model later keep the model's label and help
                 field.label = MQTT_LABELS[name]
-            if name in MQTT_HELP:
-                field.help_text = MQTT_HELP[name]
+                field.help_text = MQTT_HELP.get(name, "")
+            if name in MQTT_TOPICS:
+                field.help_text = ", ".join(f"{prefix}/{topic}" for topic in MQTT_TOPICS[name])
         self.fields["password"].required = False
         self.initial["password"] = ""
 

@@ -1,0 +1,282 @@
+"""Settings page: login required; API, datalogger, MQTT and require-login sections; secrets never shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from dsmrhub.api.services import api_settings_get
+from dsmrhub.datalogger.services import datalogger_settings_get, datalogger_settings_update
+from dsmrhub.mqtt.services import mqtt_settings_get, mqtt_settings_update
+from dsmrhub.web.forms import MQTTSettingsForm
+from dsmrhub.web.services import web_settings_get
+from tests.web.conftest import log_in
+
+KEY = "000102030405060708090a0b0c0d0e0f"
+SECRET = "s3cret-broker-password"
+
+
+@pytest.fixture
+def logged_in(client, django_user_model) -> Client:
+    client.force_login(django_user_model.objects.create_user("editor", password="secret secret"))
+    return client
+
+
+def _mqtt_post(**changes: Any) -> dict[str, Any]:
+    """The MQTT section as the browser would post it unchanged (empty password), with ``changes``."""
+    form = MQTTSettingsForm(instance=mqtt_settings_get(), prefix="mqtt")
+    data: dict[str, Any] = {"section": "mqtt"}
+    for name, field in form.fields.items():
+        value = changes.get(name, form[name].value())
+        if name in ("password", "clear_password") and name not in changes:
+            continue
+        if field.widget.input_type == "checkbox":
+            if value:
+                data[f"mqtt-{name}"] = "on"
+        else:
+            data[f"mqtt-{name}"] = "" if value is None else value
+    return data
+
+
+def _datalogger_post(**changes: Any) -> dict[str, Any]:
+    data = {"section": "datalogger", "datalogger-source": "", "datalogger-min_interval": "0"}
+    data.update({f"datalogger-{name}": value for name, value in changes.items()})
+    return data
+
+
+# ---------------------------------------------------------------- login
+
+
+@pytest.mark.django_db
+def test_settings_need_a_login(client):
+    key = api_settings_get().auth_key
+    response = client.get("/settings/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/settings/"
+    response = client.post("/settings/", {"section": "api", "api-allow": "on"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.post("/settings/", {"section": "api-rotate"}).status_code == 302
+    assert (api_settings_get().allow, api_settings_get().auth_key) == (False, key)
+
+
+@pytest.mark.django_db
+def test_the_page_shows_every_section(logged_in):
+    html = logged_in.get("/settings/").content.decode()
+    for section in ('id="api"', 'id="datalogger"', 'id="mqtt"', 'id="web"'):
+        assert section in html
+    assert api_settings_get().auth_key in html
+    assert "The API is disabled." in html
+
+
+@pytest.mark.django_db
+def test_unknown_section_is_a_400(logged_in):
+    assert logged_in.post("/settings/", {"section": "nonsense"}).status_code == 400
+    assert logged_in.post("/settings/", {}).status_code == 400
+
+
+# ---------------------------------------------------------------- API
+
+
+@pytest.mark.django_db
+def test_enable_and_disable_the_api(logged_in):
+    response = logged_in.post("/settings/", {"section": "api", "api-allow": "on"}, follow=True)
+    assert response.redirect_chain == [("/settings/#api", 302)]
+    assert "API settings saved." in response.content.decode()
+    assert api_settings_get().allow is True
+    logged_in.post("/settings/", {"section": "api"})
+    assert api_settings_get().allow is False
+
+
+@pytest.mark.django_db
+def test_rotating_the_key_makes_a_new_one(logged_in):
+    old = api_settings_get().auth_key
+    response = logged_in.post("/settings/", {"section": "api-rotate"}, follow=True)
+    new = api_settings_get().auth_key
+    assert new != old and len(new) == 64
+    html = response.content.decode()
+    assert new in html and old not in html
+
+
+# ---------------------------------------------------------------- datalogger
+
+
+@pytest.mark.django_db
+def test_datalogger_source_and_interval_are_saved(logged_in):
+    response = logged_in.post(
+        "/settings/",
+        _datalogger_post(source="socket://192.168.1.20:2001", min_interval="5"),
+        follow=True,
+    )
+    assert "Datalogger settings saved." in response.content.decode()
+    settings = datalogger_settings_get()
+    assert (settings.source, settings.min_interval) == ("socket://192.168.1.20:2001", 5.0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"source": "ftp://example.org/meter"}, "source"),
+        ({"source": "socket://nohostport"}, "source"),
+        ({"min_interval": "-1"}, "min_interval"),
+        ({"min_interval": "often"}, "min_interval"),
+        ({"decryption_key": "not hex"}, "decryption_key"),
+        ({"decryption_key": "00ff"}, "decryption_key"),
+    ],
+)
+def test_bad_datalogger_settings_are_form_errors(logged_in, changes, field):
+    response = logged_in.post("/settings/", _datalogger_post(**changes))
+    assert response.status_code == 200
+    assert response.context["forms"]["datalogger"].errors[field]
+    assert 'class="error form-errors"' in response.content.decode()
+    assert datalogger_settings_get().source == ""
+
+
+@pytest.mark.django_db
+def test_the_decryption_key_is_never_rendered_back(logged_in):
+    logged_in.post("/settings/", _datalogger_post(decryption_key=KEY.upper()))
+    assert datalogger_settings_get().decryption_key == KEY
+    html = logged_in.get("/settings/").content.decode()
+    assert KEY not in html.lower()
+    assert "A decryption key is set." in html
+    # an empty field keeps the key; the checkbox removes it
+    logged_in.post("/settings/", _datalogger_post(source="demo"))
+    assert datalogger_settings_get().decryption_key == KEY
+    logged_in.post("/settings/", _datalogger_post(clear_decryption_key="on"))
+    assert datalogger_settings_get().decryption_key == ""
+    assert "No decryption key is set." in logged_in.get("/settings/").content.decode()
+
+
+# ---------------------------------------------------------------- MQTT
+
+
+@pytest.mark.django_db
+def test_mqtt_settings_are_saved_and_the_password_is_not_rendered_back(logged_in):
+    response = logged_in.post(
+        "/settings/",
+        _mqtt_post(enabled=True, host="broker.local", port=8883, tls=True, password=SECRET, qos=2),
+        follow=True,
+    )
+    assert "MQTT settings saved." in response.content.decode()
+    settings = mqtt_settings_get()
+    assert (settings.enabled, settings.host, settings.port, settings.tls, settings.qos) == (
+        True,
+        "broker.local",
+        8883,
+        True,
+        2,
+    )
+    assert settings.password == SECRET
+    html = logged_in.get("/settings/").content.decode()
+    assert SECRET not in html
+    assert "A password is set." in html
+    assert 'name="mqtt-password"' in html and 'value="broker.local"' in html
+
+
+@pytest.mark.django_db
+def test_an_empty_password_field_keeps_the_password_and_the_checkbox_removes_it(logged_in):
+    mqtt_settings_update(password=SECRET)
+    assert logged_in.post("/settings/", _mqtt_post(prefix="home/meter")).status_code == 302
+    settings = mqtt_settings_get()
+    assert (settings.prefix, settings.password) == ("home/meter", SECRET)
+    logged_in.post("/settings/", _mqtt_post(clear_password=True))
+    assert mqtt_settings_get().password == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"port": "70000"}, "port"),
+        ({"port": "0"}, "port"),
+        ({"port": "mqtt"}, "port"),
+        ({"prefix": "dsmr/#"}, "prefix"),
+        ({"qos": "3"}, "qos"),
+        ({"host": ""}, "host"),
+    ],
+)
+def test_bad_mqtt_settings_are_form_errors_not_500(logged_in, changes, field):
+    mqtt_settings_update(password=SECRET)
+    response = logged_in.post("/settings/", _mqtt_post(**changes))
+    assert response.status_code == 200
+    assert response.context["forms"]["mqtt"].errors[field]
+    assert SECRET not in response.content.decode()
+    settings = mqtt_settings_get()
+    assert (settings.port, settings.prefix, settings.qos, settings.host) == (1883, "dsmr", 1, "127.0.0.1")
+
+
+@pytest.mark.django_db
+def test_every_editable_mqtt_field_is_in_the_form():
+    from dsmrhub.mqtt.models import MQTTSettings
+
+    editable = {f.name for f in MQTTSettings._meta.fields if f.editable and not f.primary_key}
+    assert editable <= set(MQTTSettingsForm().fields)
+
+
+# ---------------------------------------------------------------- require login
+
+
+@pytest.mark.django_db
+def test_require_login_for_all_pages(logged_in):
+    response = logged_in.post("/settings/", {"section": "web", "web-require_login": "on"}, follow=True)
+    assert "Login setting saved." in response.content.decode()
+    assert web_settings_get().require_login is True
+    assert Client().get("/status/").status_code == 302
+    logged_in.post("/settings/", {"section": "web"})
+    assert web_settings_get().require_login is False
+    assert Client().get("/status/").status_code == 200
+
+
+# ---------------------------------------------------------------- in the browser
+
+
+def test_settings_in_the_browser_need_a_login(browser_page, admin_user):
+    datalogger_settings_update(decryption_key=KEY)
+    browser_page.open("/settings/")
+    assert "/accounts/login/" in browser_page.page.url
+    log_in(browser_page)
+    browser_page.open("/settings/")
+    page = browser_page.page
+    assert page.locator("#api-key").input_value() == api_settings_get().auth_key
+    assert page.locator("#decryption-key-state").inner_text() == "A decryption key is set."
+    assert page.locator("#id_datalogger-decryption_key").input_value() == ""
+    browser_page.screenshot("settings")
+    assert browser_page.errors == []
+
+
+def test_rotating_the_api_key_in_the_browser_shows_the_new_key(browser_page, admin_user):
+    log_in(browser_page)
+    browser_page.open("/settings/")
+    page = browser_page.page
+    old = page.locator("#api-key").input_value()
+    page.click("#api-rotate")
+    page.wait_for_function(
+        "old => document.getElementById('api-key') && document.getElementById('api-key').value !== old",
+        arg=old,
+    )
+    new = page.locator("#api-key").input_value()
+    assert new == api_settings_get().auth_key != old
+    # the copy button puts the key on the clipboard
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.click("#api-key-copy")
+    page.wait_for_function("document.getElementById('api-key-copy').textContent === 'Copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == new
+    assert browser_page.errors == []
+
+
+def test_an_invalid_port_in_the_browser_shows_the_error(browser_page, admin_user):
+    log_in(browser_page)
+    browser_page.open("/settings/")
+    page = browser_page.page
+    page.fill("#id_mqtt-port", "99999")
+    page.click("#mqtt-save")
+    error = page.locator("#mqtt .form-errors")
+    error.wait_for()
+    assert page.locator("#id_mqtt-port").get_attribute("aria-invalid") == "true"
+    assert mqtt_settings_get().port == 1883
+    page.fill("#id_mqtt-port", "1884")
+    page.click("#mqtt-save")
+    page.locator("p.message.success").wait_for()
+    assert mqtt_settings_get().port == 1884
+    assert browser_page.errors == []
