@@ -235,6 +235,16 @@ def test_delete_asks_first_then_removes_and_zeroes_the_costs(logged_in):
 
 
 @pytest.mark.django_db
+def test_a_new_contract_starts_from_the_latest_ones_prices_the_day_after_it(logged_in):
+    assert logged_in.get("/contracts/add/").context["form"]["gas_price"].value() == D(0)
+    _contract(description="2026", start=date(2026, 1, 1), end=date(2026, 12, 31))
+    form = logged_in.get("/contracts/add/").context["form"]
+    assert form["start"].value() == date(2027, 1, 1)
+    assert (form["gas_price"].value(), form["fixed_daily_cost"].value()) == (D("1.125"), D("0.123456"))
+    assert form["description"].value() is None
+
+
+@pytest.mark.django_db
 def test_unknown_contracts_are_404(logged_in):
     assert logged_in.get("/contracts/999/edit/").status_code == 404
     assert logged_in.post("/contracts/999/delete/").status_code == 404
@@ -293,3 +303,14 @@ def test_editing_a_price_in_the_browser_changes_the_costs(browser_page, admin_us
     assert "€ 32.64" in page.locator(f"#contract-{march.pk} .total-cost").inner_text()
     assert DayStatistics.objects.get(day=MARCH_2).total_cost == D("16.32")
     assert browser_page.errors == []
+
+
+def test_contracts_fit_a_phone(phone_page, admin_user):
+    _two_days()
+    _contract(description="Energy 2026", end=None)
+    phone_page.open("/contracts/")
+    assert phone_page.fits_width()
+    log_in(phone_page)
+    phone_page.open("/contracts/add/")
+    assert phone_page.fits_width()
+    assert phone_page.errors == []

@@ -280,3 +280,10 @@ def test_an_invalid_port_in_the_browser_shows_the_error(browser_page, admin_user
     page.locator("p.message.success").wait_for()
     assert mqtt_settings_get().port == 1884
     assert browser_page.errors == []
+
+
+def test_settings_fit_a_phone(phone_page, admin_user):
+    log_in(phone_page)
+    phone_page.open("/settings/")
+    assert phone_page.fits_width()
+    assert phone_page.errors == []

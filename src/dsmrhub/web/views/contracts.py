@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -41,8 +42,21 @@ def contracts(request: HttpRequest) -> HttpResponse:
     return render(request, "web/pages/contracts.html", {"contracts": rows})
 
 
+def _initial(contract: EnergyContract | None) -> dict[str, object]:
+    """A new contract starts from the latest one's prices, the day after it ends."""
+    if contract is not None:
+        return {}
+    latest = EnergyContract.objects.order_by("-start").first()
+    if latest is None:
+        return {name: Decimal(0) for name in PRICE_LABELS}
+    initial: dict[str, object] = {name: getattr(latest, name) for name in PRICE_LABELS}
+    if latest.end is not None:
+        initial["start"] = latest.end + timedelta(days=1)
+    return initial
+
+
 def _form_page(request: HttpRequest, contract: EnergyContract | None) -> HttpResponse:
-    form = ContractForm(request.POST or None, instance=contract)
+    form = ContractForm(request.POST or None, instance=contract, initial=_initial(contract))
     if request.method == "POST" and form.is_valid():
         try:
             change = web_contract_save(
