@@ -154,6 +154,19 @@ def test_year_sums_the_days_per_month_in_sql(client, django_assert_max_num_queri
 
 
 @pytest.mark.django_db
+def test_dutch_dates_and_decimal_commas(client):
+    store_days(date(2026, 10, 24), date(2026, 10, 26))
+    response = client.get("/archive/?period=day&date=2026-10-25", HTTP_ACCEPT_LANGUAGE="nl-NL,nl;q=0.9")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "zondag 25 oktober 2026" in page
+    assert "49,200 kWh" in page and "€ 15,02" in page
+    assert '"electricity1": ["1.200"' in page  # the chart data stays machine-readable
+    month = client.get("/archive/?period=month&date=2026-10", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "oktober 2026" in month and "zo 25" in month
+
+
+@pytest.mark.django_db
 def test_without_data_the_page_says_so(client):
     response = client.get("/archive/")
     assert response.status_code == 200
@@ -229,6 +242,14 @@ def test_archive_navigation_in_the_browser(browser_page):
     assert _chart_drawn(browser_page, "archive-electricity")
     browser_page.screenshot("archive")
     assert browser_page.errors == []
+
+
+def test_archive_in_dutch_in_the_browser(dutch_page):
+    store_days(date(2026, 10, 24), date(2026, 10, 26))
+    dutch_page.open("/archive/?period=year&date=2026")
+    assert dutch_page.page.locator("#total-electricity").inner_text() == "145,200 kWh"
+    assert _chart_drawn(dutch_page, "archive-electricity")
+    assert dutch_page.errors == []
 
 
 def test_archive_fits_a_phone(phone_page):
