@@ -194,6 +194,7 @@ def test_an_empty_password_field_keeps_the_password_and_the_checkbox_removes_it(
         ({"prefix": "dsmr/#"}, "prefix"),
         ({"qos": "3"}, "qos"),
         ({"host": ""}, "host"),
+        ({"tls_ca_file": "/nonexistent/ca.pem"}, "tls_ca_file"),
     ],
 )
 def test_bad_mqtt_settings_are_form_errors_not_500(logged_in, changes, field):
