@@ -111,3 +111,12 @@ def test_trends_and_compare_in_the_browser(browser_page):
     assert page.locator("#trends-range input[name=start]").input_value() == "2026-10-24"
     browser_page.screenshot("trends")
     assert browser_page.errors == []
+
+
+def test_trends_fits_a_phone(phone_page):
+    store_days(date(2026, 10, 24), date(2026, 10, 30))
+    phone_page.open(f"/trends/?{WEEK}&a=2026-10-24..2026-10-27&b=2026-10-28..2026-10-30")
+    expect(phone_page.page.locator("#compare-a")).to_contain_text("24 Oct 2026")
+    assert phone_page.fits_width()
+    phone_page.screenshot("trends-phone")
+    assert phone_page.errors == []
