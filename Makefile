@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 VENDOR := src/dsmrhub/web/static/web/vendor
 ASSETS := $(VENDOR)/.installed
 
-.PHONY: install browser run test bench lint format clean
+.PHONY: install browser run test bench lint format messages clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -46,6 +46,11 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
+
+# After changing user-visible text: update the Dutch catalogue, translate the new entries, compile.
+messages: install
+	cd src/dsmrhub && DSMRHUB_DATA_DIR=$(CURDIR)/data ../../$(BIN)/django-admin makemessages -l nl --no-location --settings dsmrhub.settings
+	cd src/dsmrhub && DSMRHUB_DATA_DIR=$(CURDIR)/data ../../$(BIN)/django-admin compilemessages --settings dsmrhub.settings
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) data bench-results.json test-artifacts .pytest_cache

@@ -103,6 +103,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]  # the browser's Accept-Language picks
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = os.environ.get("DSMRHUB_TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
