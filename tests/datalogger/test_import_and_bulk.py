@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -116,3 +117,42 @@ def test_bulk_check_gives_the_services_verdict_and_values():
             assert fast.timestamp == values["timestamp"]
             assert fast.row == tuple(convert(values.get(name)) for name, convert in bulk._CONVERTERS)
             assert fast.parsed == parsed
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        0,
+        7,
+        "1.2345",
+        Decimal("1.2345"),
+        Decimal("1.2355"),
+        Decimal("-0.0005"),
+        Decimal("2.5E+3"),
+        Decimal("999999.9995"),
+        Decimal("1E+30"),
+        Decimal("NaN"),
+        datetime(2026, 3, 1, 12, 0, 0, 999999, tzinfo=UTC),
+        datetime(2026, 3, 1, 12, 0),  # naive: refused
+        "2026-03-01T12:00:00+01:00",
+    ],
+)
+def test_sql_converters_give_the_fields_own_column_values(value):
+    """readings.sql's inlined conversions are the fields' get_db_prep_value, result and error alike."""
+    from django.db import connection
+
+    from dsmrhub.readings import sql
+
+    fields = [DsmrReading._meta.get_field(name) for name in ("electricity_delivered_1", "phase_voltage_l1")]
+    fields += [DsmrReading._meta.get_field("timestamp")]
+    for field in fields:
+        fast = sql._converter(field)
+
+        def outcome(convert, field=field):
+            try:
+                return convert(value, connection)
+            except Exception as error:  # noqa: BLE001 - the same error either way is the point
+                return type(error)
+
+        assert outcome(fast) == outcome(field.get_db_prep_value), (field.name, value)

@@ -1,11 +1,19 @@
-"""`dsmrhub import`: raw telegram captures (plain or gzip) into readings, set-based and in parallel."""
+"""`dsmrhub import`: raw telegram captures (plain or gzip) into readings, set-based and in parallel.
+
+The parent process reads and frames the files and stores the readings; checking (CRC, parsing, range
+checks, column values) runs in worker processes, batch by batch, with a bounded number of batches in
+flight so memory stays flat for captures of any size. Batches come back in order, so the first of two
+telegrams with one timestamp still wins and the result is the same as with one process.
+"""
 
 from __future__ import annotations
 
 import gzip
 import logging
 import multiprocessing
+import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,24 +25,39 @@ logger = logging.getLogger(__name__)
 
 BATCH = 2000
 READ_SIZE = 1 << 20
+MAX_JOBS = 4
+PARALLEL_FROM = 4 << 20  # bytes of input (as stored) below which one process is quicker than starting more
 
 
-def _frames(paths: list[Path], discarded: list[str]) -> Iterator[bytes]:
-    for path in paths:
-        framer = TelegramFramer()
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rb") as handle:
-            while chunk := handle.read(READ_SIZE):
-                for item in framer.feed(chunk):
-                    if isinstance(item, Frame):
-                        yield item.data
-                    else:
-                        discarded.append(item.reason)
-        for item in framer.flush():
-            if isinstance(item, Frame):
-                yield item.data
-            elif isinstance(item, Discarded):
-                discarded.append(item.reason)
+class _Reader:
+    """Telegrams from the files, and how far through them (bytes as stored) the reading is."""
+
+    def __init__(self, paths: list[Path], discarded: list[str]) -> None:
+        self.paths = paths
+        self.discarded = discarded
+        self.total = sum(path.stat().st_size for path in paths)
+        self.done = 0
+
+    def frames(self) -> Iterator[bytes]:
+        discarded = self.discarded
+        for path in self.paths:
+            framer = TelegramFramer()
+            packed = path.suffix == ".gz"
+            with open(path, "rb") as raw, gzip.open(raw, "rb") if packed else raw as handle:
+                before = self.done
+                while chunk := handle.read(READ_SIZE):
+                    self.done = before + raw.tell()
+                    for item in framer.feed(chunk):
+                        if isinstance(item, Frame):
+                            yield item.data
+                        else:
+                            discarded.append(item.reason)
+            for item in framer.flush():
+                if isinstance(item, Frame):
+                    yield item.data
+                elif isinstance(item, Discarded):
+                    discarded.append(item.reason)
+            self.done = before + path.stat().st_size
 
 
 def _batches(frames: Iterator[bytes]) -> Iterator[list[bytes]]:
@@ -55,27 +78,54 @@ def _check_batch(batch: list[bytes]) -> list[Checked | str]:
     return readings_check_many(((frame, now) for frame in batch), keep_parsed=False)
 
 
+def _checked(batches: Iterator[list[bytes]], jobs: int) -> Iterator[list[Checked | str]]:
+    """Checked batches in input order; with ``jobs`` > 1 checked by that many worker processes."""
+    if jobs <= 1:
+        yield from map(_check_batch, batches)
+        return
+    pool = multiprocessing.get_context("fork").Pool(jobs)
+    try:
+        pending: deque = deque()
+        for batch in batches:
+            pending.append(pool.apply_async(_check_batch, (batch,)))
+            if len(pending) > 2 * jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def import_jobs(paths: list[Path], jobs: int = 0) -> int:
+    """Worker processes for an import: ``jobs`` if given, else one per CPU (at most 4) for big inputs."""
+    if jobs > 0:
+        return jobs
+    if sum(path.stat().st_size for path in paths) < PARALLEL_FROM:
+        return 1
+    return max(1, min(MAX_JOBS, os.cpu_count() or 1))
+
+
 def readings_import_files(
-    *, paths: list[Path], jobs: int = 1, progress: Callable[[int, float], None] | None = None
+    *,
+    paths: list[Path],
+    jobs: int = 1,
+    progress: Callable[[int, float, float], None] | None = None,
 ) -> BulkResult:
-    """Import every telegram in ``paths``; ``progress(telegrams_done, seconds)`` is called per batch."""
+    """Import every telegram in ``paths``; ``progress(telegrams_done, seconds, fraction_of_input_read)``
+    is called per batch. ``jobs`` > 1 checks telegrams in that many processes (the caller closes its
+    database connections first: forked processes must not share them)."""
     result = BulkResult()
     discarded: list[str] = []
+    reader = _Reader(paths, discarded)
     began = time.perf_counter()
     done = 0
-    batches = _batches(_frames(paths, discarded))
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
-    try:
-        checked_batches = pool.imap(_check_batch, batches) if pool else map(_check_batch, batches)
-        for checked in checked_batches:
-            result.add(readings_store_checked(checked=checked))
-            done += len(checked)
-            if progress:
-                progress(done, time.perf_counter() - began)
-    finally:
-        if pool:
-            pool.close()
-            pool.join()
+    for checked in _checked(_batches(reader.frames()), jobs):
+        result.add(readings_store_checked(checked=checked))
+        done += len(checked)
+        if progress:
+            progress(done, time.perf_counter() - began, reader.done / max(reader.total, 1))
     if discarded:
         from dsmrhub.readings.services import meter_statistics_count_rejection
 

@@ -5,7 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from dsmrhub.datalogger.importer import readings_import_files
+from dsmrhub.datalogger.importer import import_jobs, readings_import_files
+
+BAR = 24
 
 
 class Command(BaseCommand):
@@ -13,24 +15,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("files", nargs="+", type=Path)
-        parser.add_argument("--jobs", type=int, default=1, help="parsing processes (experimental)")
-        parser.add_argument("--quiet", action="store_true", help="no progress line")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=0,
+            help="processes checking telegrams (default: one per CPU, at most 4, for inputs over 4 MB)",
+        )
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def handle(self, *args, files: list[Path], jobs: int, quiet: bool, **options) -> None:
         missing = [str(path) for path in files if not path.is_file()]
         if missing:
             raise CommandError(f"no such file: {', '.join(missing)}")
+        jobs = import_jobs(files, jobs)
         if jobs > 1:
             connections.close_all()  # forked parser processes must not share the parent's connection
         show = not quiet and sys.stderr.isatty()
 
-        def progress(done: int, seconds: float) -> None:
+        def progress(done: int, seconds: float, fraction: float) -> None:
             if show:
-                sys.stderr.write(f"\r{done:,} telegrams  {done / max(seconds, 1e-9):,.0f}/s")
+                filled = round(BAR * min(fraction, 1.0))
+                sys.stderr.write(
+                    f"\r[{'#' * filled}{'.' * (BAR - filled)}] {fraction:4.0%}  "
+                    f"{done:,} telegrams  {done / max(seconds, 1e-9):,.0f}/s"
+                )
                 sys.stderr.flush()
 
         began = time.perf_counter()
-        result = readings_import_files(paths=files, jobs=max(1, jobs), progress=progress)
+        result = readings_import_files(paths=files, jobs=jobs, progress=progress)
         seconds = time.perf_counter() - began
         if show:
             sys.stderr.write("\n")
