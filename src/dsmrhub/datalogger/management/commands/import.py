@@ -19,7 +19,7 @@ class Command(BaseCommand):
             "--jobs",
             type=int,
             default=0,
-            help="processes checking telegrams (default: one per CPU, at most 4, for inputs over 4 MB)",
+            help="processes checking telegrams (default: one per CPU, at most 4, from ~2,000 telegrams)",
         )
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
