@@ -236,7 +236,7 @@ def readings_check_many(
                 newest = index
         for index, item in enumerate(checked):
             if index != newest and not isinstance(item, str):
-                checked[index] = item._replace(parsed=None)
+                checked[index] = Checked(item.timestamp, item.row, item.mbus, None)
     return checked
 
 

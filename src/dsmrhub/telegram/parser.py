@@ -403,7 +403,32 @@ def _dsmr22_gas(text: str, obis: str, zone: ZoneInfo, cache: dict) -> dict[str, 
     return reading
 
 
+_MBUS_CACHE_LIMIT = 256
+_mbus_cache: dict[tuple, tuple[MBusReading, ...]] = {}  # channel contents -> readings
+
+
 def _mbus_readings(channels: dict[int, dict[str, object]]) -> tuple[MBusReading, ...]:
+    """The M-Bus channels as readings; the same channels (a gas value repeats for minutes) give the same
+    (immutable) readings, so they are kept by content."""
+    if not channels:
+        return ()
+    key = []
+    for number, channel in channels.items():
+        key.append(number)
+        for name, value in channel.items():
+            # Decimals by their digits too: 1.5 == 1.50, but the reading keeps what the meter sent.
+            key += (name, str(value) if value.__class__ is Decimal else value)
+    key = tuple(key)
+    readings = _mbus_cache.get(key)
+    if readings is None:
+        readings = _mbus_reading_list(channels)
+        if len(_mbus_cache) >= _MBUS_CACHE_LIMIT:
+            _mbus_cache.clear()
+        _mbus_cache[key] = readings
+    return readings
+
+
+def _mbus_reading_list(channels: dict[int, dict[str, object]]) -> tuple[MBusReading, ...]:
     readings = []
     for number in sorted(channels):
         channel = channels[number]
