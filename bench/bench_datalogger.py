@@ -1,11 +1,19 @@
 """Datalogger figures: the full path (replay → framing → parse → store) on SQLite, the bulk importer,
-and API v1 through the production server (sequential and 4 concurrent keep-alive clients)."""
+and API v1 through the production server (sequential and 4 concurrent keep-alive clients).
+
+API v1 is measured twice: with a Python client (http.client, keep-alive), which itself spends a good
+part of a millisecond of CPU per request on the same two cores as the server, and - when the ``wrk``
+load generator is installed (``apt-get install wrk``) - with wrk, whose own CPU cost is negligible.
+Each figure comes with the server's CPU time per request (its processes' user + system time), which
+on a machine shared with other work is steadier than the rate."""
 
 from __future__ import annotations
 
 import gzip
 import http.client
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,6 +25,7 @@ from urllib.parse import urlencode
 
 DSMRHUB = [sys.executable, "-m", "dsmrhub.cli"]
 KEY = "bench-key-0123456789abcdef"
+WRK_SECONDS = 6
 
 
 def _telegrams(count: int, start: datetime) -> list[str]:
@@ -36,6 +45,73 @@ def _timed(env: dict[str, str], *args: str) -> float:
     began = time.perf_counter()
     subprocess.run([*DSMRHUB, *args], env=env, check=True, capture_output=True, timeout=600)
     return time.perf_counter() - began
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (the gunicorn workers); 0 off Linux."""
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for each in [pid, *map(int, children)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+_WRK_SCRIPT = """
+local counter = 0
+setup = function(thread) thread:set("part", counter); counter = counter + 1 end
+local bodies, n = {}, 0
+init = function(args)
+  local per, i = tonumber(args[2]), 0
+  for line in io.lines(args[1]) do
+    if i >= (part + 1) * per then break end
+    if i >= part * per then bodies[#bodies + 1] = line end
+    i = i + 1
+  end
+end
+request = function()
+  n = n + 1
+  return wrk.format("POST", "/api/v1/datalogger/dsmrreading", {
+    ["Authorization"] = "Token %s",
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+  }, bodies[((n - 1) %% #bodies) + 1])
+end
+"""
+
+
+def _wrk(port: int, root: Path, telegrams: list[str], clients: int, seconds: int) -> tuple[float, int, str]:
+    """(requests/s, requests, non-2xx count) of wrk posting distinct telegrams on ``clients`` connections."""
+    script = root / "post.lua"
+    script.write_text(_WRK_SCRIPT % KEY)
+    bodies = root / f"bodies-{clients}.txt"
+    bodies.write_text("".join(urlencode({"telegram": t}) + "\n" for t in telegrams))
+    per = len(telegrams) // clients
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{clients}",
+            f"-c{clients}",
+            f"-d{seconds}s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}/",
+        ]
+        + ["--", str(bodies), str(per)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, done, errors.group(1) if errors else ""
 
 
 def _post_many(port: int, telegrams: list[str]) -> None:
@@ -87,16 +163,23 @@ def run() -> dict[str, dict]:
     server = subprocess.Popen([*DSMRHUB, "serve", "--bind", f"127.0.0.1:{port}"], env=env)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/")
-        telegrams = _telegrams(6000, start + timedelta(days=30))
-        began = time.perf_counter()
-        _post_many(port, telegrams[:2000])
-        figures["api-v1-sequential-requests-per-s"] = {
-            "value": 2000 / (time.perf_counter() - began),
-            "unit": "requests/s",
+        telegrams = _telegrams(6200, start + timedelta(days=30))
+        _post_many(port, telegrams[:200])  # warm up: imports, connections, caches
+        cpu, client, began = _cpu_seconds(server.pid), time.process_time(), time.perf_counter()
+        _post_many(port, telegrams[200:2200])
+        elapsed, client = time.perf_counter() - began, time.process_time() - client
+        figures["api-v1-sequential-requests-per-s"] = {"value": 2000 / elapsed, "unit": "requests/s"}
+        figures["api-v1-sequential-server-cpu-ms-per-request"] = {
+            "value": (_cpu_seconds(server.pid) - cpu) / 2 if cpu else 0.0,
+            "unit": "ms CPU/request (server processes)",
         }
-        parts = [telegrams[2000 + n * 1000 : 3000 + n * 1000] for n in range(4)]
+        figures["api-v1-python-client-cpu-ms-per-request"] = {
+            "value": client / 2,
+            "unit": "ms CPU/request (the benchmark's own client, on the same cores)",
+        }
+        parts = [telegrams[2200 + n * 1000 : 3200 + n * 1000] for n in range(4)]
         threads = [threading.Thread(target=_post_many, args=(port, part)) for part in parts]
-        began = time.perf_counter()
+        cpu, began = _cpu_seconds(server.pid), time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -105,6 +188,28 @@ def run() -> dict[str, dict]:
             "value": 4000 / (time.perf_counter() - began),
             "unit": "requests/s",
         }
+        figures["api-v1-4-clients-server-cpu-ms-per-request"] = {
+            "value": (_cpu_seconds(server.pid) - cpu) / 4 if cpu else 0.0,
+            "unit": "ms CPU/request (server processes)",
+        }
+        if shutil.which("wrk"):
+            day = start + timedelta(days=60)
+            for clients, name in ((1, "sequential"), (4, "4-clients")):
+                cpu = _cpu_seconds(server.pid)
+                rate, done, errors = _wrk(port, served, _telegrams(8000, day), clients, WRK_SECONDS)
+                if errors:
+                    raise RuntimeError(f"wrk: {errors} responses were not 201")
+                figures[f"api-v1-wrk-{name}-requests-per-s"] = {
+                    "value": rate,
+                    "unit": f"requests/s (wrk, {clients} keep-alive connection(s), {WRK_SECONDS} s)",
+                }
+                figures[f"api-v1-wrk-{name}-server-cpu-ms-per-request"] = {
+                    "value": (_cpu_seconds(server.pid) - cpu) * 1000 / max(done, 1) if cpu else 0.0,
+                    "unit": "ms CPU/request (server processes)",
+                }
+                day += timedelta(days=10)
+        else:
+            print("wrk not installed (apt-get install wrk): API v1 measured with the Python client only")
     finally:
         server.terminate()
         server.wait(timeout=30)

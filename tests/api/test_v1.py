@@ -6,6 +6,7 @@ import pytest
 
 from dsmrhub.readings.models import DsmrReading, MeterStatistics
 from tests.helpers import demo_telegrams, replace_line
+from tests.processes import _template, install, make_install  # noqa: F401 - fixtures for the server test
 
 URL = "/api/v1/datalogger/dsmrreading"
 pytestmark = pytest.mark.django_db
@@ -155,3 +156,41 @@ def test_out_of_range_counters_and_long_texts_do_not_cost_the_reading(client, ap
     from dsmrhub.readings.models import MBusReading
 
     assert MBusReading.objects.get().equipment_identifier == ""
+
+
+def test_production_server_settings_keep_connections_alive():
+    from dsmrhub.server import server_options
+
+    options = server_options(bind="127.0.0.1:8000")
+    assert options["worker_class"] == "gthread" and options["keepalive"] > 0  # sync closes every connection
+    assert options["accesslog"] is None
+
+
+@pytest.mark.xdist_group("processes")
+def test_production_server_answers_v1_posts_on_one_kept_alive_connection(install):  # noqa: F811
+    """`dsmrhub serve` (gunicorn, as `dsmrhub run` starts it) keeps the client's connection open."""
+    import http.client
+    from urllib.parse import urlencode
+
+    from tests.processes import free_port, stop_process, wait_for_http
+
+    key = "serve-key-0123456789abcdef"
+    install.run("api", "enable", "--key", key)
+    port = free_port()
+    server = install.start("serve", "--bind", f"127.0.0.1:{port}", log="serve")
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Token {key}", "Content-Type": "application/x-www-form-urlencoded"}
+        sockets = set()
+        for _, telegram in demo_telegrams(3):
+            connection.request("POST", URL, urlencode({"telegram": telegram}), headers)
+            response = connection.getresponse()
+            assert (response.status, response.read()) == (201, b"")
+            assert response.getheader("Connection", "").lower() != "close"
+            sockets.add(id(connection.sock))
+        connection.close()
+        assert len(sockets) == 1, "each request came on a new connection"
+        assert len(install.stored_timestamps()) == 3
+    finally:
+        stop_process(server)
