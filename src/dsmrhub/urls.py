@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dsmrhub.api.exceptions import json_not_found, json_server_error
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("dsmrhub.api.urls")),

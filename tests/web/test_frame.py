@@ -46,7 +46,7 @@ def test_dutch_browser_gets_dutch_navigation(client):
     response = client.get("/status/", HTTP_ACCEPT_LANGUAGE="nl-NL,nl;q=0.9")
     assert response.status_code == 200
     assert b'lang="nl"' in response.content
-    assert "Instellingen".encode() in response.content
+    assert b"Instellingen" in response.content
 
 
 def test_login_and_logout_in_the_browser(browser_page, admin_user):

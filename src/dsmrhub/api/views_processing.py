@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -112,7 +113,9 @@ class TodayView(_SingleObjectView):
     empty_reason = "no readings today yet"
 
     def produce(self):
-        return consumption_today()
+        today = consumption_today()
+        # DSMR-reader's document shows JSON numbers here, not the strings DRF makes of Decimals.
+        return today and {name: float(v) if isinstance(v, Decimal) else v for name, v in today.items()}
 
 
 class ElectricityLiveView(_SingleObjectView):

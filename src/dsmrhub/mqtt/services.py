@@ -186,7 +186,7 @@ def _latest_messages(*, settings: MQTTSettings, newest: DsmrReading) -> list[Mes
     if settings.publish_day_totals or settings.publish_period_totals:
         today = consumption_today(now=newest.timestamp)
         if today is not None:
-            day = {name: Decimal(str(value)) for name, value in today.items() if name != "day"}
+            day = {name: value for name, value in today.items() if name != "day"}
             contract = contract_for_day(day=date.fromisoformat(today["day"]))
             day["fixed_cost"] = contract.fixed_daily_cost if contract else Decimal(0)
             if settings.publish_day_totals:

@@ -31,7 +31,7 @@ def _positions(reading: DsmrReading) -> list[Decimal]:
 
 
 def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
-    """Use and costs of the current local day so far, or None when there is no reading today."""
+    """Use (kWh, m³) and costs of the local day so far, as Decimals; None without a reading today."""
     now = now or timezone.now()
     today = now.astimezone(local_zone()).date()
     start = day_start(today)
@@ -57,15 +57,15 @@ def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
     costs = costs_compute(contract=contract_for_day(day=today), gas=gas, **values)
     return {
         "day": today.isoformat(),
-        "electricity1": float(values["electricity1"]),
-        "electricity1_cost": float(costs.electricity1),
-        "electricity1_returned": float(values["electricity1_returned"]),
-        "electricity2": float(values["electricity2"]),
-        "electricity2_cost": float(costs.electricity2),
-        "electricity2_returned": float(values["electricity2_returned"]),
-        "gas": float(gas),
-        "gas_cost": float(costs.gas),
-        "total_cost": float(costs.total),
+        "electricity1": values["electricity1"],
+        "electricity1_cost": costs.electricity1,
+        "electricity1_returned": values["electricity1_returned"],
+        "electricity2": values["electricity2"],
+        "electricity2_cost": costs.electricity2,
+        "electricity2_returned": values["electricity2_returned"],
+        "gas": gas,
+        "gas_cost": costs.gas,
+        "total_cost": costs.total,
     }
 
 

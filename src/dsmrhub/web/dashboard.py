@@ -112,9 +112,8 @@ def dashboard_latest(*, now: datetime | None = None) -> dict[str, Any] | None:
     }
 
 
-def _exact(value: float, places: str) -> Decimal:
-    """consumption_today's floats came from Decimals of at most 15 digits: repr() gives the Decimal back."""
-    return Decimal(repr(value)).quantize(Decimal(places))
+def _exact(value: Decimal, places: str) -> Decimal:
+    return value.quantize(Decimal(places))
 
 
 def dashboard_today(*, now: datetime | None = None) -> dict[str, Decimal] | None:
