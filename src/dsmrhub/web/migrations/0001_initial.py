@@ -4,21 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='WebSettings',
+            name="WebSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('require_login', models.BooleanField(default=False, help_text='Require a login for every page, not only for settings and edits.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "require_login",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Require a login for every page, not only for settings and edits.",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'web settings',
+                "verbose_name_plural": "web settings",
             },
         ),
     ]
