@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 
 from dsmrhub.mqtt.discovery import discovery_desired
 from dsmrhub.mqtt.models import SINGLETON_ID, MQTTSettings, MQTTState, OutboxMessage
@@ -28,9 +27,9 @@ from dsmrhub.mqtt.topics import (
     TOTALS_FIELDS,
 )
 from dsmrhub.prices.services import contract_for_day
-from dsmrhub.processing.models import DayStatistics, GasConsumption
+from dsmrhub.processing.models import GasConsumption
 from dsmrhub.processing.periods import from_epoch, to_epoch
-from dsmrhub.processing.selectors import consumption_today
+from dsmrhub.processing.selectors import DAY_TOTAL_FIELDS, consumption_today, day_statistics_totals
 from dsmrhub.readings.models import DsmrReading, MeterStatistics
 
 logger = logging.getLogger("dsmrhub.mqtt")
@@ -203,30 +202,14 @@ def _latest_messages(*, settings: MQTTSettings, newest: DsmrReading) -> list[Mes
     return messages
 
 
-_STATISTICS_SUMS = (
-    "electricity1",
-    "electricity2",
-    "electricity1_returned",
-    "electricity2_returned",
-    "gas",
-    "electricity1_cost",
-    "electricity2_cost",
-    "gas_cost",
-    "fixed_cost",
-    "total_cost",
-)
-
-
 def _period_messages(*, settings: MQTTSettings, today: date, day: dict[str, Decimal]) -> list[Message]:
     messages = []
     for name, start in (
         ("current-month", today.replace(day=1)),
         ("current-year", today.replace(month=1, day=1)),
     ):
-        sums = DayStatistics.objects.filter(day__gte=start, day__lt=today).aggregate(
-            **{field: Sum(field) for field in _STATISTICS_SUMS}
-        )
-        values = {field: (sums[field] or Decimal(0)) + day[field] for field in _STATISTICS_SUMS}
+        sums = day_statistics_totals(first=start, last=today - timedelta(days=1))
+        values = {field: sums[field] + day[field] for field in DAY_TOTAL_FIELDS}
         messages += _split(f"{settings.prefix}/{name}", _totals(values))
     return messages
 

@@ -5,23 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
-
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.processing.models import DayStatistics
-
-TOTAL_FIELDS = (
-    "electricity1",
-    "electricity2",
-    "electricity1_returned",
-    "electricity2_returned",
-    "gas",
-    "electricity1_cost",
-    "electricity2_cost",
-    "gas_cost",
-    "fixed_cost",
-    "total_cost",
-)
+from dsmrhub.processing.selectors import day_statistics_totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +41,7 @@ class ContractTotals:
 
 def contract_totals(*, contract: EnergyContract) -> ContractTotals:
     """Sum the day statistics of ``contract``'s period in one aggregate query."""
-    days = DayStatistics.objects.filter(day__gte=contract.start)
-    if contract.end is not None:
-        days = days.filter(day__lte=contract.end)
-    sums = days.aggregate(days=Count("day"), **{name: Sum(name) for name in TOTAL_FIELDS})
-    values = {name: sums[name] if sums[name] is not None else Decimal(0) for name in TOTAL_FIELDS}
-    return ContractTotals(contract=contract, days=sums["days"], **values)
+    return ContractTotals(contract=contract, **day_statistics_totals(first=contract.start, last=contract.end))
 
 
 def contracts_with_totals() -> list[ContractTotals]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from dsmrhub.prices.services import contract_for_day, costs_compute, round_cents
@@ -24,6 +25,39 @@ from dsmrhub.readings.models import DsmrReading, MeterStatistics
 NAMES = list(REGISTERS)
 STALE_READINGS = 300  # seconds without a reading before monitoring complains
 STALE_PROCESSING = 120  # seconds a pending change may wait
+
+
+DAY_TOTAL_FIELDS = (
+    "electricity1",
+    "electricity2",
+    "electricity1_returned",
+    "electricity2_returned",
+    "gas",
+    "electricity1_cost",
+    "electricity2_cost",
+    "gas_cost",
+    "fixed_cost",
+    "total_cost",
+)
+
+
+_ZEROS = {  # zero at each field's stored precision: "0.000" kWh, "0.00" money
+    name: Decimal(0).scaleb(-DayStatistics._meta.get_field(name).decimal_places) for name in DAY_TOTAL_FIELDS
+}
+
+
+def day_statistics_totals(*, first: date, last: date | None = None) -> dict[str, Any]:
+    """Sums of the day statistics in [first, last] (no ``last``: every later day), zero where none,
+    and ``days``, the number of days with statistics; one aggregate query."""
+    rows = DayStatistics.objects.filter(day__gte=first)
+    if last is not None:
+        rows = rows.filter(day__lte=last)
+    sums = rows.aggregate(days=Count("day"), **{name: Sum(name) for name in DAY_TOTAL_FIELDS})
+    totals: dict[str, Any] = {
+        name: sums[name] if sums[name] is not None else _ZEROS[name] for name in DAY_TOTAL_FIELDS
+    }
+    totals["days"] = sums["days"]
+    return totals
 
 
 def _positions(reading: DsmrReading) -> list[Decimal]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from dsmrhub.processing.archive import USE_FIELDS, PeriodError, archive_period_of, date_parse
 from dsmrhub.processing.models import DayStatistics, HourStatistics
 from dsmrhub.processing.periods import day_end, day_start, from_epoch, local_zone
+from dsmrhub.processing.selectors import day_statistics_totals
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366 * 5
@@ -119,13 +120,11 @@ def trends_by_weekday(*, span: DateRange) -> list[dict[str, Any]]:
 
 def period_totals(*, first: date, last: date) -> dict[str, Any]:
     """Sums of the day statistics in [first, last]: use per tariff, returned, gas, costs, days with data."""
-    sums = DayStatistics.objects.filter(day__gte=first, day__lte=last).aggregate(
-        **{name: Sum(name) for name in USE_FIELDS}, total_cost=Sum("total_cost"), days=Count("day")
-    )
-    values = {name: sums[name] or ZERO for name in USE_FIELDS}
+    sums = day_statistics_totals(first=first, last=last)
+    values = {name: sums[name] for name in USE_FIELDS}
     values["returned"] = values["electricity1_returned"] + values["electricity2_returned"]
     values["electricity"] = values["electricity1"] + values["electricity2"]
-    values["total_cost"] = sums["total_cost"] or Decimal("0.00")
+    values["total_cost"] = sums["total_cost"]
     values["days"] = sums["days"]
     return values
 

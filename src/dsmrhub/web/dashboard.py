@@ -8,17 +8,16 @@ Only the header reads raw readings, and only the latest one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from dsmrhub.prices.services import contract_for_day, round_cents
-from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption
+from dsmrhub.processing.models import ElectricityConsumption, GasConsumption
 from dsmrhub.processing.periods import HOUR, MINUTE, from_epoch, local_zone, to_epoch
-from dsmrhub.processing.selectors import consumption_today
+from dsmrhub.processing.selectors import consumption_today, day_statistics_totals
 from dsmrhub.processing.sql import MINUTES, fetch, mean_half_up
 from dsmrhub.readings.models import DsmrReading, MeterStatistics
 
@@ -134,14 +133,11 @@ def _with_totals(values: dict[str, Decimal]) -> dict[str, Decimal]:
 
 def dashboard_period(*, first: date, today: date, today_values: dict[str, Decimal] | None) -> dict[str, Any]:
     """Sum of the day statistics of [first, today) plus today so far."""
-    fields = ENERGY_FIELDS + COST_FIELDS
-    sums = DayStatistics.objects.filter(day__gte=first, day__lt=today).aggregate(
-        **{name: Sum(name) for name in fields}
-    )
+    sums = day_statistics_totals(first=first, last=today - timedelta(days=1))
     values = {}
-    for name in fields:
+    for name in ENERGY_FIELDS + COST_FIELDS:
         places = "0.001" if name in ENERGY_FIELDS else "0.01"
-        total = (sums[name] or Decimal(0)) + (today_values[name] if today_values else Decimal(0))
+        total = sums[name] + (today_values[name] if today_values else Decimal(0))
         values[name] = total.quantize(Decimal(places))
     return {"first": first.isoformat(), **_with_totals(values)}
 
