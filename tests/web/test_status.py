@@ -110,6 +110,16 @@ def test_a_stopped_datalogger_is_a_problem(client):
 
 
 @pytest.mark.django_db
+def test_problems_are_in_the_visitors_language(client):
+    _known_data()
+    DataloggerState.objects.filter(pk=SINGLETON_ID).update(updated_at=timezone.now() - timedelta(minutes=5))
+    page = client.get("/status/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "De datalogger meldt zich niet meer" in _text(page, "problems")
+    assert "telegrammen zijn afgewezen" in _text(page, "problems")
+    assert "stopped reporting" not in page
+
+
+@pytest.mark.django_db
 def test_database_size_is_measured():
     assert database_size() > 0
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dsmrhub.datalogger.models import SINGLETON_ID, DataloggerState
 
@@ -45,15 +46,21 @@ def datalogger_problems(*, now: datetime | None = None) -> list[dict[str, Any]]:
     if not status["running"]:
         return [
             {
-                "problem": "The datalogger stopped reporting: is `dsmrhub run` (or `datalogger`) running?",
+                "problem": _("The datalogger stopped reporting: is `dsmrhub run` (or `datalogger`) running?"),
                 "since": status["updated_at"],
             }
         ]
     if not status["connected"]:
-        error = f": {status['last_error']}" if status["last_error"] else ""
+        if status["last_error"]:
+            problem = _("The datalogger cannot read %(source)s: %(error)s") % {
+                "source": status["source"],
+                "error": status["last_error"],
+            }
+        else:
+            problem = _("The datalogger cannot read %(source)s") % {"source": status["source"]}
         return [
             {
-                "problem": f"The datalogger cannot read {status['source']}{error}",
+                "problem": problem,
                 "since": status["last_error_at"],
             }
         ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dsmrhub.prices.services import contract_for_day, costs_compute, round_cents
 from dsmrhub.processing.epochs import REGISTERS, epochs_between
@@ -76,7 +77,7 @@ def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
     if before is None:
         before = DsmrReading.objects.filter(timestamp__gt=from_epoch(start)).order_by("timestamp").first()
     use = [end - begin for begin, end in zip(_positions(before), _positions(latest), strict=True)]
-    for _, register, amount in epochs_between(after=start, until=to_epoch(latest.timestamp)):
+    for _moment, register, amount in epochs_between(after=start, until=to_epoch(latest.timestamp)):
         use[NAMES.index(register)] += Decimal(amount).scaleb(-3)
     gas = Decimal("0.000")
     gas_hours = GasConsumption.objects.filter(read_at__gte=from_epoch(start), read_at__lte=now)
@@ -224,11 +225,12 @@ def application_problems(*, now: datetime | None = None) -> list[dict[str, Any]]
     problems: list[dict[str, Any]] = []
     seconds = status["readings"]["seconds_since"]
     if seconds is None:
-        problems.append({"problem": "No readings have been stored yet.", "since": None})
+        problems.append({"problem": _("No readings have been stored yet."), "since": None})
     elif seconds > STALE_READINGS:
         problems.append(
             {
-                "problem": f"No new reading for {seconds // 60} minutes: is the meter connected?",
+                "problem": _("No new reading for %(minutes)s minutes: is the meter connected?")
+                % {"minutes": seconds // 60},
                 "since": status["readings"]["latest"],
             }
         )
@@ -236,26 +238,41 @@ def application_problems(*, now: datetime | None = None) -> list[dict[str, Any]]
     if lag and lag > STALE_PROCESSING:
         problems.append(
             {
-                "problem": f"{status['readings']['unprocessed']['count']} readings wait for processing "
-                f"for {lag} seconds: is the processor (`dsmrhub process --follow`) running?",
+                "problem": _(
+                    "%(count)s readings wait for processing for %(seconds)s seconds: "
+                    "is the processor (`dsmrhub process --follow`) running?"
+                )
+                % {"count": status["readings"]["unprocessed"]["count"], "seconds": lag},
                 "since": from_epoch(to_epoch(now) - lag),
             }
         )
     if status["processing"]["last_error"]:
         problems.append(
-            {"problem": f"The processor failed: {status['processing']['last_error']}", "since": None}
+            {
+                "problem": _("The processor failed: %(error)s")
+                % {"error": status["processing"]["last_error"]},
+                "since": None,
+            }
         )
     for epoch in status["meter_epochs"]:
         problems.append(
             {
-                "problem": f"Meter register {epoch['register']} went down from {epoch['before']} to "
-                f"{epoch['after']} (meter replaced or reset); the drop is not counted as use.",
+                "problem": _(
+                    "Meter register %(register)s went down from %(before)s to %(after)s "
+                    "(meter replaced or reset); the drop is not counted as use."
+                )
+                % epoch,
                 "since": epoch["timestamp"],
             }
         )
     rejected = MeterStatistics.objects.filter(pk=1).values_list("rejected_telegrams", flat=True).first()
     if rejected:
-        problems.append({"problem": f"{rejected} telegrams were rejected (see the log).", "since": None})
+        problems.append(
+            {
+                "problem": _("%(count)s telegrams were rejected (see the log).") % {"count": rejected},
+                "since": None,
+            }
+        )
     if seconds is not None and contract_for_day(day=now.astimezone(local_zone()).date()) is None:
-        problems.append({"problem": "No energy contract covers today, so costs are zero.", "since": None})
+        problems.append({"problem": _("No energy contract covers today, so costs are zero."), "since": None})
     return problems
