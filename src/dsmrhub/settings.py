@@ -52,12 +52,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's session, language, CSRF, login and message middleware, skipped for /api/ (dsmrhub/middleware.py)
+    "dsmrhub.middleware.SessionMiddleware",
+    "dsmrhub.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "dsmrhub.middleware.CsrfViewMiddleware",
+    "dsmrhub.middleware.AuthenticationMiddleware",
+    "dsmrhub.middleware.MessageMiddleware",
     "dsmrhub.web.middleware.RequireLoginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
