@@ -52,7 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Django's session, language, CSRF, login and message middleware, skipped for /api/ (dsmrhub/middleware.py)
+    # Django's session, language, CSRF, login and message middleware, skipped for /api/ (middleware.py)
     "dsmrhub.middleware.SessionMiddleware",
     "dsmrhub.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
