@@ -152,8 +152,12 @@ def test_settings_change_while_running_without_restart(install):
         wait_until(lambda: len(install.stored_timestamps()) == 5, message="readings from the second source")
         assert install.stored_timestamps() == [items[i][0] for i in (0, 1, 2, 4, 6)]
 
+        changes = install.log_text("datalogger").count("datalogger settings changed")
         install.run("datalogger-settings", "--min-interval", "0")
-        time.sleep(0.6)  # the next settings check; the port stays open
+        wait_until(  # the running datalogger picked the change up; the port stays open
+            lambda: install.log_text("datalogger").count("datalogger settings changed") > changes,
+            message="the new minimum interval applied",
+        )
         second.send(b"".join(t for _, t in items[8:]))
         wait_until(lambda: len(install.stored_timestamps()) == 9, message="every telegram again")
         assert second.connections == 1

@@ -139,8 +139,12 @@ class Pump:
             stream = TelegramStream(config.stream)
             try:
                 while not self.stop.is_set():
+                    data = reader.read()
+                    # Settings are looked at after the read, so bytes that arrive after a change are
+                    # handled by the new settings even when the read was already waiting before it.
                     current = self.get_config()
                     if current.source != config.source:
+                        self._deliver(stream.feed(data))  # sent by the old source before the switch
                         break
                     if current.stream != stream.settings:
                         if replace(current.stream, min_interval=0) != replace(
@@ -149,7 +153,7 @@ class Pump:
                             self._deliver(stream.flush())
                             stream = TelegramStream(current.stream)
                         stream.settings = current.stream
-                    if self._deliver(stream.feed(reader.read())):
+                    if self._deliver(stream.feed(data)):
                         backoff.reset()
             except SourceEnded:
                 self._deliver(stream.flush())
