@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dsmrhub.processing import export as export_module
-from tests.web.test_archive import store_days
+from tests.web.days import store_days
 
 DAY_HEADER = (
     "day,electricity1,electricity2,electricity1_returned,electricity2_returned,gas,electricity1_reading,"

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.test_archive import store_days
+from tests.web.days import store_days
 
 WEEK = "start=2026-10-24&end=2026-10-30"  # Saturday through Friday; Sunday 25 October has 25 hours
 
