@@ -73,3 +73,18 @@ def test_patch_counter_beyond_a_4_byte_integer_is_400_on_every_database(api_clie
     response = api_client.patch(URL, {"power_failure_count": value}, format="json")
     assert response.status_code == 400
     assert "power_failure_count" in response.json()
+
+
+def test_patch_timestamp_with_an_offset_postgresql_refuses_is_stored_as_the_same_instant(api_client):
+    # Python allows UTC offsets up to ±23:59, PostgreSQL only up to ±15:59 (found by schemathesis)
+    response = api_client.patch(URL, {"timestamp": "2036-03-27T09:45:24+16:00"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["timestamp"] == "2036-03-26T17:45:24Z"
+    stored = MeterStatistics.objects.get().timestamp
+    assert stored.isoformat() == "2036-03-26T17:45:24+00:00"
+
+
+def test_patch_timestamp_that_leaves_the_calendar_in_utc_is_400(api_client):
+    response = api_client.patch(URL, {"timestamp": "0001-01-01T00:30:00+01:00"}, format="json")
+    assert response.status_code == 400, response.content
+    assert "timestamp" in response.json()

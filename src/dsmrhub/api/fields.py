@@ -17,4 +17,7 @@ class UTCDateTimeField(serializers.DateTimeField):
     def enforce_timezone(self, value):
         if timezone.is_naive(value):
             return timezone.make_aware(value, timezone.get_default_timezone())
-        return value
+        try:  # the same instant in UTC: PostgreSQL refuses offsets beyond ±15:59, which Python allows
+            return value.astimezone(UTC)
+        except OverflowError:
+            self.fail("overflow")
