@@ -6,9 +6,8 @@ import hmac
 import logging
 from dataclasses import dataclass
 
-from django.db import connection
-
 from dsmrhub.api.models import APISettings, api_key_generate
+from dsmrhub.db import raw
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +50,7 @@ class KeyCheck:
 
 def _allow_and_key() -> tuple[bool, str]:
     """The two settings every API request needs, in one small query (the ORM's costs more than the rest)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_SETTINGS_SQL, [SETTINGS_ID])
-        row = cursor.fetchone()
+    row = raw.fetch_one(_SETTINGS_SQL, [SETTINGS_ID])
     if row is None:
         settings = api_settings_get()
         return settings.allow, settings.auth_key

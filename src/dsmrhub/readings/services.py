@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from dsmrhub.readings.models import (
     MBusReading,
     MeterStatistics,
 )
-from dsmrhub.readings.sql import insert_unless_present, update_where
+from dsmrhub.readings.sql import insert_unless_present, upsert
 from dsmrhub.telegram import MBusReading as ParsedMBus
 from dsmrhub.telegram import Telegram, TelegramError, parse_telegram
 
@@ -51,8 +51,16 @@ class ReadingRejected(Exception):
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    reading: DsmrReading
+    values: dict[str, Any]  # the checked values of the reading that was offered
     created: bool  # False: a reading with this meter timestamp was already stored
+
+    @property
+    def reading(self) -> DsmrReading:
+        """The stored reading (the one stored before, for a duplicate). Built on demand: most callers
+        only need ``created``."""
+        if self.created:
+            return DsmrReading(**self.values)
+        return DsmrReading.objects.get(timestamp=self.values["timestamp"])
 
 
 def reading_ingest_telegram(
@@ -66,11 +74,11 @@ def reading_ingest_telegram(
     except ReadingRejected as error:
         _reject(error.reason)
     with transaction.atomic():
-        reading, created = _store_reading(values)
+        created = _store_reading(values)
         if created:
-            _store_mbus(parsed, reading)
-        _update_meter_statistics(parsed, timestamp=values["timestamp"])
-    return IngestResult(reading=reading, created=created)
+            _store_mbus(parsed, timestamp=values["timestamp"])
+            _update_meter_statistics(parsed, timestamp=values["timestamp"])
+    return IngestResult(values=values, created=created)
 
 
 def reading_check_telegram(
@@ -96,8 +104,8 @@ def reading_create(*, values: dict[str, Any]) -> IngestResult:
         values.setdefault(name, None)
     _validate_reading_values(values)
     with transaction.atomic():
-        reading, created = _store_reading(values)
-    return IngestResult(reading=reading, created=created)
+        created = _store_reading(values)
+    return IngestResult(values=values, created=created)
 
 
 def meter_statistics_get() -> MeterStatistics:
@@ -218,38 +226,36 @@ def _validate_reading_values(values: dict[str, Any]) -> None:
         raise ReadingRejected("gas value without a valid gas timestamp")
 
 
-def _store_reading(values: dict[str, Any]) -> tuple[DsmrReading, bool]:
+def _store_reading(values: dict[str, Any]) -> bool:
+    """True when stored; False when a reading with this meter timestamp already was (nothing written)."""
     if insert_unless_present(DsmrReading, values, conflict="timestamp"):
-        return DsmrReading(**values), True
+        return True
     logger.info("reading at %s already stored; not stored twice", values["timestamp"])
-    return DsmrReading.objects.get(timestamp=values["timestamp"]), False
+    return False
 
 
+# Per channel, the (channel, timestamp) this process stored last: a gas value repeats in the ~300
+# telegrams until the meter's next gas reading, and its repeats are not inserted again.
 _last_mbus_stored: dict[int, tuple[int, datetime]] = {}
 
 
-def _store_mbus(parsed: Telegram, reading: DsmrReading) -> None:
-    rows = [
-        MBusReading(
-            channel=channel.channel,
-            device_type=channel.device_type,
-            equipment_identifier=_fit_text(MBusReading, "equipment_identifier", channel.equipment_identifier)
-            or "",
-            timestamp=channel.timestamp or reading.timestamp,
-            value=channel.value,
-            unit=_fit_text(MBusReading, "unit", channel.unit) or "",
-            reading=reading,
-        )
-        for channel in parsed.mbus
-        if channel.is_meter and _mbus_fits(channel)
-    ]
-    for row in rows:
-        key = (row.channel, row.timestamp)
-        if key != _last_mbus_stored.get(
-            row.channel
-        ):  # a gas value repeats in ~300 telegrams: skip the repeats
-            MBusReading.objects.bulk_create([row], ignore_conflicts=True)
-            transaction.on_commit(functools.partial(_last_mbus_stored.__setitem__, row.channel, key))
+def _store_mbus(parsed: Telegram, *, timestamp: datetime) -> None:
+    for channel in parsed.mbus:
+        key = (channel.channel, channel.timestamp or timestamp)
+        if key == _last_mbus_stored.get(channel.channel) or not channel.is_meter or not _mbus_fits(channel):
+            continue
+        identifier = _fit_text(MBusReading, "equipment_identifier", channel.equipment_identifier)
+        row = {
+            "channel": channel.channel,
+            "device_type": channel.device_type,
+            "equipment_identifier": identifier or "",
+            "timestamp": key[1],
+            "value": channel.value,
+            "unit": _fit_text(MBusReading, "unit", channel.unit) or "",
+            "reading": timestamp,  # the reading's primary key is its timestamp
+        }
+        insert_unless_present(MBusReading, row, conflict=("channel", "timestamp"))
+        transaction.on_commit(functools.partial(_last_mbus_stored.__setitem__, channel.channel, key))
 
 
 def _update_meter_statistics(parsed: Telegram, *, timestamp: datetime) -> None:
@@ -257,17 +263,13 @@ def _update_meter_statistics(parsed: Telegram, *, timestamp: datetime) -> None:
     changes = {name: _fit_counter(name, getattr(parsed, name)) for name in STATISTICS_FIELDS}
     changes["dsmr_version"] = _fit_text(MeterStatistics, "dsmr_version", parsed.dsmr_version)
     changes.update(timestamp=timestamp, latest_telegram=parsed.raw)
-    updated = update_where(
+    upsert(
         MeterStatistics,
+        ("id", METER_STATISTICS_ID),
         changes,
-        where="id = %s AND (timestamp <= %s OR latest_telegram IS NULL)",
-        params=[
-            METER_STATISTICS_ID,
-            MeterStatistics._meta.get_field("timestamp").get_db_prep_value(timestamp, connection),
-        ],
+        only_if="{table}.timestamp <= excluded.timestamp OR {table}.latest_telegram IS NULL",
+        initial={"rejected_telegrams": 0},
     )
-    if not updated and not MeterStatistics.objects.filter(pk=METER_STATISTICS_ID).exists():
-        MeterStatistics.objects.create(pk=METER_STATISTICS_ID, **changes)
 
 
 MBUS_VALUE_LIMIT = Decimal(10) ** 9

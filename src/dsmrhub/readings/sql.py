@@ -1,4 +1,4 @@
-"""Two hot statements of the ingest path as plain SQL.
+"""The hot statements of the ingest path as plain SQL.
 
 The ORM spends more time compiling an INSERT or UPDATE than SQLite spends running it; at one telegram per
 second that does not matter, for an import or a backlog it does. Values still go through each field's own
@@ -16,16 +16,25 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
+from dsmrhub.db import raw
 from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
 
 
+def _conflict_target(conflict: str | tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(quote(name) for name in ((conflict,) if isinstance(conflict, str) else conflict))
+
+
 @cache
-def _insert_sql(model: type[models.Model], columns: tuple[str, ...], conflict: str, vendor: str) -> str:
+def _insert_sql(
+    model: type[models.Model], columns: tuple[str, ...], conflict: str | tuple[str, ...], vendor: str
+) -> str:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
     marks = ", ".join(["%s"] * len(columns))
-    return f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({quote(conflict)}) DO NOTHING"
+    target = _conflict_target(conflict)
+    return f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({target}) DO NOTHING"
 
 
 def _converter(field: models.Field) -> Callable[[Any, Any], Any]:
@@ -65,26 +74,50 @@ def _params(model: type[models.Model], values: dict[str, Any], db) -> list:
     return [convert(value, db) for convert, value in zip(converters, values.values(), strict=True)]
 
 
-def insert_unless_present(model: type[models.Model], values: dict[str, Any], *, conflict: str) -> bool:
-    """INSERT one row; False (and nothing written) when a row with the same ``conflict`` column exists."""
+def insert_unless_present(
+    model: type[models.Model], values: dict[str, Any], *, conflict: str | tuple[str, ...]
+) -> bool:
+    """INSERT one row; False (and nothing written) when a row with the same ``conflict`` column(s) exists."""
     db = connections[DEFAULT_DB_ALIAS]  # resolve the thread's connection once, not once per value
-    sql = _insert_sql(model, tuple(values), conflict, db.vendor)
-    with db.cursor() as cursor:
-        cursor.execute(sql, _params(model, values, db))
-        return cursor.rowcount == 1
+    return (
+        raw.execute(_insert_sql(model, tuple(values), conflict, db.vendor), _params(model, values, db)) == 1
+    )
 
 
 @cache
-def _update_sql(model: type[models.Model], columns: tuple[str, ...], where: str, vendor: str) -> str:
+def _upsert_sql(
+    model: type[models.Model],
+    key: str,
+    initial: tuple[str, ...],
+    columns: tuple[str, ...],
+    only_if: str,
+    vendor: str,
+) -> str:
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(model._meta.get_field(name).column)} = %s" for name in columns)
-    return f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where}"
+    table = quote(model._meta.db_table)
+    every = (key, *initial, *columns)
+    column = {name: quote(model._meta.get_field(name).column) for name in every}
+    names = ", ".join(column[name] for name in every)
+    marks = ", ".join(["%s"] * len(every))
+    assignments = ", ".join(f"{column[name]} = excluded.{column[name]}" for name in columns)
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({column[key]}) "
+        f"DO UPDATE SET {assignments} WHERE {only_if.format(table=table)}"
+    )
 
 
-def update_where(model: type[models.Model], changes: dict[str, Any], *, where: str, params: list) -> int:
-    """UPDATE the rows matching ``where`` (SQL with %s placeholders for ``params``); returns the row count."""
+def upsert(
+    model: type[models.Model],
+    key: tuple[str, Any],
+    changes: dict[str, Any],
+    *,
+    only_if: str,
+    initial: dict[str, Any] | None = None,
+) -> None:
+    """One statement: set ``changes`` on the row whose unique column ``key[0]`` is ``key[1]`` where
+    ``only_if`` holds (SQL: ``{table}`` names the row, ``excluded`` the offered values), or insert that
+    row with ``changes`` and ``initial`` (values for a new row only) when there is none."""
     db = connections[DEFAULT_DB_ALIAS]
-    sql = _update_sql(model, tuple(changes), where, db.vendor)
-    with db.cursor() as cursor:
-        cursor.execute(sql, [*_params(model, changes, db), *params])
-        return cursor.rowcount
+    initial = initial or {}
+    sql = _upsert_sql(model, key[0], tuple(initial), tuple(changes), only_if, db.vendor)
+    raw.execute(sql, _params(model, {key[0]: key[1], **initial, **changes}, db))
