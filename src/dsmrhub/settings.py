@@ -87,6 +87,10 @@ def _database() -> dict:
     url = os.environ.get("DSMRHUB_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'dsmrhub.sqlite3'}"
     config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = "dsmrhub.db.sqlite"  # Django's, with a finer wait for the write lock
+        # Django's default test database for SQLite, said explicitly: pytest-django only recognises it
+        # under Django's own engine name.
+        config["TEST"] = {"NAME": ":memory:"}
         config["CONN_MAX_AGE"] = 0 if ":memory:" in str(config["NAME"]) else 600
         config["OPTIONS"] = {
             # WAL + busy timeout: the web server, datalogger and processor share one file.
