@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 VENDOR := src/dsmrhub/web/static/web/vendor
 ASSETS := $(VENDOR)/.installed
 
-.PHONY: install browser run test bench lint format messages clean
+.PHONY: install browser wrk run test bench lint format messages clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -30,13 +30,20 @@ browser:
 	       || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }; } \
 	  || echo "Chromium missing: the browser tests will be skipped (apt-get install chromium)"; }
 
+# The API benchmark's load generator; as root with apt, install it when it is missing.
+wrk:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk \
+	       || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }; } \
+	  || echo "wrk missing: API v1 is benchmarked with the Python client only (apt-get install wrk)"; }
+
 run: install
 	$(BIN)/dsmrhub run
 
 test: install browser
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-bench: install
+bench: install wrk
 	$(BIN)/python -m bench
 
 lint: install

@@ -5,7 +5,8 @@ API v1 is measured twice: with a Python client (http.client, keep-alive), which 
 part of a millisecond of CPU per request on the same two cores as the server, and - when the ``wrk``
 load generator is installed (``apt-get install wrk``) - with wrk, whose own CPU cost is negligible.
 Each figure comes with the server's CPU time per request (its processes' user + system time), which
-on a machine shared with other work is steadier than the rate."""
+on a machine shared with other work is steadier than the rate. With wrk, the same application is also
+served by gunicorn's threaded worker (the server dsmrhub used before) as the peer figure."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from urllib.parse import urlencode
 DSMRHUB = [sys.executable, "-m", "dsmrhub.cli"]
 KEY = "bench-key-0123456789abcdef"
 WRK_SECONDS = 6
+WRK_TELEGRAMS = 24_000  # distinct telegrams per wrk run, more than it can post in WRK_SECONDS
 
 
 def _telegrams(count: int, start: datetime) -> list[str]:
@@ -48,7 +50,7 @@ def _timed(env: dict[str, str], *args: str) -> float:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children (the gunicorn workers); 0 off Linux."""
+    """User + system CPU time of a process and its children (the server's workers); 0 off Linux."""
     total = 0.0
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -158,67 +160,133 @@ def run() -> dict[str, dict]:
         "unit": "x (same run)",
     }
 
-    served = root / "api"
-    served.mkdir()
-    env = _env(served)
-    subprocess.run([*DSMRHUB, "migrate", "-v0"], env=env, check=True, timeout=300)
-    subprocess.run([*DSMRHUB, "api", "enable", "--key", KEY], env=env, check=True, capture_output=True)
-    from tests.processes import free_port, wait_for_http
+    figures.update(_api_figures(root, start))
+    return figures
 
-    port = free_port()
-    server = subprocess.Popen([*DSMRHUB, "serve", "--bind", f"127.0.0.1:{port}"], env=env)
+
+# The peer: gunicorn's threaded worker, which served the API until this benchmark showed the HTTP server
+# to be API v1's bottleneck, with the settings it had then.
+_GUNICORN = [
+    sys.executable,
+    "-m",
+    "gunicorn",
+    "--workers=2",
+    "--threads=4",
+    "--worker-class=gthread",
+    "--keep-alive=5",
+    "--worker-tmp-dir=/dev/shm",
+    "--log-level=warning",
+    "dsmrhub.wsgi:application",
+]
+
+
+def _serve(command: list[str], data: Path, port: int) -> subprocess.Popen:
+    from tests.processes import wait_for_http
+
+    env = _env(data)
+    server = subprocess.Popen(command, env=env)
+    wait_for_http(f"http://127.0.0.1:{port}/")
+    return server
+
+
+def _api_figures(root: Path, start: datetime) -> dict[str, dict]:
+    from tests.processes import free_port
+
+    figures: dict[str, dict] = {}
+    servers = {"": lambda port: [*DSMRHUB, "serve", "--bind", f"127.0.0.1:{port}"]}
+    if shutil.which("wrk") and _has_gunicorn():
+        servers["gunicorn-"] = lambda port: [*_GUNICORN, f"--bind=127.0.0.1:{port}"]
+    for prefix, command in servers.items():
+        data = root / f"api-{prefix or 'dsmrhub'}"
+        data.mkdir()
+        env = _env(data)
+        subprocess.run([*DSMRHUB, "migrate", "-v0"], env=env, check=True, timeout=300)
+        subprocess.run([*DSMRHUB, "api", "enable", "--key", KEY], env=env, check=True, capture_output=True)
+        port = free_port()
+        server = _serve(command(port), data, port)
+        try:
+            if not prefix:
+                figures.update(_python_client_figures(server, port, start + timedelta(days=30)))
+            if shutil.which("wrk"):
+                figures.update(_wrk_figures(server, port, data, start, prefix))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    if not shutil.which("wrk"):
+        print("wrk not installed (apt-get install wrk): API v1 measured with the Python client only")
+    for name in ("sequential", "4-clients"):
+        if f"api-v1-gunicorn-wrk-{name}-requests-per-s" in figures:
+            figures[f"api-v1-wrk-{name}-vs-gunicorn"] = {
+                "value": figures[f"api-v1-wrk-{name}-requests-per-s"]["value"]
+                / figures[f"api-v1-gunicorn-wrk-{name}-requests-per-s"]["value"],
+                "unit": "x (dsmrhub serve's granian against gunicorn gthread, same app, same run)",
+            }
+    return figures
+
+
+def _has_gunicorn() -> bool:
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/")
-        telegrams = _telegrams(6200, start + timedelta(days=30))
-        _post_many(port, telegrams[:200])  # warm up: imports, connections, caches
-        cpu, client, began = _cpu_seconds(server.pid), time.process_time(), time.perf_counter()
-        _post_many(port, telegrams[200:2200])
-        elapsed, client = time.perf_counter() - began, time.process_time() - client
-        figures["api-v1-sequential-requests-per-s"] = {"value": 2000 / elapsed, "unit": "requests/s"}
-        figures["api-v1-sequential-server-cpu-ms-per-request"] = {
-            "value": (_cpu_seconds(server.pid) - cpu) / 2 if cpu else 0.0,
+        import gunicorn  # noqa: F401
+    except ImportError:
+        print("gunicorn not installed: no peer figure for the API server")
+        return False
+    return True
+
+
+def _python_client_figures(server: subprocess.Popen, port: int, day: datetime) -> dict[str, dict]:
+    figures: dict[str, dict] = {}
+    telegrams = _telegrams(6200, day)
+    _post_many(port, telegrams[:200])  # warm up: imports, connections, caches
+    cpu, client, began = _cpu_seconds(server.pid), time.process_time(), time.perf_counter()
+    _post_many(port, telegrams[200:2200])
+    elapsed, client = time.perf_counter() - began, time.process_time() - client
+    figures["api-v1-sequential-requests-per-s"] = {"value": 2000 / elapsed, "unit": "requests/s"}
+    figures["api-v1-sequential-server-cpu-ms-per-request"] = {
+        "value": (_cpu_seconds(server.pid) - cpu) / 2 if cpu else 0.0,
+        "unit": "ms CPU/request (server processes)",
+    }
+    figures["api-v1-python-client-cpu-ms-per-request"] = {
+        "value": client / 2,
+        "unit": "ms CPU/request (the benchmark's own client, on the same cores)",
+    }
+    parts = [telegrams[2200 + n * 1000 : 3200 + n * 1000] for n in range(4)]
+    threads = [threading.Thread(target=_post_many, args=(port, part)) for part in parts]
+    cpu, began = _cpu_seconds(server.pid), time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    figures["api-v1-4-clients-requests-per-s"] = {
+        "value": 4000 / (time.perf_counter() - began),
+        "unit": "requests/s",
+    }
+    figures["api-v1-4-clients-server-cpu-ms-per-request"] = {
+        "value": (_cpu_seconds(server.pid) - cpu) / 4 if cpu else 0.0,
+        "unit": "ms CPU/request (server processes)",
+    }
+    return figures
+
+
+def _wrk_figures(
+    server: subprocess.Popen, port: int, data: Path, start: datetime, prefix: str
+) -> dict[str, dict]:
+    figures: dict[str, dict] = {}
+    for clients, name in ((1, "sequential"), (4, "4-clients")):
+        day = start + timedelta(days=60 + 30 * clients)  # new telegrams each run: no duplicates
+        cpu = _cpu_seconds(server.pid)
+        rate, done, errors = _wrk(port, data, _telegrams(WRK_TELEGRAMS, day), clients, WRK_SECONDS)
+        if errors:
+            raise RuntimeError(f"wrk: {errors} responses were not 201")
+        if done > WRK_TELEGRAMS:
+            raise RuntimeError(f"wrk sent {done} requests: more than the {WRK_TELEGRAMS} distinct telegrams")
+        figures[f"api-v1-{prefix}wrk-{name}-requests-per-s"] = {
+            "value": rate,
+            "unit": f"requests/s (wrk, {clients} keep-alive connection(s), {WRK_SECONDS} s)",
+        }
+        figures[f"api-v1-{prefix}wrk-{name}-server-cpu-ms-per-request"] = {
+            "value": (_cpu_seconds(server.pid) - cpu) * 1000 / max(done, 1) if cpu else 0.0,
             "unit": "ms CPU/request (server processes)",
         }
-        figures["api-v1-python-client-cpu-ms-per-request"] = {
-            "value": client / 2,
-            "unit": "ms CPU/request (the benchmark's own client, on the same cores)",
-        }
-        parts = [telegrams[2200 + n * 1000 : 3200 + n * 1000] for n in range(4)]
-        threads = [threading.Thread(target=_post_many, args=(port, part)) for part in parts]
-        cpu, began = _cpu_seconds(server.pid), time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        figures["api-v1-4-clients-requests-per-s"] = {
-            "value": 4000 / (time.perf_counter() - began),
-            "unit": "requests/s",
-        }
-        figures["api-v1-4-clients-server-cpu-ms-per-request"] = {
-            "value": (_cpu_seconds(server.pid) - cpu) / 4 if cpu else 0.0,
-            "unit": "ms CPU/request (server processes)",
-        }
-        if shutil.which("wrk"):
-            for clients, name in ((1, "sequential"), (4, "4-clients")):
-                day = start + timedelta(days=60 + 30 * clients)  # new telegrams each run: no duplicates
-                cpu = _cpu_seconds(server.pid)
-                rate, done, errors = _wrk(port, served, _telegrams(8000, day), clients, WRK_SECONDS)
-                if errors:
-                    raise RuntimeError(f"wrk: {errors} responses were not 201")
-                figures[f"api-v1-wrk-{name}-requests-per-s"] = {
-                    "value": rate,
-                    "unit": f"requests/s (wrk, {clients} keep-alive connection(s), {WRK_SECONDS} s)",
-                }
-                figures[f"api-v1-wrk-{name}-server-cpu-ms-per-request"] = {
-                    "value": (_cpu_seconds(server.pid) - cpu) * 1000 / max(done, 1) if cpu else 0.0,
-                    "unit": "ms CPU/request (server processes)",
-                }
-                day += timedelta(days=10)
-        else:
-            print("wrk not installed (apt-get install wrk): API v1 measured with the Python client only")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return figures
 
 

@@ -159,16 +159,29 @@ def test_out_of_range_counters_and_long_texts_do_not_cost_the_reading(client, ap
 
 
 def test_production_server_settings_keep_connections_alive():
+    from granian.constants import Interfaces
+
     from dsmrhub.server import server_options
 
-    options = server_options(bind="127.0.0.1:8000")
-    assert options["worker_class"] == "gthread" and options["keepalive"] > 0  # sync closes every connection
-    assert options["accesslog"] is None
+    options = server_options(bind="[::1]:8000", workers=3, threads=2)
+    assert options["interface"] == Interfaces.WSGI and options["target"] == "dsmrhub.wsgi:application"
+    assert options["http1_settings"].keep_alive
+    assert (options["address"], options["port"]) == ("::1", 8000)
+    assert (options["workers"], options["blocking_threads"]) == (3, 2)
+    assert options["respawn_failed_workers"] and not options["log_access"]
+
+
+@pytest.mark.parametrize("bind", ["8000", "localhost", "host:port", ":8000", "host:70000"])
+def test_production_server_refuses_a_bind_that_is_not_host_and_port(bind):
+    from dsmrhub.server import server_bind
+
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        server_bind(bind)
 
 
 @pytest.mark.xdist_group("processes")
 def test_production_server_answers_v1_posts_on_one_kept_alive_connection(install):  # noqa: F811
-    """`dsmrhub serve` (gunicorn, as `dsmrhub run` starts it) keeps the client's connection open."""
+    """`dsmrhub serve` (granian, as `dsmrhub run` starts it) keeps the client's connection open."""
     import http.client
     from urllib.parse import urlencode
 

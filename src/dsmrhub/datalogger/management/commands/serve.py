@@ -1,21 +1,22 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from dsmrhub.server import server_run
+from dsmrhub.server import server_bind, server_run
 
 
 class Command(BaseCommand):
-    help = "Serve the web interface and API with gunicorn (applies migrations first)."
+    help = "Serve the web interface and API with granian (applies migrations first)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT (default 127.0.0.1:8000)")
-        parser.add_argument("--workers", type=int, default=2)
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+        parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
 
     def handle(self, *args, bind: str, workers: int, threads: int, **options) -> None:
-        host, sep, port = bind.rpartition(":")
-        if not sep or not port.isdigit():
-            raise CommandError(f"--bind wants HOST:PORT, got {bind!r}")
+        try:
+            server_bind(bind)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"dsmrhub listening on http://{bind}/")
         server_run(bind=bind, workers=workers, threads=threads)
