@@ -46,6 +46,15 @@ def _hold_write_lock(path, seconds: float, held: threading.Event) -> None:
     other.close()
 
 
+def _other_writer_holds_the_lock(path, seconds: float) -> threading.Thread:
+    """Start another connection that holds the write lock for ``seconds``; returns once it holds it."""
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(path, seconds, held))
+    holder.start()
+    assert held.wait(5)
+    return holder
+
+
 def _begin(wrapper) -> None:
     wrapper.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
 
@@ -58,10 +67,7 @@ def _end(wrapper) -> None:
 def test_a_writer_waits_for_the_other_writer_and_then_writes(sqlite_file):
     wrapper = _wrapper(sqlite_file, timeout=5)
     wrapper.ensure_connection()
-    held = threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(sqlite_file, 0.3, held))
-    holder.start()
-    held.wait(5)
+    holder = _other_writer_holds_the_lock(sqlite_file, 0.3)
     began = time.monotonic()
     _begin(wrapper)
     waited = time.monotonic() - began
@@ -81,10 +87,7 @@ def test_a_writer_waits_for_the_other_writer_and_then_writes(sqlite_file):
 def test_a_writer_gives_up_after_the_timeout_with_djangos_error(sqlite_file):
     wrapper = _wrapper(sqlite_file, timeout=0.2)
     wrapper.ensure_connection()
-    held = threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(sqlite_file, 1.0, held))
-    holder.start()
-    held.wait(5)
+    holder = _other_writer_holds_the_lock(sqlite_file, 1.0)
     began = time.monotonic()
     with pytest.raises(OperationalError, match="database is locked"):
         _begin(wrapper)
