@@ -156,3 +156,32 @@ def test_sql_converters_give_the_fields_own_column_values(value):
                 return type(error)
 
         assert outcome(fast) == outcome(field.get_db_prep_value), (field.name, value)
+
+
+@pytest.mark.django_db
+def test_import_in_worker_processes_stores_what_one_process_stores(tmp_path, monkeypatch):
+    from dsmrhub.datalogger import importer
+
+    monkeypatch.setattr(importer, "BATCH", 7)  # many batches, so their order back from the workers matters
+    items = telegrams(60)
+    capture = tmp_path / "capture.txt"
+    # A bad CRC, and duplicates in other batches: the first of a timestamp must win in either way.
+    capture.write_bytes(
+        b"".join(t for _, t in items[:40]) + bad_crc(items[40][1]) + b"".join(t for _, t in items[30:])
+    )
+
+    def imported(jobs: int):
+        result = importer.readings_import_files(paths=[capture], jobs=jobs)
+        stored = snapshot()
+        DsmrReading.objects.all().delete()
+        MBusReading.objects.all().delete()
+        MeterStatistics.objects.all().delete()
+        return (result.stored, result.duplicates, dict(result.rejected)), stored
+
+    one = imported(1)
+    parallel = imported(2)
+    stored, duplicates, rejected = one[0]
+    assert (stored, duplicates, list(rejected.values())) == (60, 10, [1])
+    assert "CRC mismatch" in next(iter(rejected))
+    assert len(one[1][0]) == 60
+    assert parallel == one
