@@ -81,6 +81,16 @@ def _check_batch(batch: list[bytes]) -> list[Checked | str]:
     return readings_check_many(((frame, now) for frame in batch), keep_parsed=False)
 
 
+def _check_batch_in_worker(batch: list[bytes]) -> list[tuple | str]:
+    # Sent back as plain tuples: unpickling a NamedTuple costs the parent, which also frames and stores,
+    # about 5 µs per telegram more than a plain tuple and Checked._make together.
+    return [item if isinstance(item, str) else tuple(item) for item in _check_batch(batch)]
+
+
+def _from_worker(items: list[tuple | str]) -> list[Checked | str]:
+    return [item if isinstance(item, str) else Checked._make(item) for item in items]
+
+
 def _checked(batches: Iterator[list[bytes]], jobs: int) -> Iterator[list[Checked | str]]:
     """Checked batches in input order; with ``jobs`` > 1 checked by that many worker processes."""
     if jobs <= 1:
@@ -90,11 +100,11 @@ def _checked(batches: Iterator[list[bytes]], jobs: int) -> Iterator[list[Checked
     try:
         pending: deque = deque()
         for batch in batches:
-            pending.append(pool.apply_async(_check_batch, (batch,)))
+            pending.append(pool.apply_async(_check_batch_in_worker, (batch,)))
             if len(pending) > 2 * jobs:
-                yield pending.popleft().get()
+                yield _from_worker(pending.popleft().get())
         while pending:
-            yield pending.popleft().get()
+            yield _from_worker(pending.popleft().get())
         pool.close()
     finally:
         pool.terminate()
