@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dsmrhub.settings")
+    import django
     from django.core.management import execute_from_command_line
 
+    django.setup()
+    # Django's start-up leaves a few hundred thousand long-lived objects that every full collection
+    # would scan again; freezing them makes the cyclic collector look only at what the command creates
+    # (about a fifth of the CPU of an import or a datalogger catching up) and keeps forked workers from
+    # touching the pages those objects live on.
+    gc.freeze()
     args = sys.argv[1:] if argv is None else argv
     execute_from_command_line(["dsmrhub", *(args or ["help"])])
 

@@ -6,8 +6,11 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsmrhub.telegram import Discarded, EncryptedFramer, Frame, TelegramFramer, crc16_arc, parse_telegram
+from dsmrhub.telegram.framing import find_line_start
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telegrams"
 
@@ -163,3 +166,16 @@ def test_encrypted_framer_decrypts_with_a_key():
 def test_encrypted_framer_reports_a_truncated_frame():
     items = run(EncryptedFramer(), [LU_FRAME[:200]])
     assert items == [Discarded("truncated encrypted frame at end of stream", 200)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from(b"\n!/a\r"), max_size=24).map(bytes),
+    mark=st.sampled_from([b"!", b"/"]),
+    bounds=st.tuples(st.integers(0, 26), st.integers(0, 26)),
+)
+def test_find_line_start_is_find_of_line_end_and_mark(data, mark, bounds):
+    start, end = bounds
+    expected = data.find(b"\n" + mark, start, end)
+    assert find_line_start(data, mark, start, end) == expected
+    assert find_line_start(data.decode("latin-1"), mark.decode(), start, end) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -142,8 +143,7 @@ def _reading_values_from_telegram(parsed: Telegram, *, received_at: datetime) ->
         # DSMR 2.2/3.0, some foreign meters and meters with an unset clock: the reading is taken now.
         timestamp = received_at.replace(microsecond=0)
     values: dict[str, Any] = {"timestamp": timestamp}
-    for name in REQUIRED_READING_FIELDS + OPTIONAL_READING_FIELDS:
-        values[name] = getattr(parsed, name)
+    values.update(zip(_TELEGRAM_READING_FIELDS, _telegram_reading_values(parsed), strict=True))
     _fill_totals_only_meter(values, parsed)
     missing = [name for name in REQUIRED_READING_FIELDS if values[name] is None]
     if missing:
@@ -154,14 +154,21 @@ def _reading_values_from_telegram(parsed: Telegram, *, received_at: datetime) ->
     return values
 
 
+_TELEGRAM_READING_FIELDS = REQUIRED_READING_FIELDS + OPTIONAL_READING_FIELDS
+_telegram_reading_values = operator.attrgetter(*_TELEGRAM_READING_FIELDS)  # one C call per telegram
+_TARIFF_FIELDS = tuple(
+    (direction, f"electricity_{direction}_total", f"electricity_{direction}_1", f"electricity_{direction}_2")
+    for direction in ("delivered", "returned")
+)
+
+
 def _fill_totals_only_meter(values: dict[str, Any], parsed: Telegram) -> None:
     """Meters without day/night registers (Luxembourg, Sweden, EasyMeter) book their totals on tariff 1;
     an import-only meter (no 2.8.x registers, no 2.7.0) has returned nothing."""
     zero = Decimal("0.000")
-    for direction in ("delivered", "returned"):
-        total = getattr(parsed, f"electricity_{direction}_total")
-        first, second = f"electricity_{direction}_1", f"electricity_{direction}_2"
+    for direction, total_field, first, second in _TARIFF_FIELDS:
         if values[first] is None and values[second] is None:
+            total = getattr(parsed, total_field)
             if total is not None:
                 values[first], values[second] = total, zero
             elif direction == "returned" and values["electricity_delivered_1"] is not None:

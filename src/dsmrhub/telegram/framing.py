@@ -129,8 +129,8 @@ class TelegramFramer:
         """In a telegram: emit it if complete; False when more data is needed."""
         while True:
             since = self._scan - 1
-            end_mark = buffer.find(b"\n!", since)
-            head_mark = buffer.find(b"\n/", since, end_mark if end_mark >= 0 else len(buffer))
+            end_mark = find_line_start(buffer, b"!", since, len(buffer))
+            head_mark = find_line_start(buffer, b"/", since, end_mark if end_mark >= 0 else len(buffer))
             if head_mark >= 0:
                 out.append(
                     Discarded("incomplete telegram: a new header started before its '!' line", head_mark + 1)
@@ -161,6 +161,22 @@ class TelegramFramer:
             self._in_telegram = False
             self._line_start = True
             return True
+
+
+def find_line_start(data: bytes | bytearray | str, mark: bytes | str, start: int, end: int) -> int:
+    """``data.find("\\n" + mark, start, end)`` for a one-character ``mark`` that is rare inside a
+    telegram ('!', '/'): found with one memchr per occurrence and its line start checked, where a
+    two-character search restarts at every line end (three times slower on a 1 kB telegram)."""
+    at = start
+    while True:
+        at = data.find(mark, at + 1, end)
+        if at < 0:
+            return -1
+        if data[at - 1] in _LINE_FEEDS:
+            return at - 1
+
+
+_LINE_FEEDS = (_LF, "\n")
 
 
 def _crc_line_end(buffer: bytearray, bang: int, final: bool) -> int:

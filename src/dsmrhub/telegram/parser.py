@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from .crc import crc16_arc
 from .errors import TelegramError
+from .framing import find_line_start
 from .model import MBusReading, MonthlyPeak, PowerFailure, Telegram, telegram_from_values
 from .specs import (
     DECIMAL,
@@ -67,7 +68,7 @@ def parse_telegram(
         raise TelegramError("no '/' header")
     if start and text[:start].strip(_LEADING_NOISE):
         raise TelegramError("garbage before the '/' header", line=1)
-    bang = text.find("\n!", start)
+    bang = find_line_start(text, "!", start, len(text))
     if bang < 0:
         raise TelegramError("truncated: no '!' end line")
     bang += 1
