@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,24 @@ def api_client(api_key):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_key}")
     return client
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    """Environment for a fresh install: its own data dir, and its own database on the server under test."""
+    env = {**os.environ, "DSMRHUB_DATA_DIR": str(tmp_path / "data"), "DSMRHUB_LOG_LEVEL": "WARNING"}
+    url = os.environ.get("DSMRHUB_DATABASE_URL", "")
+    if not url.startswith("postg"):
+        env.pop("DSMRHUB_DATABASE_URL", None)
+        yield env
+        return
+    import psycopg
+
+    name = f"dsmrhub_cli_{uuid.uuid4().hex[:10]}"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["DSMRHUB_DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{name}"
+    yield env
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

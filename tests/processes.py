@@ -174,3 +174,11 @@ def stop_process(process: subprocess.Popen, timeout: float = 20) -> int:
         process.kill()
         process.wait()
         raise
+
+
+def dsmrhub(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run `dsmrhub ARGS` to its end with ``env``; its output as text."""
+    result = subprocess.run([*DSMRHUB, *args], env=env, capture_output=True, text=True, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result

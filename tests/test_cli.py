@@ -2,51 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.helpers import demo_telegrams
-from tests.processes import free_port, wait_for_http
+from tests.processes import DSMRHUB, dsmrhub, free_port, wait_for_http
 
-DSMRHUB = [sys.executable, "-m", "dsmrhub.cli"]
 pytestmark = pytest.mark.xdist_group("cli")
-
-
-@pytest.fixture
-def cli_env(tmp_path):
-    """Environment for a fresh install: its own data dir, and its own database on the server under test."""
-    env = {**os.environ, "DSMRHUB_DATA_DIR": str(tmp_path / "data"), "DSMRHUB_LOG_LEVEL": "WARNING"}
-    url = os.environ.get("DSMRHUB_DATABASE_URL", "")
-    if not url.startswith("postg"):
-        env.pop("DSMRHUB_DATABASE_URL", None)
-        yield env
-        return
-    import psycopg
-
-    name = f"dsmrhub_cli_{uuid.uuid4().hex[:10]}"
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["DSMRHUB_DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{name}"
-    yield env
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def dsmrhub(env, *args, check=True) -> subprocess.CompletedProcess:
-    result = subprocess.run([*DSMRHUB, *args], env=env, capture_output=True, text=True, timeout=120)
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def test_migrate_creates_the_database_and_a_secret_key(cli_env):

@@ -1,0 +1,159 @@
+"""What the Docker image, the systemd units and `pip install dsmrhub` ship, checked without Docker.
+
+The image installs the package non-editably (``pip install .``) and runs ``dsmrhub run``: the first test
+builds the wheel the same way, installs it on its own and runs the whole app from it, so a template,
+static file, translation or migration missing from the package fails here. The others keep the
+Dockerfile, the compose file and the systemd units consistent with each other and with the app.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from dsmrhub.runner import STOP_TIMEOUT
+from tests.processes import dsmrhub, free_port, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+pytestmark = pytest.mark.xdist_group("cli")
+
+
+@pytest.fixture(scope="module")
+def installed_wheel(tmp_path_factory) -> Path:
+    """The package built from what the Dockerfile copies, installed without its dependencies (they are
+    this venv's) into a folder of its own."""
+    folder = tmp_path_factory.mktemp("wheel")
+    source = folder / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "constraints.txt", "README.md"):
+        shutil.copy(ROOT / name, source)
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]
+        + ["--wheel-dir", str(folder / "dist"), str(source)],
+        check=True,
+        timeout=300,
+        cwd=folder,
+    )
+    (wheel,) = (folder / "dist").glob("dsmrhub-*.whl")
+    target = folder / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        timeout=300,
+    )
+    return target
+
+
+def test_the_installed_package_runs_the_whole_app(installed_wheel, cli_env, tmp_path):
+    env = {**cli_env, "PYTHONPATH": str(installed_wheel)}
+    where = subprocess.run(
+        [sys.executable, "-c", "import dsmrhub; print(dsmrhub.__file__)"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert where.startswith(str(installed_wheel)), where  # not the editable checkout
+    port = free_port()
+    log = tmp_path / "run.log"
+    with open(log, "wb") as output:
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "dsmrhub.cli", "run", "--bind", f"127.0.0.1:{port}"]
+            + ["--demo-backfill-hours", "0.2"],
+            env=env,
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/", timeout=60)
+        page = requests.get(base + "/", timeout=10)
+        assert page.status_code == 200
+        assets = re.findall(r'(?:src|href)="(/static/[^"]+\.(?:js|css))"', page.text)
+        assert "/static/web/vendor/pico.min.css" in assets
+        for asset in [*assets, "/static/web/vendor/chart.umd.min.js"]:  # charts appear once data is there
+            served = requests.get(base + asset, timeout=10)
+            assert served.status_code == 200 and len(served.content) > 100, asset
+        dutch = requests.get(base + "/", headers={"Accept-Language": "nl"}, timeout=10)
+        assert 'lang="nl"' in dutch.text and dutch.text != page.text  # the compiled catalogue is shipped
+
+        subprocess.run(
+            [sys.executable, "-m", "dsmrhub.cli", "api", "enable", "--key", "wheel-key-0123456789abc"],
+            env=env,
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+        url = base + "/api/v2/datalogger/dsmrreading?ordering=-timestamp&limit=1"
+        headers = {"Authorization": "Token wheel-key-0123456789abc"}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            answer = requests.get(url, headers=headers, timeout=10).json()
+            if answer["count"] > 12:  # twelve backfilled minutes, then live demo telegrams
+                break
+            time.sleep(0.5)
+        assert answer["count"] > 12, answer
+    finally:
+        runner.send_signal(signal.SIGTERM)
+        code = runner.wait(timeout=30)
+        print(log.read_text(errors="replace"))  # shown by pytest when the test fails
+    assert code == 0, log.read_text(errors="replace")
+
+
+def _dockerfile() -> str:
+    return (DEPLOY / "Dockerfile").read_text()
+
+
+def test_the_image_keeps_its_data_on_the_compose_volume_and_serves_the_published_port():
+    dockerfile = _dockerfile()
+    data_dir = re.search(r"DSMRHUB_DATA_DIR=(\S+)", dockerfile).group(1)
+    assert re.search(rf"^VOLUME {re.escape(data_dir)}$", dockerfile, re.M)
+    command = re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1)
+    assert yaml.safe_load(command)[:2] == ["dsmrhub", "run"]
+    bind_port = command.rsplit(":", 1)[1].split('"')[0]
+    assert re.search(rf"^EXPOSE {bind_port}$", dockerfile, re.M)
+
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    app = compose["services"]["dsmrhub"]
+    assert (DEPLOY / app["build"]["context"] / app["build"]["dockerfile"]).resolve() == DEPLOY / "Dockerfile"
+    volume, mount = app["volumes"][0].split(":")
+    assert mount == data_dir and volume in compose["volumes"]
+    assert any(port.split(":")[1] == bind_port for port in app["ports"])
+    # `dsmrhub run` may take STOP_TIMEOUT to stop its parts; compose must not kill it before.
+    assert int(app["stop_grace_period"].rstrip("s")) > STOP_TIMEOUT
+    postgres = compose["services"]["postgres"]
+    assert postgres["profiles"] == ["postgres"]
+    assert f"@postgres:5432/{postgres['environment']['POSTGRES_DB']}" in (DEPLOY / "compose.yaml").read_text()
+
+
+def test_the_image_copies_the_front_end_assets_the_makefile_installs():
+    makefile = (ROOT / "Makefile").read_text()
+    installed = re.search(r"cp (node_modules/\S+) (node_modules/\S+) \$\(VENDOR\)/", makefile).groups()
+    dockerfile = _dockerfile()
+    for asset in installed:
+        assert f"/assets/{asset}" in dockerfile, asset
+
+
+@pytest.mark.parametrize("unit", ["dsmrhub.service", "dsmrhub-forward.service"])
+def test_systemd_units_run_a_real_command_and_outlast_its_stop(unit, cli_env):
+    text = (DEPLOY / "systemd" / unit).read_text()
+    command = re.search(r"^ExecStart=\S+/dsmrhub (\S+)", text, re.M).group(1)
+    options = re.findall(r" (--[a-z-]+)", re.search(r"^ExecStart=(.*)$", text, re.M).group(1))
+    usage = dsmrhub(cli_env, command, "--help").stdout
+    for option in options:
+        assert option in usage, (unit, option)
+    assert int(re.search(r"^TimeoutStopSec=(\d+)$", text, re.M).group(1)) > STOP_TIMEOUT
+    assert re.search(r"^KillSignal=SIGTERM$", text, re.M)
