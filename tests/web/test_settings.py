@@ -123,6 +123,7 @@ def test_datalogger_source_and_interval_are_saved(logged_in):
         ({"min_interval": "often"}, "min_interval"),
         ({"decryption_key": "not hex"}, "decryption_key"),
         ({"decryption_key": "00ff"}, "decryption_key"),
+        ({"authentication_key": "zz" * 16}, "authentication_key"),
     ],
 )
 def test_bad_datalogger_settings_are_form_errors(logged_in, changes, field):
@@ -134,18 +135,27 @@ def test_bad_datalogger_settings_are_form_errors(logged_in, changes, field):
 
 
 @pytest.mark.django_db
-def test_the_decryption_key_is_never_rendered_back(logged_in):
-    logged_in.post("/settings/", _datalogger_post(decryption_key=KEY.upper()))
-    assert datalogger_settings_get().decryption_key == KEY
+@pytest.mark.parametrize(
+    "key, is_set, not_set",
+    [
+        ("decryption_key", "A decryption key is set.", "No decryption key is set."),
+        ("authentication_key", "An authentication key is set.", "No authentication key is set."),
+    ],
+)
+def test_the_meter_keys_are_never_rendered_back(logged_in, key, is_set, not_set):
+    assert not_set in logged_in.get("/settings/").content.decode()
+    logged_in.post("/settings/", _datalogger_post(**{key: KEY.upper()}))
+    assert getattr(datalogger_settings_get(), key) == KEY
     html = logged_in.get("/settings/").content.decode()
     assert KEY not in html.lower()
-    assert "A decryption key is set." in html
-    # an empty field keeps the key; the checkbox removes it
+    assert is_set in html
+    # an empty field keeps the key; the checkbox removes it; the other key is left alone
     logged_in.post("/settings/", _datalogger_post(source="demo"))
-    assert datalogger_settings_get().decryption_key == KEY
-    logged_in.post("/settings/", _datalogger_post(clear_decryption_key="on"))
-    assert datalogger_settings_get().decryption_key == ""
-    assert "No decryption key is set." in logged_in.get("/settings/").content.decode()
+    assert getattr(datalogger_settings_get(), key) == KEY
+    logged_in.post("/settings/", _datalogger_post(**{f"clear_{key}": "on"}))
+    stored = datalogger_settings_get()
+    assert (stored.decryption_key, stored.authentication_key) == ("", "")
+    assert not_set in logged_in.get("/settings/").content.decode()
 
 
 # ---------------------------------------------------------------- MQTT
@@ -242,6 +252,7 @@ def test_settings_in_the_browser_need_a_login(browser_page, admin_user):
     assert page.locator("#api-key").input_value() == api_settings_get().auth_key
     assert page.locator("#decryption-key-state").inner_text() == "A decryption key is set."
     assert page.locator("#id_datalogger-decryption_key").input_value() == ""
+    assert page.locator("#authentication-key-state").inner_text() == "No authentication key is set."
     browser_page.screenshot("settings")
     assert browser_page.errors == []
 

@@ -136,15 +136,28 @@ class DataloggerSettingsForm(forms.Form):
         help_text=_("Encrypted meters only: 32 hexadecimal digits. Leave empty to keep the current key."),
     )
     clear_decryption_key = forms.BooleanField(required=False, label=_("Remove the decryption key"))
+    authentication_key = forms.CharField(
+        required=False,
+        max_length=32,
+        validators=[validate_hex_key],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        label=_("Authentication key"),
+        help_text=_(
+            "Encrypted meters whose operator gave one (optional): 32 hexadecimal digits. "
+            "Leave empty to keep the current key."
+        ),
+    )
+    clear_authentication_key = forms.BooleanField(required=False, label=_("Remove the authentication key"))
 
     def values(self) -> dict[str, Any]:
         """Keyword arguments for ``datalogger_settings_update``."""
         data = self.cleaned_data
         values: dict[str, Any] = {"source": data["source"], "min_interval": data["min_interval"]}
-        if data["clear_decryption_key"]:
-            values["decryption_key"] = ""
-        elif data["decryption_key"]:
-            values["decryption_key"] = data["decryption_key"]
+        for key in ("decryption_key", "authentication_key"):
+            if data[f"clear_{key}"]:
+                values[key] = ""
+            elif data[key]:
+                values[key] = data[key]
         return values
 
 

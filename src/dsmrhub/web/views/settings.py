@@ -101,6 +101,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "forms": page_forms,
             "api": api,
             "decryption_key_set": bool(datalogger.decryption_key),
+            "authentication_key_set": bool(datalogger.authentication_key),
             "mqtt_password_set": bool(mqtt_settings_get().password),
             "invalid": section,
         },
