@@ -111,6 +111,18 @@ class APISettingsForm(forms.Form):
     )
 
 
+def _meter_key_field(label: str, help_text: str) -> forms.CharField:
+    """A write-only field for one of an encrypted meter's keys (32 hex digits; empty: keep the key)."""
+    return forms.CharField(
+        required=False,
+        max_length=32,
+        validators=[validate_hex_key],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        label=label,
+        help_text=help_text,
+    )
+
+
 class DataloggerSettingsForm(forms.Form):
     """The datalogger's source; the keys are write-only (empty field: keep the stored key)."""
 
@@ -127,22 +139,14 @@ class DataloggerSettingsForm(forms.Form):
         label=_("Minimum interval (seconds)"),
         help_text=_("Store at most one telegram per this many seconds (0: every telegram)."),
     )
-    decryption_key = forms.CharField(
-        required=False,
-        max_length=32,
-        validators=[validate_hex_key],
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        label=_("Decryption key"),
-        help_text=_("Encrypted meters only: 32 hexadecimal digits. Leave empty to keep the current key."),
+    decryption_key = _meter_key_field(
+        _("Decryption key"),
+        _("Encrypted meters only: 32 hexadecimal digits. Leave empty to keep the current key."),
     )
     clear_decryption_key = forms.BooleanField(required=False, label=_("Remove the decryption key"))
-    authentication_key = forms.CharField(
-        required=False,
-        max_length=32,
-        validators=[validate_hex_key],
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        label=_("Authentication key"),
-        help_text=_(
+    authentication_key = _meter_key_field(
+        _("Authentication key"),
+        _(
             "Encrypted meters whose operator gave one (optional): 32 hexadecimal digits. "
             "Leave empty to keep the current key."
         ),
