@@ -92,3 +92,18 @@ def test_run_serves_and_stores_demo_readings_then_stops_on_sigterm(cli_env):
     finally:
         runner.send_signal(signal.SIGTERM)
         assert runner.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize(
+    "variable, value, says",
+    [
+        ("DSMRHUB_DATABASE_URL", "bogus://x", "Scheme 'bogus://' is unknown"),
+        ("DSMRHUB_TIME_ZONE", "Mars/Base", "Incorrect timezone setting: Mars/Base"),
+        ("DSMRHUB_LOG_LEVEL", "LOUD", "Unknown level: 'LOUD'"),
+    ],
+)
+def test_a_bad_configuration_is_one_clear_line_not_a_traceback(cli_env, variable, value, says):
+    result = dsmrhub({**cli_env, variable: value}, "migrate", check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith("dsmrhub: configuration error: ") and says in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1

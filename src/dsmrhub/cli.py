@@ -10,9 +10,14 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dsmrhub.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    django.setup()
+    try:
+        django.setup()
+    except (ImproperlyConfigured, ValueError, OSError) as error:  # bad DSMRHUB_* variables, data dir
+        cause = f" ({error.__cause__})" if error.__cause__ else ""
+        sys.exit(f"dsmrhub: configuration error: {error}{cause}; see the DSMRHUB_* environment variables")
     # Django's start-up leaves a few hundred thousand long-lived objects that every full collection
     # would scan again; freezing them makes the cyclic collector look only at what the command creates
     # (about a fifth of the CPU of an import or a datalogger catching up) and keeps forked workers from
