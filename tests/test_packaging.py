@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ import requests
 import yaml
 
 from dsmrhub.runner import STOP_TIMEOUT
-from tests.processes import dsmrhub, free_port, wait_for_http
+from tests.processes import DSMRHUB, dsmrhub, free_port, wait_for_http, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -70,8 +69,7 @@ def test_the_installed_package_runs_the_whole_app(installed_wheel, cli_env, tmp_
     log = tmp_path / "run.log"
     with open(log, "wb") as output:
         runner = subprocess.Popen(
-            [sys.executable, "-m", "dsmrhub.cli", "run", "--bind", f"127.0.0.1:{port}"]
-            + ["--demo-backfill-hours", "0.2"],
+            [*DSMRHUB, "run", "--bind", f"127.0.0.1:{port}", "--demo-backfill-hours", "0.2"],
             env=env,
             cwd=tmp_path,
             stdout=output,
@@ -90,22 +88,15 @@ def test_the_installed_package_runs_the_whole_app(installed_wheel, cli_env, tmp_
         dutch = requests.get(base + "/", headers={"Accept-Language": "nl"}, timeout=10)
         assert 'lang="nl"' in dutch.text and dutch.text != page.text  # the compiled catalogue is shipped
 
-        subprocess.run(
-            [sys.executable, "-m", "dsmrhub.cli", "api", "enable", "--key", "wheel-key-0123456789abc"],
-            env=env,
-            cwd=tmp_path,
-            check=True,
-            capture_output=True,
-        )
+        dsmrhub(env, "api", "enable", "--key", "wheel-key-0123456789abc")
         url = base + "/api/v2/datalogger/dsmrreading?ordering=-timestamp&limit=1"
         headers = {"Authorization": "Token wheel-key-0123456789abc"}
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            answer = requests.get(url, headers=headers, timeout=10).json()
-            if answer["count"] > 12:  # twelve backfilled minutes, then live demo telegrams
-                break
-            time.sleep(0.5)
-        assert answer["count"] > 12, answer
+
+        def readings() -> int:
+            return requests.get(url, headers=headers, timeout=10).json()["count"]
+
+        # twelve backfilled minutes, then live demo telegrams
+        wait_until(lambda: readings() > 12, timeout=30, message="live demo readings")
     finally:
         runner.send_signal(signal.SIGTERM)
         code = runner.wait(timeout=30)
