@@ -5,6 +5,12 @@ Needs no database: the queues are SQLite files in the data dir. A target that is
 queue (bounded) and gets every telegram, in order, when it is back; the others are not held up.
 Sending one telegram twice (a crash between the answer and the queue update) is harmless: the
 server stores a meter timestamp once.
+
+A telegram is dropped only when the target says the telegram itself is bad (API v1's
+``400 telegram rejected: …``). Any other answer (a 400 from a proxy or Django's host check, 401/403
+for a wrong key or a disabled API, 5xx, no answer at all) is a problem of the target: the queue is
+kept and retried with backoff, or after the target's ``Retry-After`` (at most the retry maximum),
+and the problem is logged when it starts or changes, not on every retry.
 """
 
 from __future__ import annotations
@@ -14,13 +20,15 @@ import http.client
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from dsmrhub.datalogger.pump import Backoff, LiveState, Pump, PumpConfig
 from dsmrhub.datalogger.sources import Source
-from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, Spool
+from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, Spool, SpoolError, SpoolWriter
 from dsmrhub.datalogger.stream import Received, StreamSettings
 from dsmrhub.telegram import Discarded
 
@@ -28,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 API_V1_PATH = "/api/v1/datalogger/dsmrreading"
 REQUEST_TIMEOUT = 10.0
+REJECTED_PREFIX = "telegram rejected:"  # API v1's answer for a telegram that will never be stored
+MAX_BODY = 64 * 1024  # bytes of an answer read; a longer one ends the connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +65,37 @@ def forward_queue_path(*, directory: Path, target: ForwardTarget) -> Path:
 
 
 class RejectedByTarget(Exception):
-    """The target answered that this telegram will never be accepted (HTTP 400)."""
+    """The target answered that this telegram itself will never be accepted: drop it."""
+
+
+class TargetProblem(Exception):
+    """The target cannot take telegrams now: keep the queue and retry (after ``retry_after`` seconds
+    when the target said so)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """An HTTP ``Retry-After`` value (seconds, or an HTTP date) as seconds from now; None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+def _summary(text: str) -> str:
+    """An answer's body on one line, short enough for a log line (proxies answer with HTML pages)."""
+    return " ".join(re.sub(r"<[^>]*>", " ", text).split())[:200]
 
 
 class _Poster:
@@ -70,7 +110,7 @@ class _Poster:
         self._connection: http.client.HTTPConnection | None = None
 
     def post(self, telegram: bytes) -> None:
-        """Deliver one telegram; raises ``RejectedByTarget`` (drop it) or ``OSError`` (retry later)."""
+        """Deliver one telegram; raises ``RejectedByTarget`` (drop it) or ``TargetProblem`` (retry later)."""
         body = urlencode({"telegram": telegram.decode("latin-1")})
         headers = {
             "Authorization": f"Token {self.target.key}",
@@ -82,17 +122,28 @@ class _Poster:
         try:
             self._connection.request("POST", self._path, body=body, headers=headers)
             response = self._connection.getresponse()
-            text = response.read(500).decode("utf-8", "replace").strip()
-            if response.will_close:
+            raw = response.read(MAX_BODY)
+            if response.will_close or not response.isclosed():  # not read to its end: start afresh
                 self.close()
         except (OSError, http.client.HTTPException) as error:
             self.close()
-            raise OSError(f"{type(error).__name__}: {error}") from None
-        if response.status in (200, 201):
+            raise TargetProblem(f"unreachable ({type(error).__name__}: {error})") from None
+        status = response.status
+        if 200 <= status < 300:
             return
-        if response.status == 400:
-            raise RejectedByTarget(text or "400 Bad Request")
-        raise OSError(f"HTTP {response.status}: {text[:200]}")
+        text = raw.decode("utf-8", "replace").strip()
+        if status == 400 and text.startswith(REJECTED_PREFIX):
+            raise RejectedByTarget(text)
+        detail = _summary(text) or response.reason
+        if status in (401, 403):
+            raise TargetProblem(
+                f"refused the telegram (HTTP {status}: {detail}): check the API key given with --key "
+                "and that the API is enabled there"
+            )
+        raise TargetProblem(
+            f"cannot take telegrams (HTTP {status}: {detail})",
+            retry_after=retry_after_seconds(response.getheader("Retry-After")),
+        )
 
     def close(self) -> None:
         if self._connection is not None:
@@ -101,22 +152,42 @@ class _Poster:
 
 
 class _Sender:
-    """Empties one target's queue, oldest first, one telegram at a time."""
+    """Empties one target's queue, oldest first, one telegram at a time. An unexpected failure is kept
+    in ``failure`` and stops the forwarder, which then exits so that it is started again."""
 
     def __init__(self, target: ForwardTarget, queue: Spool, stop: threading.Event, retry_max: float) -> None:
         self.target = target
         self.queue = queue
         self.stop = stop
+        self.retry_max = retry_max
         self.wake = threading.Event()
         self.poster = _Poster(target)
         self.backoff = Backoff(0.5, retry_max)
         self.sent = 0
         self.rejected = 0
-        self._failing = False
+        self.failure: BaseException | None = None
+        self._problem = ""
+        self._done_through: int | None = None  # answered, not yet removed from the queue
 
     def run(self) -> None:
+        try:
+            self._run()
+        except BaseException as error:
+            logger.exception("%s: the sending thread failed", self.target.url)
+            self.failure = error
+            self.stop.set()
+        finally:
+            self.poster.close()
+
+    def _run(self) -> None:
         while not self.stop.is_set():
-            items = self.queue.peek(50)
+            try:
+                self._remove_done()
+                items = self.queue.peek(50)
+            except SpoolError as error:
+                self._trouble(str(error))
+                self.stop.wait(self.backoff.next())
+                continue
             if not items:
                 self.wake.wait(0.5)
                 self.wake.clear()
@@ -130,27 +201,48 @@ class _Sender:
                 except RejectedByTarget as reason:
                     logger.warning("%s rejected a telegram (dropped): %s", self.target.url, reason)
                     self.rejected += 1
-                except OSError as error:
-                    if not self._failing:
-                        logger.warning("%s unreachable (%s); keeping its queue", self.target.url, error)
-                    self._failing = True
-                    self.stop.wait(self.backoff.next())
+                except TargetProblem as problem:
+                    self._trouble(f"{self.target.url} {problem}")
+                    pause = self.backoff.next() if problem.retry_after is None else problem.retry_after
+                    self.stop.wait(min(pause, self.retry_max))
                     break
-                if self._failing:
+                self._done_through = item.id
+                if self._problem:
                     logger.info(
-                        "%s reachable again; sending %d queued telegrams", self.target.url, len(self.queue)
+                        "%s takes telegrams again; sending %d queued telegrams",
+                        self.target.url,
+                        len(self.queue),
                     )
-                    self._failing = False
+                    self._problem = ""
                 self.backoff.reset()
-                self.queue.remove_through(item.id)
-        self.poster.close()
+                try:
+                    self._remove_done()
+                except SpoolError as error:
+                    self._trouble(str(error))
+                    break
+
+    def _remove_done(self) -> None:
+        if self._done_through is not None:
+            self.queue.remove_through(self._done_through)
+            self._done_through = None
+
+    def _trouble(self, problem: str) -> None:
+        """Log a problem when it starts or changes, not on every retry."""
+        if problem != self._problem:
+            logger.warning("%s; keeping %d telegrams queued", problem, len(self.queue))
+        self._problem = problem
+
+
+class ForwarderFailed(Exception):
+    """A part of the forwarder failed unexpectedly; it stops so that it is started again."""
 
 
 @dataclass
 class ForwardSummary:
     received: int = 0
-    sent: dict[str, int] | None = None
-    queued: dict[str, int] | None = None
+    sent: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+    queued: dict[str, int] = field(default_factory=dict)
 
 
 def forward_run(
@@ -169,6 +261,7 @@ def forward_run(
         raise ValueError("no targets")
     config = PumpConfig(source=source, stream=stream or StreamSettings())
     queues = [Spool(forward_queue_path(directory=queue_dir, target=t), max_items=queue_max) for t in targets]
+    writers = [SpoolWriter(queue, retry_max=retry_max) for queue in queues]
     senders = [_Sender(t, q, stop, retry_max) for t, q in zip(targets, queues, strict=True)]
     for sender in senders:
         if len(sender.queue):
@@ -176,10 +269,13 @@ def forward_run(
 
     def sink(items: list[Received | Discarded]) -> None:
         telegrams = [("telegram", i.telegram, i.received_at) for i in items if isinstance(i, Received)]
-        for queue in queues:
-            queue.append_many(telegrams)  # one transaction per chunk read
+        for writer in writers:
+            writer.put(telegrams)  # one transaction per chunk read; held in memory while that fails
         for sender in senders:
             sender.wake.set()
+
+    def retry_held() -> bool:
+        return all([writer.retry() for writer in writers])
 
     live = LiveState()
     threads = [
@@ -187,18 +283,27 @@ def forward_run(
     ]
     for thread in threads:
         thread.start()
-    pump = Pump(get_config=lambda: config, sink=sink, stop=stop, live=live, retry_max=retry_max)
+    pump = Pump(
+        get_config=lambda: config, sink=sink, stop=stop, live=live, retry_max=retry_max, tick=retry_held
+    )
     pump.run()  # returns on stop, or at the end of a replay
-    while exit_when_sent and not stop.is_set() and any(len(q) for q in queues):
+    while exit_when_sent and not stop.is_set() and (not retry_held() or any(len(q) for q in queues)):
         stop.wait(0.2)
     stop.set()
     for thread in threads:
         thread.join(timeout=REQUEST_TIMEOUT + 5)
+    for writer in writers:
+        if not writer.retry(now=True):
+            logger.error("%d telegrams held in memory are lost: %s", writer.held, writer.problem)
     summary = ForwardSummary(
         received=live.received,
         sent={s.target.url: s.sent for s in senders},
+        rejected={s.target.url: s.rejected for s in senders},
         queued={s.target.url: len(s.queue) for s in senders},
     )
     for queue in queues:
         queue.close()
+    failed = [sender for sender in senders if sender.failure is not None]
+    if failed:
+        raise ForwarderFailed(f"sending to {failed[0].target.url} failed: {failed[0].failure!r}")
     return summary

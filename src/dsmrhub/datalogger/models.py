@@ -83,6 +83,8 @@ class DataloggerState(models.Model):
     received_telegrams = models.PositiveBigIntegerField(default=0)
     rejected_telegrams = models.PositiveBigIntegerField(default=0)
     buffered_telegrams = models.PositiveIntegerField(default=0)
+    buffer_error = models.TextField(blank=True, default="")  # the buffer cannot be written now
+    held_telegrams = models.PositiveIntegerField(default=0)  # waiting in memory for the buffer
     last_error = models.TextField(blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
 

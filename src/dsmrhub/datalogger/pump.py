@@ -2,7 +2,12 @@
 with capped backoff), frame what arrives, and hand telegrams and discards to a sink.
 
 The pump never touches the database; it follows ``get_config()`` while running: a changed source
-is reopened, a changed key gets a new framer, a changed minimum interval applies at once.
+is reopened, a changed key gets a new framer, a changed minimum interval applies at once. ``tick`` is
+called after every read (at least twice a second) and while waiting to reopen the source: the owner
+retries there what its sink could not write.
+
+Started as a thread, a pump that fails (an unexpected exception) records it in ``failure``; the owner
+must then stop the process, so that it is restarted instead of living on without reading.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ class LiveState:
     received: int = 0
     receipts: deque = field(default_factory=lambda: deque(maxlen=10_000))
     ended: bool = False
+    buffer_error: str = ""  # the buffer cannot be written now; telegrams wait in memory
     dirty: bool = True  # a change worth saving now
 
     def opened(self, description: str) -> None:
@@ -78,6 +84,13 @@ class LiveState:
     def error(self, message: str) -> None:
         with self.lock:
             self.last_error, self.last_error_at, self.dirty = message, datetime.now(UTC), True
+
+    def buffer_problem(self, problem: str) -> None:
+        """The buffer's problem now ("" when it is over); also kept as the last error."""
+        with self.lock:
+            self.buffer_error, self.dirty = problem, True
+            if problem:
+                self.last_error, self.last_error_at = problem, datetime.now(UTC)
 
     def telegram(self) -> None:
         with self.lock:
@@ -104,6 +117,7 @@ class Pump:
         live: LiveState,
         retry_max: float = 30.0,
         demo_meter: Callable[[], DemoMeter | None] = lambda: None,
+        tick: Callable[[], object] = lambda: None,
     ) -> None:
         self.get_config = get_config
         self.sink = sink
@@ -111,11 +125,27 @@ class Pump:
         self.live = live
         self.retry_max = retry_max
         self.demo_meter = demo_meter
+        self.tick = tick
+        self.failure: BaseException | None = None
 
     def start(self) -> threading.Thread:
-        thread = threading.Thread(target=self.run, name="source-reader", daemon=True)
+        thread = threading.Thread(target=self._run_recording_failure, name="source-reader", daemon=True)
         thread.start()
         return thread
+
+    def _run_recording_failure(self) -> None:
+        try:
+            self.run()
+        except BaseException as error:
+            logger.exception("the reading thread failed")
+            self.failure = error
+
+    def _pause(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stop.wait(min(FIRST_RETRY, max(0.0, deadline - time.monotonic()))):
+            self.tick()
+            if time.monotonic() >= deadline:
+                return
 
     def run(self) -> None:
         backoff = Backoff(FIRST_RETRY, self.retry_max)
@@ -131,7 +161,7 @@ class Pump:
                 )
             except SourceError as error:
                 self.live.failed(str(error))
-                self.stop.wait(backoff.next())
+                self._pause(backoff.next())
                 continue
             if description.endswith(")"):  # serial auto: next time try the preset that worked first
                 preferred = description.rpartition("(")[2].rstrip(")")
@@ -155,6 +185,7 @@ class Pump:
                         stream.settings = current.stream
                     if self._deliver(stream.feed(data)):
                         backoff.reset()
+                    self.tick()
             except SourceEnded:
                 self._deliver(stream.flush())
                 logger.info("end of %s", description)
@@ -163,7 +194,7 @@ class Pump:
             except SourceError as error:
                 self._deliver(stream.flush())
                 self.live.failed(f"{description}: {error}")
-                self.stop.wait(backoff.next())
+                self._pause(backoff.next())
             finally:
                 reader.close()
 

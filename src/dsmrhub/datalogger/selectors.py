@@ -31,6 +31,8 @@ def datalogger_status(*, now: datetime | None = None) -> dict[str, Any]:
         "received_telegrams": state.received_telegrams,
         "rejected_telegrams": state.rejected_telegrams,
         "buffered_telegrams": state.buffered_telegrams,
+        "buffer_error": state.buffer_error if running else "",
+        "held_telegrams": state.held_telegrams if running else 0,
         "last_error": state.last_error,
         "last_error_at": state.last_error_at,
         "started_at": state.started_at,
@@ -50,6 +52,17 @@ def datalogger_problems(*, now: datetime | None = None) -> list[dict[str, Any]]:
                 "since": status["updated_at"],
             }
         ]
+    problems = []
+    if status["buffer_error"]:
+        problems.append(
+            {
+                "problem": _(
+                    "The datalogger cannot write its buffer (%(error)s): %(count)d telegrams wait in memory"
+                )
+                % {"error": status["buffer_error"], "count": status["held_telegrams"]},
+                "since": status["last_error_at"],
+            }
+        )
     if not status["connected"]:
         if status["last_error"]:
             problem = _("The datalogger cannot read %(source)s: %(error)s") % {
@@ -58,10 +71,5 @@ def datalogger_problems(*, now: datetime | None = None) -> list[dict[str, Any]]:
             }
         else:
             problem = _("The datalogger cannot read %(source)s") % {"source": status["source"]}
-        return [
-            {
-                "problem": problem,
-                "since": status["last_error_at"],
-            }
-        ]
-    return []
+        problems.append({"problem": problem, "since": status["last_error_at"]})
+    return problems

@@ -5,10 +5,15 @@ Reading never waits for the database (a serial port's kernel buffer holds only a
 a telegram is removed from the buffer only after its transaction committed. A restart, a locked or
 unreachable database, or ``kill -9`` therefore loses nothing that was read; re-storing the last
 telegram after a crash is harmless because a reading is unique by its meter timestamp.
+
+When the buffer itself cannot be written (held lock, I/O error, full disk), reading goes on and the
+telegrams wait in memory (bounded) until it can; the problem shows in the state. If the reader thread
+fails anyway, ``run()`` raises ``ReaderFailed`` so the process ends and its supervisor restarts it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -25,7 +30,7 @@ from dsmrhub.datalogger.demo import DemoMeter
 from dsmrhub.datalogger.models import SINGLETON_ID, DataloggerSettings, DataloggerState
 from dsmrhub.datalogger.pump import Backoff, LiveState, Pump, PumpConfig
 from dsmrhub.datalogger.sources import DemoSource, source_describe, source_from_url
-from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, Spool, SpoolItem
+from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, Spool, SpoolError, SpoolItem, SpoolWriter
 from dsmrhub.datalogger.stream import Received, StreamSettings
 from dsmrhub.readings.bulk import readings_ingest_bulk
 from dsmrhub.readings.models import DsmrReading
@@ -132,6 +137,10 @@ def demo_meter_prepare(*, backfill: timedelta = timedelta(0)) -> DemoMeter:
 # The loop -----------------------------------------------------------------------------------------
 
 
+class ReaderFailed(Exception):
+    """The reader thread died; the datalogger stops so that it is started again."""
+
+
 @dataclass
 class DataloggerSummary:
     received: int = 0
@@ -164,11 +173,14 @@ class Datalogger:
         self.settings_poll = settings_poll
         self.backfill = backfill
         self.live = LiveState()
+        self.writer = SpoolWriter(self.spool, retry_max=retry_max, on_change=self.live.buffer_problem)
         self.summary = DataloggerSummary()
         self.config: PumpConfig | None = None
         self._demo_meter: DemoMeter | None = None
         self._wake = threading.Event()
         self._database_error = ""
+        self._buffer_read_error = ""
+        self._handled_through: int | None = None  # stored, not yet removed from the buffer
         self._rejected_base = 0
 
     # main thread
@@ -181,22 +193,29 @@ class Datalogger:
         started_at = timezone.now()
         if len(self.spool):
             logger.info("%d telegrams in the buffer from before; storing them first", len(self.spool))
-        reader = Pump(
+        pump = Pump(
             get_config=lambda: self.config,
             sink=self._keep,
             stop=self.stop,
             live=self.live,
             retry_max=self.retry_max,
             demo_meter=lambda: self._demo_meter,
-        ).start()
+            tick=self.writer.retry,
+        )
+        reader = pump.start()
         backoff = Backoff(0.5, self.retry_max)
         next_state = next_settings = 0.0
         stop_deadline: float | None = None
         while True:
+            if pump.failure is not None:
+                self._stop_reading(reader, started_at)
+                raise ReaderFailed(f"the reader thread failed: {pump.failure!r}")
             if self.stop.is_set() and stop_deadline is None:
                 stop_deadline = time.monotonic() + STOP_GRACE
                 reader.join(timeout=STOP_GRACE)
-            items = self.spool.peek(BATCH)
+            if not reader.is_alive():  # the reader is done: its held telegrams are this thread's now
+                self.writer.retry()
+            items = self._next_items()
             if items and (stop_deadline is None or time.monotonic() < stop_deadline):
                 if self._store(items):
                     backoff.reset()
@@ -204,7 +223,11 @@ class Datalogger:
                     self.stop.wait(backoff.next())
                 else:
                     break
-            elif stop_deadline is not None or (self.live.ended and not reader.is_alive()):
+            elif items is None and stop_deadline is None:
+                self.stop.wait(backoff.next())
+            elif stop_deadline is not None or (
+                self.live.ended and not reader.is_alive() and not self.writer.held
+            ):
                 break
             else:
                 close_old_connections()
@@ -217,16 +240,43 @@ class Datalogger:
             if now >= next_settings:
                 self._reload_settings()
                 next_settings = now + self.settings_poll
+        self._stop_reading(reader, started_at)
+        return self.summary
+
+    def _stop_reading(self, reader: threading.Thread, started_at: datetime) -> None:
+        self.stop.set()
         reader.join(timeout=STOP_GRACE)
+        if not reader.is_alive() and not self.writer.retry(now=True):
+            logger.error("%d telegrams held in memory are lost: %s", self.writer.held, self.writer.problem)
+        if self._handled_through is not None:
+            with contextlib.suppress(SpoolError):  # else stored again next time: a duplicate, harmless
+                self.spool.remove_through(self._handled_through)
         self.live.connected = False
         self._save_state(started_at, running=False)
         self.summary.received = self.live.received
         self.summary.buffered = len(self.spool)
         self.spool.close()
-        return self.summary
 
     def _resolve_config(self) -> PumpConfig:
         return datalogger_config_resolve(overrides=self.overrides)
+
+    def _next_items(self) -> list[SpoolItem] | None:
+        """The oldest items of the buffer not stored yet; None when the buffer cannot be read now."""
+        try:
+            if self._handled_through is not None:
+                self.spool.remove_through(self._handled_through)
+                self._handled_through = None
+            items = self.spool.peek(BATCH)
+        except SpoolError as error:
+            if str(error) != self._buffer_read_error:
+                logger.warning("%s; storing resumes when it can", error)
+            self._buffer_read_error = str(error)
+            self.live.error(str(error))
+            return None
+        if self._buffer_read_error:
+            logger.info("buffer available again")
+            self._buffer_read_error = ""
+        return items
 
     def _store(self, items: list[SpoolItem]) -> bool:
         """Store ``items`` in one transaction; False (and nothing removed) when the database failed."""
@@ -258,7 +308,7 @@ class Datalogger:
             self.live.error(message)
             connections.close_all()
             return False
-        self.spool.remove_through(items[-1].id)
+        self._handled_through = items[-1].id  # removed before the next peek (retried if that fails)
         if self._database_error:
             logger.info("database available again; storing the buffer")
             self._database_error = ""
@@ -277,8 +327,11 @@ class Datalogger:
                 "last_error_at": live.last_error_at,
                 "received_telegrams": live.received,
             }
+            buffer_error = live.buffer_error
             live.dirty = False
         values.update(
+            buffer_error=buffer_error,
+            held_telegrams=self.writer.held,
             started_at=started_at,
             updated_at=timezone.now() if running else None,
             telegrams_per_minute=live.per_minute(),
@@ -319,7 +372,7 @@ class Datalogger:
     def _keep(self, items: list[Received | Discarded]) -> None:
         """The pump's sink (reader thread): everything goes to the buffer first."""
         now = datetime.now(UTC)
-        self.spool.append_many(  # one transaction per chunk read, not one per telegram
+        self.writer.put(  # one transaction per chunk read, not one per telegram
             [
                 ("telegram", item.telegram, item.received_at)
                 if isinstance(item, Received)

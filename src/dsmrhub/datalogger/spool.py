@@ -4,13 +4,21 @@ The datalogger writes every telegram here before storing it, and the forwarder k
 target. An item is removed only after it was handled, so a crash (even ``kill -9``) loses nothing
 that was appended; the consumer may see the last items twice, which the unique meter timestamp
 makes harmless. When full, the oldest items are dropped (and logged): the disk never fills up.
+
+Every failure of the file (held lock, I/O error, full disk, read-only file system) is a ``SpoolError``
+with a readable reason; the spool stays usable and the next call tries again. A lock held by another
+connection is waited for only ``busy_timeout`` seconds, so the reading thread is never held up long.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +26,12 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ITEMS = 100_000  # about 100 MB; a day at one telegram per second
+FIRST_RETRY = 0.5
+BUSY_TIMEOUT = 1.0  # seconds to wait for a lock held by another connection (a backup, the sqlite3 shell)
+
+
+class SpoolError(Exception):
+    """The buffer file cannot be read or written now; nothing was changed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,24 +43,32 @@ class SpoolItem:
 
 
 class Spool:
-    def __init__(self, path: Path, *, max_items: int = DEFAULT_MAX_ITEMS) -> None:
+    def __init__(
+        self, path: Path, *, max_items: int = DEFAULT_MAX_ITEMS, busy_timeout: float = BUSY_TIMEOUT
+    ) -> None:
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.max_items = max_items
         self.dropped = 0
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "PRAGMA synchronous=NORMAL"
-        )  # survives a killed process; power loss may cost the tail
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-            " kind TEXT NOT NULL, payload BLOB NOT NULL, received_at REAL NOT NULL)"
-        )
-        self._size = self._db.execute("SELECT count(*) FROM items").fetchone()[0]
+        self._size = 0
+        self._recount = False  # after a failed write the count is read again from the file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # Survives a killed process; power loss may cost the tail.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " kind TEXT NOT NULL, payload BLOB NOT NULL, received_at REAL NOT NULL)"
+            )
+            self._size = self._db.execute("SELECT count(*) FROM items").fetchone()[0]
+        except (sqlite3.Error, OSError) as error:
+            raise SpoolError(f"cannot open the buffer {path}: {_reason(error)}") from None
 
     def __len__(self) -> int:
         return self._size
@@ -60,18 +82,28 @@ class Spool:
             return
         rows = [(kind, payload, received_at.timestamp()) for kind, payload, received_at in items]
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany("INSERT INTO items (kind, payload, received_at) VALUES (?, ?, ?)", rows)
-                excess = self._size + len(rows) - self.max_items
-                if excess > 0:
-                    self._db.execute(
-                        "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY id LIMIT ?)", (excess,)
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    if self._recount:
+                        self._size = self._db.execute("SELECT count(*) FROM items").fetchone()[0]
+                    self._db.executemany(
+                        "INSERT INTO items (kind, payload, received_at) VALUES (?, ?, ?)", rows
                     )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+                    excess = self._size + len(rows) - self.max_items
+                    if excess > 0:
+                        self._db.execute(
+                            "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY id LIMIT ?)",
+                            (excess,),
+                        )
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._rollback()
+                    raise
+            except sqlite3.OperationalError as error:  # locked, I/O error, disk full, read-only
+                self._recount = True
+                raise SpoolError(f"cannot write the buffer {self.path.name}: {_reason(error)}") from None
+            self._recount = False
             self._size += len(rows)
             if excess > 0:
                 self._size -= excess
@@ -86,17 +118,117 @@ class Spool:
 
     def peek(self, limit: int = 100) -> list[SpoolItem]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT id, kind, payload, received_at FROM items ORDER BY id LIMIT ?", (limit,)
-            ).fetchall()
+            try:
+                rows = self._db.execute(
+                    "SELECT id, kind, payload, received_at FROM items ORDER BY id LIMIT ?", (limit,)
+                ).fetchall()
+            except sqlite3.OperationalError as error:
+                raise SpoolError(f"cannot read the buffer {self.path.name}: {_reason(error)}") from None
         return [SpoolItem(row[0], row[1], bytes(row[2]), datetime.fromtimestamp(row[3], UTC)) for row in rows]
 
     def remove_through(self, item_id: int) -> None:
         """Remove every item up to and including ``item_id`` (they were handled)."""
         with self._lock:
-            removed = self._db.execute("DELETE FROM items WHERE id <= ?", (item_id,)).rowcount
+            try:
+                removed = self._db.execute("DELETE FROM items WHERE id <= ?", (item_id,)).rowcount
+            except sqlite3.OperationalError as error:
+                self._recount = True
+                raise SpoolError(f"cannot write the buffer {self.path.name}: {_reason(error)}") from None
             self._size = max(0, self._size - removed)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def _rollback(self) -> None:
+        # A failed COMMIT (disk full, I/O error) may have ended the transaction already.
+        if self._db.in_transaction:  # a failing ROLLBACK leaves the file as before the transaction too
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._db.execute("ROLLBACK")
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error)
+
+
+MEMORY_MAX = 10_000  # items held in memory while the file cannot be written: ~10 MB, ~3 h at 1 per second
+
+
+class SpoolWriter:
+    """Appends to a spool for a thread that must not fail or wait: what cannot be written now (held
+    lock, I/O error, full disk, read-only file system) waits in memory, in order, at most ``memory_max``
+    items (beyond that the oldest are dropped and counted), and is written first on the next try,
+    after a pause that doubles up to ``retry_max``. A problem is logged when it starts or changes and
+    when it is over, never once per try; ``on_change`` gets the problem ("" when it is over).
+
+    Not thread-safe: one thread calls ``put`` and ``retry``.
+    """
+
+    def __init__(
+        self,
+        spool: Spool,
+        *,
+        memory_max: int = MEMORY_MAX,
+        retry_max: float = 30.0,
+        on_change: Callable[[str], None] = lambda problem: None,
+    ) -> None:
+        self.spool = spool
+        self.memory_max = memory_max
+        self.retry_max = retry_max
+        self.on_change = on_change
+        self.problem = ""
+        self.dropped = 0  # held items dropped because memory was full
+        self._held: deque[tuple[str, bytes, datetime]] = deque()
+        self._pause = FIRST_RETRY
+        self._retry_at = 0.0
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    def put(self, items: list[tuple[str, bytes, datetime]]) -> None:
+        """Write ``items`` after anything held; keep them in memory when the file fails."""
+        self._held.extend(items)
+        excess = len(self._held) - self.memory_max
+        if excess > 0:
+            for _ in range(excess):
+                self._held.popleft()
+            self.dropped += excess
+            if self.dropped == excess or self.dropped // 1000 != (self.dropped - excess) // 1000:
+                logger.error(
+                    "%s: %d items held in memory, the most it keeps: dropped the oldest; %d dropped so far",
+                    self.spool.path.name,
+                    self.memory_max,
+                    self.dropped,
+                )
+        self.retry()
+
+    def retry(self, *, now: bool = False) -> bool:
+        """Write what is held if a try is due (or ``now``); True when nothing is held any more."""
+        if not self._held:
+            return True
+        if not now and time.monotonic() < self._retry_at:
+            return False
+        try:
+            self.spool.append_many(list(self._held))
+        except SpoolError as error:
+            self._failed(str(error))
+            return False
+        count = len(self._held)
+        self._held.clear()
+        self._pause = FIRST_RETRY
+        if self.problem:
+            logger.info("%s writable again; wrote %d items held in memory", self.spool.path.name, count)
+            self.problem = ""
+            self.on_change("")
+        return True
+
+    def _failed(self, problem: str) -> None:
+        self._retry_at = time.monotonic() + self._pause
+        self._pause = min(self._pause * 2, self.retry_max)
+        if problem != self.problem:
+            logger.warning("%s; holding %d items in memory until it works again", problem, len(self._held))
+            self.problem = problem
+            self.on_change(problem)

@@ -6,9 +6,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from dsmrhub.datalogger.models import validate_hex_key
-from dsmrhub.datalogger.services import ConfigOverrides, datalogger_run
+from dsmrhub.datalogger.services import ConfigOverrides, ReaderFailed, datalogger_run
 from dsmrhub.datalogger.sources import source_from_url
-from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS
+from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, SpoolError
 
 
 class Command(BaseCommand):
@@ -60,17 +60,20 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())  # finish the telegram in hand, keep the buffer
-        summary = datalogger_run(
-            overrides=ConfigOverrides(
-                source=source, decryption_key=options["key"], min_interval=options["min_interval"]
-            ),
-            stop=stop,
-            spool_path=options["buffer"],
-            buffer_max=options["buffer_max"],
-            retry_max=options["retry_max"],
-            settings_poll=options["settings_poll"],
-            backfill=timedelta(hours=options["backfill_hours"]),
-        )
+        try:
+            summary = datalogger_run(
+                overrides=ConfigOverrides(
+                    source=source, decryption_key=options["key"], min_interval=options["min_interval"]
+                ),
+                stop=stop,
+                spool_path=options["buffer"],
+                buffer_max=options["buffer_max"],
+                retry_max=options["retry_max"],
+                settings_poll=options["settings_poll"],
+                backfill=timedelta(hours=options["backfill_hours"]),
+            )
+        except (SpoolError, ReaderFailed) as error:  # exit 1: `dsmrhub run` (or systemd) starts it again
+            raise CommandError(f"datalogger: {error}") from None
         self.stdout.write(
             f"datalogger: received {summary.received}, stored {summary.stored}, duplicates "
             f"{summary.duplicates}, rejected {summary.rejected}, left in buffer {summary.buffered}"

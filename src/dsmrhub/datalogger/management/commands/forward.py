@@ -5,10 +5,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dsmrhub.datalogger.forward import ForwardTarget, forward_run
+from dsmrhub.datalogger.forward import ForwarderFailed, ForwardTarget, forward_run
 from dsmrhub.datalogger.models import validate_hex_key
 from dsmrhub.datalogger.sources import source_from_url
-from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS
+from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, SpoolError
 from dsmrhub.datalogger.stream import StreamSettings
 
 
@@ -47,18 +47,22 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        summary = forward_run(
-            source=source,
-            targets=targets,
-            stop=stop,
-            queue_dir=options["queue_dir"] or settings.DATA_DIR / "forward",
-            stream=StreamSettings(
-                decryption_key=options["decryption_key"], min_interval=options["min_interval"]
-            ),
-            queue_max=options["queue_max"],
-            retry_max=options["retry_max"],
-        )
+        try:
+            summary = forward_run(
+                source=source,
+                targets=targets,
+                stop=stop,
+                queue_dir=options["queue_dir"] or settings.DATA_DIR / "forward",
+                stream=StreamSettings(
+                    decryption_key=options["decryption_key"], min_interval=options["min_interval"]
+                ),
+                queue_max=options["queue_max"],
+                retry_max=options["retry_max"],
+            )
+        except (SpoolError, ForwarderFailed) as error:  # exit 1, so that systemd starts it again
+            raise CommandError(f"forward: {error}") from None
         sent = ", ".join(
-            f"{url}: sent {count}, queued {summary.queued[url]}" for url, count in summary.sent.items()
+            f"{url}: sent {count}, rejected {summary.rejected[url]}, queued {summary.queued[url]}"
+            for url, count in summary.sent.items()
         )
         self.stdout.write(f"forward: read {summary.received} telegrams; {sent}")
