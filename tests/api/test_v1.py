@@ -207,3 +207,33 @@ def test_production_server_answers_v1_posts_on_one_kept_alive_connection(install
         assert len(install.stored_timestamps()) == 3
     finally:
         stop_process(server)
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_a_field_with_several_telegrams_is_refused_whole_and_counted(client, api_key, count):
+    telegrams = "".join(telegram for _, telegram in demo_telegrams(count))
+    response = post(client, telegrams, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode() == (
+        f"telegram rejected: the field holds {count} telegrams; send one per request"
+    )
+    assert DsmrReading.objects.count() == 0
+    assert MeterStatistics.objects.get().rejected_telegrams == 1
+
+
+@pytest.mark.parametrize(
+    "trailer",
+    [
+        "\r\n\r\n",
+        "\n\n  \n",
+        "garbage after the telegram\r\n",
+        "/half a header line\r\n",
+        "\r\n/XMX5 cut off",
+    ],
+)
+def test_blank_lines_and_garbage_after_the_one_telegram_are_still_accepted(client, api_key, trailer):
+    telegram = demo_telegrams(1)[0][1]
+    response = post(client, telegram + trailer, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 201, response.content
+    assert DsmrReading.objects.count() == 1

@@ -21,6 +21,7 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         check = api_check_request_key(
             authorization=request.META.get("HTTP_AUTHORIZATION"),
             legacy_key=request.META.get("HTTP_X_AUTHKEY"),
+            client=request.META.get("REMOTE_ADDR", ""),
         )
         if check.status == 403:
             raise APIDisabled()

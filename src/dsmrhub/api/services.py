@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dsmrhub.api.models import APISettings, api_key_generate
@@ -57,8 +60,9 @@ def _allow_and_key() -> tuple[bool, str]:
     return bool(row[0]), row[1] or ""
 
 
-def api_check_request_key(*, authorization: str | None, legacy_key: str | None) -> KeyCheck:
-    """Check the ``Authorization: Token …`` header (or the deprecated ``X-AUTHKEY``)."""
+def api_check_request_key(*, authorization: str | None, legacy_key: str | None, client: str = "") -> KeyCheck:
+    """Check the ``Authorization: Token …`` header (or the deprecated ``X-AUTHKEY``); a wrong key is
+    logged with the ``client`` address (at most one line per address a minute)."""
     allow, expected = _allow_and_key()
     if not allow:
         return KeyCheck(403, "API is disabled")
@@ -74,5 +78,47 @@ def api_check_request_key(*, authorization: str | None, legacy_key: str | None) 
     if key is None:
         return KeyCheck(401, "Authentication credentials were not provided")
     if not key or not expected or not hmac.compare_digest(key.encode(), expected.encode()):
+        _failed_keys.note(client)
         return KeyCheck(401, "Invalid API key")
     return KeyCheck(200)
+
+
+class _FailedKeyLog:
+    """One warning line per client address per ``window`` seconds, counting the attempts in between.
+
+    Per process: it bounds the log's growth, it is no defence in itself (a wrong key costs the caller a
+    401 and nothing more). Only the failure path takes the lock; a right key never gets here.
+    """
+
+    def __init__(
+        self, *, window: float = 60.0, max_addresses: int = 1024, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.window = window
+        self.clock = clock
+        self.max_addresses = max_addresses
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[float, int]] = {}  # address -> (time of its last line, attempts since)
+
+    def note(self, client: str) -> None:
+        now = self.clock()
+        address = client or "an unknown address"
+        with self._lock:
+            logged_at, suppressed = self._seen.get(address, (None, 0))
+            if logged_at is not None and now - logged_at < self.window:
+                self._seen[address] = (logged_at, suppressed + 1)
+                return
+            if len(self._seen) >= self.max_addresses:
+                self._forget_older_than(now - self.window)
+            self._seen[address] = (now, 0)
+        more = f" ({suppressed} more since the last line, not logged)" if suppressed else ""
+        logger.warning("API request with a wrong key from %s%s", address, more)
+
+    def _forget_older_than(self, moment: float) -> None:
+        for address, (logged_at, _) in list(self._seen.items()):
+            if logged_at < moment:
+                del self._seen[address]
+        if len(self._seen) >= self.max_addresses:  # a flood from many addresses: start again
+            self._seen.clear()
+
+
+_failed_keys = _FailedKeyLog()

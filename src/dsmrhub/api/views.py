@@ -20,10 +20,12 @@ from dsmrhub.readings.models import DsmrReading
 from dsmrhub.readings.selectors import reading_count
 from dsmrhub.readings.services import (
     ReadingRejected,
+    meter_statistics_count_rejection,
     meter_statistics_get,
     reading_create,
     reading_ingest_telegram,
 )
+from dsmrhub.telegram import Frame, TelegramFramer
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,9 @@ def v1_dsmrreading(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _plain(405, f"method {request.method} not allowed; POST a telegram", Allow="POST")
     check = api_check_request_key(
-        authorization=request.META.get("HTTP_AUTHORIZATION"), legacy_key=request.META.get("HTTP_X_AUTHKEY")
+        authorization=request.META.get("HTTP_AUTHORIZATION"),
+        legacy_key=request.META.get("HTTP_X_AUTHKEY"),
+        client=request.META.get("REMOTE_ADDR", ""),
     )
     if check.status == 401:
         return _plain(401, check.detail, **{"WWW-Authenticate": "Token"})
@@ -55,11 +59,27 @@ def v1_dsmrreading(request: HttpRequest) -> HttpResponse:
         return _plain(413, f"request body too large (at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)")
     if not telegram:
         return _plain(400, "missing form field 'telegram'")
+    count = _v1_telegram_count(telegram)
+    if count > 1:
+        # Storing the first and dropping the rest would lose readings silently; the client splits them.
+        reason = f"the field holds {count} telegrams; send one per request"
+        meter_statistics_count_rejection(reason=reason)
+        return _plain(400, f"telegram rejected: {reason}")
     try:
         reading_ingest_telegram(telegram=telegram)
     except ReadingRejected as rejection:
         return _plain(400, f"telegram rejected: {rejection.reason}")
     return HttpResponse(status=201)
+
+
+def _v1_telegram_count(telegram: str) -> int:
+    """Complete telegrams ('/' header through '!' line) in the field. One telegram has no line starting
+    with '/' after its header, so the usual case costs one search; otherwise the framer counts."""
+    if "\n/" not in telegram:
+        return 1
+    data = telegram.encode("utf-8", "surrogateescape")
+    framer = TelegramFramer(max_size=len(data) + 16)
+    return sum(isinstance(item, Frame) for item in [*framer.feed(data), *framer.flush()])
 
 
 class DsmrReadingView(generics.ListCreateAPIView):
