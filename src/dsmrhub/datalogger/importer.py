@@ -4,19 +4,23 @@ The parent process reads and frames the files and stores the readings; checking 
 checks, column values) runs in worker processes, batch by batch, with a bounded number of batches in
 flight so memory stays flat for captures of any size. Batches come back in order, so the first of two
 telegrams with one timestamp still wins and the result is the same as with one process.
+
+A file that cannot be read to its end (not gzip, truncated, damaged) ends the import with
+``ImportFileError``: everything read before the fault is stored, the files after it are not touched.
 """
 
 from __future__ import annotations
 
-import gzip
 import logging
 import multiprocessing
 import os
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from dsmrhub.readings.bulk import BulkResult, Checked, readings_check_many, readings_store_checked
 from dsmrhub.telegram import Discarded, Frame, TelegramFramer
@@ -32,34 +36,91 @@ PARALLEL_FROM = 2 << 20
 GZIP_RATIO = 10
 
 
+class ImportFileError(Exception):
+    """A file could not be read to its end; ``result`` is what was stored before."""
+
+    def __init__(self, path: Path, reason: str, result: BulkResult) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+        self.result = result
+
+
+class _NotGzip(OSError):
+    pass
+
+
+def _read_failure(error: Exception) -> str:
+    if isinstance(error, _NotGzip):
+        return "not a gzip file"
+    if isinstance(error, EOFError):
+        return "truncated gzip file (it ends before its end marker)"
+    if isinstance(error, zlib.error):
+        return f"damaged gzip file ({error})"
+    return f"cannot read it: {getattr(error, 'strerror', None) or error}"
+
+
+def _gunzip(raw: BinaryIO) -> Iterator[bytes]:
+    """The content of a gzip file (of one or more members) as it is decompressed, so that a truncated
+    or damaged file still yields everything before the fault (``gzip.open`` loses a whole read)."""
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    fed = started = False
+    while chunk := raw.read(READ_SIZE // GZIP_RATIO):
+        while chunk:
+            try:
+                data = decompressor.decompress(chunk)
+            except zlib.error as error:
+                if not started and "incorrect header check" in str(error):
+                    raise _NotGzip from None
+                raise
+            started = fed = True
+            if data:
+                yield data
+            chunk = b""
+            if decompressor.eof:  # another member may follow
+                chunk = decompressor.unused_data.lstrip(b"\0")  # zero padding after the last member
+                decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                fed = False
+    if fed:  # the last member has no end
+        raise EOFError
+
+
 class _Reader:
-    """Telegrams from the files, and how far through them (bytes as stored) the reading is."""
+    """Telegrams from the files, and how far through them (bytes as stored) the reading is. A file
+    that fails ends the telegrams (what was framed before is kept) and is kept in ``failed``."""
 
     def __init__(self, paths: list[Path], discarded: list[str]) -> None:
         self.paths = paths
         self.discarded = discarded
         self.total = sum(path.stat().st_size for path in paths)
         self.done = 0
+        self.failed: tuple[Path, str] | None = None
 
     def frames(self) -> Iterator[bytes]:
         discarded = self.discarded
         for path in self.paths:
             framer = TelegramFramer()
             packed = path.suffix == ".gz"
-            with open(path, "rb") as raw, gzip.open(raw, "rb") if packed else raw as handle:
-                before = self.done
-                while chunk := handle.read(READ_SIZE):
-                    self.done = before + raw.tell()
-                    for item in framer.feed(chunk):
-                        if isinstance(item, Frame):
-                            yield item.data
-                        else:
-                            discarded.append(item.reason)
+            before = self.done
+            try:
+                with open(path, "rb") as raw:
+                    chunks = _gunzip(raw) if packed else iter(lambda: raw.read(READ_SIZE), b"")
+                    for chunk in chunks:
+                        self.done = before + raw.tell()
+                        for item in framer.feed(chunk):
+                            if isinstance(item, Frame):
+                                yield item.data
+                            else:
+                                discarded.append(item.reason)
+            except (OSError, EOFError, zlib.error) as error:
+                self.failed = (path, _read_failure(error))
             for item in framer.flush():
                 if isinstance(item, Frame):
                     yield item.data
                 elif isinstance(item, Discarded):
                     discarded.append(item.reason)
+            if self.failed:
+                return
             self.done = before + path.stat().st_size
 
 
@@ -129,7 +190,8 @@ def readings_import_files(
 ) -> BulkResult:
     """Import every telegram in ``paths``; ``progress(telegrams_done, seconds, fraction_of_input_read)``
     is called per batch. ``jobs`` > 1 checks telegrams in that many processes (the caller closes its
-    database connections first: forked processes must not share them)."""
+    database connections first: forked processes must not share them). Raises ``ImportFileError``
+    (after storing what was read before) when a file cannot be read to its end."""
     result = BulkResult()
     discarded: list[str] = []
     reader = _Reader(paths, discarded)
@@ -146,4 +208,6 @@ def readings_import_files(
         for reason in discarded:  # bytes that were no telegram at all: counted like the datalogger does
             meter_statistics_count_rejection(reason=reason)
             result.rejected[reason] += 1
+    if reader.failed:
+        raise ImportFileError(*reader.failed, result)
     return result

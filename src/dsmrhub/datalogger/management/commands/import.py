@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from dsmrhub.datalogger.importer import import_jobs, readings_import_files
+from dsmrhub.datalogger.importer import ImportFileError, import_jobs, readings_import_files
 
 BAR = 24
 
@@ -42,7 +42,11 @@ class Command(BaseCommand):
                 sys.stderr.flush()
 
         began = time.perf_counter()
-        result = readings_import_files(paths=files, jobs=jobs, progress=progress)
+        failure = None
+        try:
+            result = readings_import_files(paths=files, jobs=jobs, progress=progress)
+        except ImportFileError as error:
+            failure, result = error, error.result
         seconds = time.perf_counter() - began
         if show:
             sys.stderr.write("\n")
@@ -54,3 +58,7 @@ class Command(BaseCommand):
         )
         for reason, count in result.rejected.most_common():
             self.stdout.write(f"  rejected {count}: {reason}")
+        if failure is not None:  # one line, no traceback; what was read before it stays stored
+            self.stdout.flush()
+            sys.stderr.write(f"dsmrhub: import: {failure}\n")
+            sys.exit(1)
