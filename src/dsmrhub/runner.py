@@ -30,15 +30,25 @@ class Part:
 def _copy_output(name: str, stream) -> None:
     width = 10
     for line in iter(stream.readline, b""):
-        sys.stderr.write(f"{name:<{width}}| {line.decode('utf-8', 'replace')}")
-        sys.stderr.flush()
+        try:
+            sys.stderr.write(f"{name:<{width}}| {line.decode('utf-8', 'replace')}")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass  # our stderr is gone: keep draining the pipe, or the part blocks writing its log
     stream.close()
 
 
-def _spawn(part: Part) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dsmrhub.cli", *part.args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+def _spawn(part: Part) -> subprocess.Popen | None:
+    """The part started, or None (logged) when it cannot be started now (no memory, no processes left)."""
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dsmrhub.cli", *part.args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+    except OSError as error:
+        logger.error("cannot start %s: %s", part.name, error)
+        return None
     threading.Thread(target=_copy_output, args=(part.name, process.stdout), daemon=True).start()
     return process
 
@@ -49,31 +59,49 @@ def parts_run(parts: list[Part], *, stop: threading.Event | None = None) -> None
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    running: dict[Part, subprocess.Popen | None] = {part: _spawn(part) for part in parts}
+    running: dict[Part, subprocess.Popen | None] = {part: None for part in parts}
     started = dict.fromkeys(parts, time.monotonic())
     backoff = dict.fromkeys(parts, FIRST_BACKOFF)
-    restart_at: dict[Part, float] = {}
-    for part in parts:
-        logger.info("started %s (pid %d)", part.name, running[part].pid)
-    while not stop.wait(0.5):
-        now = time.monotonic()
-        for part, process in list(running.items()):
-            if process is None or process.poll() is None:
-                continue
-            if now - started[part] >= STABLE_AFTER:
-                backoff[part] = FIRST_BACKOFF
-            logger.error(
-                "%s exited with code %s; restarting in %.0f s", part.name, process.returncode, backoff[part]
-            )
-            restart_at[part] = now + backoff[part]
-            backoff[part] = min(backoff[part] * 2, MAX_BACKOFF)
-            running[part] = None
-        for part, when in list(restart_at.items()):
-            if now >= when:
-                running[part] = _spawn(part)
-                started[part] = now
-                del restart_at[part]
-                logger.info("restarted %s (pid %d)", part.name, running[part].pid)
+    restart_at: dict[Part, float] = dict.fromkeys(parts, 0.0)  # all due now: the first start
+    seen: set[Part] = set()
+    try:
+        while True:
+            now = time.monotonic()
+            for part, process in list(running.items()):
+                if process is None or process.poll() is None:
+                    continue
+                if now - started[part] >= STABLE_AFTER:
+                    backoff[part] = FIRST_BACKOFF
+                logger.error(
+                    "%s exited with code %s; restarting in %.0f s",
+                    part.name,
+                    process.returncode,
+                    backoff[part],
+                )
+                restart_at[part] = now + backoff[part]
+                backoff[part] = min(backoff[part] * 2, MAX_BACKOFF)
+                running[part] = None
+            for part, when in list(restart_at.items()):
+                if now >= when:
+                    process = _spawn(part)
+                    started[part] = now
+                    del restart_at[part]
+                    if process is None:  # counts as a crash: try again after the backoff
+                        restart_at[part] = now + backoff[part]
+                        backoff[part] = min(backoff[part] * 2, MAX_BACKOFF)
+                        continue
+                    running[part] = process
+                    logger.info(
+                        "%s %s (pid %d)", "restarted" if part in seen else "started", part.name, process.pid
+                    )
+                    seen.add(part)
+            if stop.wait(0.5):
+                break
+    finally:  # also when this loop fails: never leave parts running without their supervisor
+        _stop_all(parts, running)
+
+
+def _stop_all(parts: list[Part], running: dict[Part, subprocess.Popen | None]) -> None:
     logger.info("stopping %s", ", ".join(part.name for part in parts))
     for process in running.values():
         if process is not None and process.poll() is None:

@@ -227,12 +227,19 @@ class Publisher:
     def run(self, stop: threading.Event) -> None:
         logger.info("MQTT publisher running")
         mqtt_state_update(started_at=timezone.now(), connected=False)
+        failing = ""  # logged when it starts or changes, not on every pass
         while not stop.is_set():
             try:
                 sent = self.step()
-            except DatabaseError as error:
-                logger.warning("MQTT pass failed: %s", error)
+            except DatabaseError as error:  # locked past the timeout, or gone: the next pass tries again
+                if str(error) != failing:
+                    logger.warning("MQTT pass failed: %s; retrying every %.1f s", error, self.interval)
+                failing = str(error)
                 sent = 0
+            else:
+                if failing:
+                    logger.info("MQTT passes work again")
+                failing = ""
             if sent < SEND_BATCH or not self._is_up():
                 stop.wait(self.interval)
         self._disconnect("stopping")

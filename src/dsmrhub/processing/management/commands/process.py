@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import signal
 import threading
@@ -29,13 +30,21 @@ class Command(BaseCommand):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         logger.info("processor running; a pass every %.1f s", interval)
+        failing = ""  # logged when it starts or changes, not on every pass
         while not stop.is_set():
             try:
                 result = processing_run_pending()
                 if result.minutes or result.costs_refreshed:
                     logger.debug("processed %d minutes in %.3f s", result.minutes, result.seconds)
-            except DatabaseError as error:  # e.g. the database is locked for a moment: try again next pass
-                logger.warning("processing pass failed: %s", error)
-                processing_record_error(error=str(error))
+            except DatabaseError as error:  # e.g. locked past the timeout, or gone: try again next pass
+                if str(error) != failing:
+                    logger.warning("processing pass failed: %s; retrying every %.1f s", error, interval)
+                failing = str(error)
+                with contextlib.suppress(DatabaseError):  # a locked database refuses this write too
+                    processing_record_error(error=str(error))
+            else:
+                if failing:
+                    logger.info("processing works again")
+                failing = ""
             stop.wait(interval)
         logger.info("processor stopped")
