@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsmrhub.telegram import Discarded, EncryptedFramer, Frame, TelegramFramer, crc16_arc, parse_telegram
+from dsmrhub.telegram import (
+    Discarded,
+    EncryptedFramer,
+    Frame,
+    TelegramError,
+    TelegramFramer,
+    crc16_arc,
+    parse_telegram,
+)
 from dsmrhub.telegram.framing import find_line_start
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telegrams"
@@ -91,10 +99,50 @@ def test_new_header_discards_the_unfinished_telegram():
 
 
 def test_slash_inside_a_line_is_no_header():
-    """0-0:96.13.0(test-/-test) and '...kW)/ISK5' must not start a telegram."""
+    """0-0:96.13.0(test-/-test) starts no telegram; '...kWh)/ISK5' may, but the first header whose CRC
+    holds wins, so a telegram with a header-like text inside comes out whole."""
     assert frames(run(TelegramFramer(), [TWO])) == [TWO]
-    glued = ONE.replace(b"(003432.829*kWh)\r\n", b"(003432.829*kWh)/ISK5\\2M550T-1012\r\n")
+    body = ONE[: ONE.index(b"!")].decode("latin-1").replace("\r\n", "\n")
+    glued = telegram(body.replace("(003432.829*kWh)\n", "(003432.829*kWh)/ISK5\\2M550T-1012\n"))
     assert frames(run(TelegramFramer(), [glued])) == [glued]
+
+
+def test_a_header_glued_to_noise_is_found():
+    """Line noise without a line end before a header (the loss seen on ser2net streams)."""
+    for noise in (b"\x00\xff~~", b"xx/yy", b"/", b"/AB", b"!", b"\r\n!", b"\r\n/ABC junk"):
+        items = run(TelegramFramer(), [ONE + noise + TWO + noise + ONE])
+        assert frames(items) == [ONE, TWO, ONE], noise
+        reported = len(noise) - 2 if noise.startswith(b"\r\n/") else len(noise)  # a blank-only run is not
+        assert [item.size for item in items if isinstance(item, Discarded)] == [reported] * 2, noise
+
+
+def test_a_telegram_cut_mid_line_before_a_glued_header():
+    cut = ONE[: ONE.index(b"1-0:1.8.1") + 12]  # '1-0:1.8.1(003' and the next header right after it
+    items = run(TelegramFramer(), [cut + TWO + cut + DSMR22])
+    assert items == [
+        Discarded("incomplete telegram: a new header started before its '!' line", len(cut)),
+        Frame(TWO),
+        Discarded("incomplete telegram: a new header started before its '!' line", len(cut)),
+        Frame(DSMR22),
+    ]
+
+
+def test_a_frame_failing_its_crc_is_discarded_with_the_parsers_reason():
+    bad = ONE.replace(b"003432.829", b"003432.830")
+    items = run(TelegramFramer(), [bad + TWO])
+    computed = crc16_arc(bad[: bad.index(b"!") + 1])
+    reason = f"CRC mismatch: telegram says {ONE[-6:-2].decode()}, content gives {computed:04X}"
+    assert items == [Discarded(reason, len(bad)), Frame(TWO)]
+    with pytest.raises(TelegramError) as caught:
+        parse_telegram(bad)
+    assert caught.value.reason == reason
+
+
+def test_noise_inside_a_telegram_loses_only_that_telegram():
+    middle = ONE.index(b"1-0:1.8.1")
+    for noise in (b"x", b"/ABC", b"\r\n/KFM5", b"!"):
+        damaged = ONE[:middle] + noise + ONE[middle:]
+        assert frames(run(TelegramFramer(), [TWO + damaged + TWO])) == [TWO, TWO], noise
 
 
 def test_truncated_at_end_of_stream():

@@ -2,14 +2,17 @@
 
 Both framers take reads of any size, split anywhere, and return what became complete:
 ``Frame`` for a telegram/frame, ``Discarded`` for bytes skipped (garbage, a telegram cut off by a
-new header, one that grew past ``max_size``). Searching is done with ``bytes.find``; memory stays
-bounded by ``max_size`` plus one read.
+new header, one whose CRC fails, one that grew past ``max_size``). The plain framer checks the CRC of
+DSMR 4+ telegrams itself: it decides where a telegram starts when noise has glued a header to a cut-off
+one, and only telegrams whose CRC holds (or that have none) come out. Searching is done with
+``bytes.find``; memory stays bounded by ``max_size`` plus one read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .crc import crc16_arc
 from .decrypt import decrypt_frame, frame_length
 from .errors import TelegramError
 
@@ -58,11 +61,17 @@ class _GarbageRun:
 
 
 class TelegramFramer:
-    """Incremental framer for plain P1 telegrams.
+    """Incremental framer for plain P1 telegrams, made for noisy lines.
 
-    A telegram starts at a '/' that begins a line and ends at a line starting with '!', followed by
-    up to four CRC hex digits (none for DSMR 2.2/3.0) and an optional line end. A new header before
-    the '!' discards the unfinished telegram (resynchronisation).
+    A telegram starts at a header: a '/' that begins a line, or a '/' anywhere that is followed by three
+    letters (every DSMR header starts with the maker's three-letter FLAG id: '/ISK5', '/KFM5', ...), so
+    a header glued to line noise is still found. It ends at the first line starting with '!' after it,
+    followed by up to four CRC hex digits (none for DSMR 2.2/3.0) and an optional line end.
+
+    Noise can cut a telegram short and glue the next one on, so several headers may stand before one
+    '!' line. With a CRC the frame starts at the first of them from which the CRC holds (the bytes before
+    are an incomplete telegram); when none does, the bytes are discarded ("CRC mismatch"). Without a CRC
+    there is nothing to check: the frame starts at the last header (a real telegram holds one).
     """
 
     def __init__(self, max_size: int = 8192) -> None:
@@ -70,9 +79,9 @@ class TelegramFramer:
             raise ValueError("max_size must be at least 16 bytes")
         self.max_size = max_size
         self._buffer = bytearray()
-        self._in_telegram = False
-        self._scan = 0  # in a telegram: search for markers from here on
-        self._line_start = True  # hunting: the next byte begins a line
+        self._in_telegram = False  # the buffer starts with a header
+        self._scan = 1  # in a telegram: search for the '!' line from here on
+        self._line_start = True  # hunting: the buffer's first byte begins a line
         self._garbage = _GarbageRun("garbage between telegrams")
 
     def feed(self, chunk: bytes) -> list[Frame | Discarded]:
@@ -101,66 +110,138 @@ class TelegramFramer:
         self._garbage.report(out)
         buffer.clear()
         self._in_telegram = False
-        self._scan = 0
+        self._scan = 1
         self._line_start = True
         return out
 
     def _hunt(self, buffer: bytearray, out: list) -> bool:
-        """Skip to the next '/' at a line start; False when the buffer held none."""
-        if self._line_start and buffer[0] == _SLASH:
-            start = 0
-        else:
-            start = buffer.find(b"\n/")
-            if start < 0:
-                self._garbage.add(buffer, blank_is_noise=True)
-                self._garbage.report(out, limit=self.max_size)
-                self._line_start = buffer[-1] == _LF
-                buffer.clear()
+        """Skip to the next header; False when the buffer held none (or ends in a '/' too short to tell)."""
+        at = 0 if buffer[0] == _SLASH else buffer.find(b"/")
+        while at >= 0:
+            header = _is_header(buffer, at, self._line_start)
+            if header:
+                break
+            if header is None:  # '/' and fewer than three bytes after it: wait for more
+                self._skip(buffer, at, out)
+                self._line_start = False
                 return False
-            start += 1
-            self._garbage.add(buffer[:start], blank_is_noise=True)
-            del buffer[:start]
+            at = buffer.find(b"/", at + 1)
+        else:
+            self._line_start = buffer[-1] == _LF
+            self._skip(buffer, len(buffer), out)
+            return False
+        if at:
+            self._skip(buffer, at, out)
         self._garbage.report(out)
         self._in_telegram = True
         self._scan = 1
         return True
 
+    def _skip(self, buffer: bytearray, size: int, out: list) -> None:
+        self._garbage.add(buffer[:size], blank_is_noise=True)
+        del buffer[:size]
+        self._garbage.report(out, limit=self.max_size)
+
     def _cut(self, buffer: bytearray, out: list, *, final: bool) -> bool:
         """In a telegram: emit it if complete; False when more data is needed."""
-        while True:
-            since = self._scan - 1
-            end_mark = find_line_start(buffer, b"!", since, len(buffer))
-            head_mark = find_line_start(buffer, b"/", since, end_mark if end_mark >= 0 else len(buffer))
-            if head_mark >= 0:
-                out.append(
-                    Discarded("incomplete telegram: a new header started before its '!' line", head_mark + 1)
-                )
-                del buffer[: head_mark + 1]
-                self._scan = 1
-                continue
-            if end_mark < 0:
-                if len(buffer) > self.max_size:
-                    out.append(
-                        Discarded(f"runaway telegram: no '!' line within {self.max_size} bytes", len(buffer))
-                    )
-                    self._in_telegram = False
-                    self._line_start = buffer[-1] == _LF
-                    buffer.clear()
-                    return False
-                self._scan = max(len(buffer) - 1, 1)
-                return False
-            end = _crc_line_end(buffer, end_mark + 1, final)
-            if end < 0:
-                self._scan = end_mark
-                return False
-            if end > self.max_size:
-                out.append(Discarded(f"telegram larger than {self.max_size} bytes", end))
+        end_mark = find_line_start(buffer, b"!", self._scan - 1, len(buffer))
+        if end_mark < 0:
+            if len(buffer) > self.max_size:
+                return self._drop_runaway(buffer, out)
+            self._scan = max(len(buffer) - 1, 1)
+            return False
+        bang = end_mark + 1
+        ends = _crc_line(buffer, bang, final)
+        if ends is None:
+            self._scan = end_mark
+            return False
+        digits_end, end = ends
+        if digits_end > bang + 1:
+            out += self._checked(buffer, bang, digits_end, end)
+        else:
+            start = _last_header(buffer, bang)
+            if start:
+                out.append(Discarded(_INCOMPLETE, start))
+            if end - start > self.max_size:
+                out.append(Discarded(f"telegram larger than {self.max_size} bytes", end - start))
             else:
-                out.append(Frame(bytes(buffer[:end])))
-            del buffer[:end]
+                out.append(Frame(bytes(buffer[start:end])))
+        del buffer[:end]
+        self._in_telegram = False
+        self._line_start = True
+        return True
+
+    def _checked(self, buffer: bytearray, bang: int, digits_end: int, end: int) -> list[Frame | Discarded]:
+        """The frame ending at ``end`` from the first header whose CRC holds, and what came before it; or
+        the discards when no header gives the CRC."""
+        given = int(buffer[bang + 1 : digits_end], 16)
+        start = last = 0
+        with memoryview(buffer) as view:
+            while start >= 0:
+                if end - start <= self.max_size and crc16_arc(view[start : bang + 1]) == given:
+                    frame = Frame(bytes(view[start:end]))
+                    return [Discarded(_INCOMPLETE, start), frame] if start else [frame]
+                last = start
+                start = _next_header(buffer, start + 1, bang)
+            computed = crc16_arc(view[last : bang + 1])
+        out: list[Frame | Discarded] = [Discarded(_INCOMPLETE, last)] if last else []
+        if end - last > self.max_size:
+            out.append(Discarded(f"telegram larger than {self.max_size} bytes", end - last))
+        else:
+            said = buffer[bang + 1 : digits_end].decode().upper()
+            reason = f"CRC mismatch: telegram says {said}, content gives {computed:04X}"
+            out.append(Discarded(reason, end - last))
+        return out
+
+    def _drop_runaway(self, buffer: bytearray, out: list) -> bool:
+        """No '!' line within ``max_size`` bytes of the first header: drop headers until the first one
+        near enough to the end to begin a telegram, or everything."""
+        at = _next_header(buffer, max(len(buffer) - self.max_size, 1), len(buffer))
+        if at < 0:
+            # Bytes after a late '/' may still make it a header: leave them to the hunt.
+            tail = buffer.find(b"/", len(buffer) - 3)
+            at = tail if tail > 0 else len(buffer)
             self._in_telegram = False
-            self._line_start = True
-            return True
+            self._line_start = buffer[at - 1] == _LF
+        out.append(Discarded(f"runaway telegram: no '!' line within {self.max_size} bytes", at))
+        del buffer[:at]
+        self._scan = max(len(buffer) - 1, 1)
+        return True
+
+
+_INCOMPLETE = "incomplete telegram: a new header started before its '!' line"
+_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _is_header(data: bytearray, at: int, line_start: bool = False) -> bool | None:
+    """Whether the '/' at ``at`` starts a telegram: it begins a line (``line_start`` tells for index 0) or
+    three letters follow it. None: it does not begin a line and fewer than three bytes follow."""
+    if data[at - 1] == _LF if at else line_start:
+        return True
+    if at + 3 >= len(data):
+        return None
+    letters = _LETTERS
+    return data[at + 1] in letters and data[at + 2] in letters and data[at + 3] in letters
+
+
+def _next_header(data: bytearray, start: int, end: int) -> int:
+    """Index of the first header in ``data[start:end]`` (``start`` > 0), -1 if none."""
+    at = data.find(b"/", start, end)
+    while at >= 0:
+        if _is_header(data, at):
+            return at
+        at = data.find(b"/", at + 1, end)
+    return -1
+
+
+def _last_header(data: bytearray, end: int) -> int:
+    """Index of the last header in ``data[:end]``; ``data`` starts with one."""
+    at = data.rfind(b"/", 1, end)
+    while at > 0:
+        if _is_header(data, at):
+            return at
+        at = data.rfind(b"/", 1, at)
+    return 0
 
 
 def find_line_start(data: bytes | bytearray | str, mark: bytes | str, start: int, end: int) -> int:
@@ -179,23 +260,24 @@ def find_line_start(data: bytes | bytearray | str, mark: bytes | str, start: int
 _LINE_FEEDS = (_LF, "\n")
 
 
-def _crc_line_end(buffer: bytearray, bang: int, final: bool) -> int:
-    """Index just past '!' + up to 4 hex digits + CR/LF; -1 if more bytes are needed to tell."""
+def _crc_line(buffer: bytearray, bang: int, final: bool) -> tuple[int, int] | None:
+    """(index past the CRC digits, index past the line end) for the '!' at ``bang``: up to 4 hex digits,
+    then CR/LF; None if more bytes are needed to tell."""
     size = len(buffer)
     index = bang + 1
     limit = min(index + 4, size)
     while index < limit and buffer[index] in _HEX_BYTES:
         index += 1
     if index >= size:
-        return size if final else -1
+        return (index, size) if final else None
     byte = buffer[index]
     if byte == _CR:
         if index + 1 >= size:
-            return size if final else -1
-        return index + 2 if buffer[index + 1] == _LF else index + 1
+            return (index, size) if final else None
+        return index, index + 2 if buffer[index + 1] == _LF else index + 1
     if byte == _LF:
-        return index + 1
-    return index
+        return index, index + 1
+    return index, index
 
 
 # Encrypted (DLMS general-global-cipher) frames ---------------------------------------------------
