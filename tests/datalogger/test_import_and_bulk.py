@@ -185,3 +185,34 @@ def test_import_in_worker_processes_stores_what_one_process_stores(tmp_path, mon
     assert "CRC mismatch" in next(iter(rejected))
     assert len(one[1][0]) == 60
     assert parallel == one
+
+
+def test_a_broken_gz_file_is_one_line_and_exit_1_and_what_came_before_stays(install, tmp_path):
+    items = telegrams(30)
+    plain = tmp_path / "first.txt"
+    plain.write_bytes(b"".join(t for _, t in items[:10]))
+    fake = tmp_path / "fake.txt.gz"
+    fake.write_bytes(b"".join(t for _, t in items[10:20]))  # named .gz, not gzip
+    untouched = tmp_path / "after.txt"
+    untouched.write_bytes(b"".join(t for _, t in items[20:]))
+
+    result = install.run("import", str(plain), str(fake), str(untouched), check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == f"dsmrhub: import: {fake}: not a gzip file"
+    assert "Traceback" not in result.stderr
+    assert "stored 10" in result.stdout
+    assert install.stored_timestamps() == [stamp for stamp, _ in items[:10]]
+
+    packed = gzip.compress(b"".join(t for _, t in items[10:20]))
+    truncated = tmp_path / "truncated.txt.gz"
+    truncated.write_bytes(packed[: len(packed) * 3 // 4])
+    result = install.run("import", str(truncated), check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"dsmrhub: import: {truncated}: truncated gzip file (it ends before its end marker)"
+    )
+    assert "Traceback" not in result.stderr
+    stored = install.stored_timestamps()
+    assert stored[:10] == [stamp for stamp, _ in items[:10]]
+    assert 10 < len(stored) < 20  # what was decompressed before the cut is stored
+    assert stored == [stamp for stamp, _ in items[: len(stored)]]
