@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
 
+from dsmrhub.datalogger.forward import retry_after_seconds
 from tests.datalogger.meters import TcpMeter
 from tests.datalogger.streams import telegrams
 from tests.helpers import replace_line
@@ -189,3 +190,12 @@ def test_proxy_errors_a_wrong_key_and_retry_after_keep_the_queue(install):
     assert log.count("check the API key given with --key") == 1, log
     assert log.count("rejected a telegram (dropped): telegram rejected: CRC mismatch") == 1, log
     assert f"{target.url}: sent 3, rejected 1, queued 0" in log, log
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    now = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+    assert retry_after_seconds("7", now=now) == 7.0
+    assert retry_after_seconds("Mon, 02 Mar 2026 11:00:30 GMT", now=now) == 30.0
+    assert retry_after_seconds("Mon, 02 Mar 2026 10:00:00 GMT", now=now) == 0.0  # in the past: now
+    assert retry_after_seconds("soon", now=now) is None
+    assert retry_after_seconds(None, now=now) is None

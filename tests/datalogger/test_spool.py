@@ -3,9 +3,15 @@ all-or-nothing appends of a chunk."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from datetime import UTC, datetime
 
-from dsmrhub.datalogger.spool import Spool
+import pytest
+
+from dsmrhub.datalogger.services import ConfigOverrides, Datalogger, ReaderFailed
+from dsmrhub.datalogger.spool import Spool, SpoolWriter
+from tests.datalogger.streams import telegrams
 
 NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 
@@ -50,3 +56,39 @@ def test_a_failed_append_leaves_nothing(tmp_path):
     assert len(spool) == 1 and _payloads(spool) == [b"kept"]
     spool.append("telegram", b"next", NOW)  # the connection is usable again
     assert _payloads(spool) == [b"kept", b"next"]
+
+
+def test_a_writer_holds_what_a_locked_file_refuses_in_order_and_bounded(tmp_path):
+    spool = Spool(tmp_path / "buffer.sqlite3", busy_timeout=0.01)
+    problems: list[str] = []
+    writer = SpoolWriter(spool, memory_max=3, retry_max=0.5, on_change=problems.append)
+    other = sqlite3.connect(tmp_path / "buffer.sqlite3", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    writer.put([("telegram", b"a", NOW), ("telegram", b"b", NOW)])
+    writer.put([("telegram", b"c", NOW), ("telegram", b"d", NOW)])  # more than memory_max: "a" goes
+    assert writer.held == 3 and writer.dropped == 1 and len(spool) == 0
+    assert problems == ["cannot write the buffer buffer.sqlite3: database is locked"]
+    assert writer.retry() is False  # not due yet: no wait on the lock
+    other.execute("ROLLBACK")
+    assert writer.retry(now=True) is True
+    assert _payloads(spool) == [b"b", b"c", b"d"] and writer.held == 0
+    assert problems[-1] == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_thread_that_dies_ends_the_datalogger(tmp_path):
+    """Not a process that lives on without reading: `run()` raises, the command exits 1, `run` restarts it."""
+    capture = tmp_path / "capture.txt"
+    capture.write_bytes(b"".join(t for _, t in telegrams(3)))
+    datalogger = Datalogger(
+        overrides=ConfigOverrides(source=f"replay:{capture}?speed=0"),
+        stop=threading.Event(),
+        spool_path=tmp_path / "buffer.sqlite3",
+    )
+
+    def bug(items) -> None:
+        raise RuntimeError("a bug in the reader")
+
+    datalogger.writer.put = bug
+    with pytest.raises(ReaderFailed, match="a bug in the reader"):
+        datalogger.run()
