@@ -9,7 +9,9 @@ from pathlib import Path
 import dj_database_url
 
 DATA_DIR = Path(os.environ.get("DSMRHUB_DATA_DIR", "data")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Only its owner may read it: the database holds the API key, MQTT password, meter key and password
+# hashes. `dsmrhub` also sets the umask to 077 and tightens an existing dir at start (dsmrhub.datadir).
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -25,7 +27,23 @@ def _secret_key() -> str:
         return key
 
 
+def _seconds(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, got {text!r}") from None
+    if not 0 < value <= 3600:
+        raise ValueError(f"{name} must be more than 0 and at most 3600 seconds, got {text!r}")
+    return value
+
+
 SECRET_KEY = _secret_key()
+# How long a statement waits for another connection's lock before the request answers 503 (SQLite's
+# write lock; PostgreSQL's lock_timeout).
+DATABASE_LOCK_TIMEOUT = _seconds("DSMRHUB_DATABASE_LOCK_TIMEOUT", 30.0)
 DEBUG = os.environ.get("DSMRHUB_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("DSMRHUB_ALLOWED_HOSTS", "*").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DSMRHUB_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -50,8 +68,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dsmrhub.middleware.BodyLimitMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dsmrhub.middleware.SecurityHeadersMiddleware",
     # Django's session, language, CSRF, login and message middleware, skipped for /api/ (middleware.py)
     "dsmrhub.middleware.SessionMiddleware",
     "dsmrhub.middleware.LocaleMiddleware",
@@ -61,6 +81,7 @@ MIDDLEWARE = [
     "dsmrhub.middleware.MessageMiddleware",
     "dsmrhub.web.middleware.RequireLoginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dsmrhub.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "dsmrhub.urls"
@@ -96,8 +117,12 @@ def _database() -> dict:
             # WAL + busy timeout: the web server, datalogger and processor share one file.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
+            "timeout": DATABASE_LOCK_TIMEOUT,
         }
+    elif config["ENGINE"].startswith("django.db.backends.postgresql"):
+        options = config.setdefault("OPTIONS", {})
+        lock_timeout = f"-c lock_timeout={round(DATABASE_LOCK_TIMEOUT * 1000)}"
+        options["options"] = f"{options.get('options', '')} {lock_timeout}".strip()
     if os.environ.get("DSMRHUB_TEST_DATABASE_NAME"):
         config["TEST"] = {"NAME": os.environ["DSMRHUB_TEST_DATABASE_NAME"]}
     return config
@@ -113,6 +138,9 @@ TIME_ZONE = os.environ.get("DSMRHUB_TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
 
+# Django's username/password check behind the login throttle (dsmrhub.web.login)
+AUTHENTICATION_BACKENDS = ["dsmrhub.web.login.ThrottledModelBackend"]
+
 STATIC_URL = "static/"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -126,7 +154,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.JSONParser",
+        "dsmrhub.api.parsers.JSONParser",
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -148,8 +176,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Largest request body Django reads into memory; a telegram is a few kB.
+# Largest request body, file uploads included (dsmrhub.middleware.BodyLimitMiddleware); a telegram is a
+# few kB. Uploads within it stay in memory (FILE_UPLOAD_MAX_MEMORY_SIZE is larger): no temporary files.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 LOGGING = {
     "version": 1,

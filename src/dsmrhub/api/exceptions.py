@@ -9,12 +9,17 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from dsmrhub.db.busy import db_error_is_busy
+from dsmrhub.middleware import busy_response
+
 logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         return JsonResponse({"detail": f"request body too large (at most {_max_body()} bytes)"}, status=413)
+    if db_error_is_busy(exc):
+        return busy_response(context["request"], exc)
     if isinstance(exc, SuspiciousOperation):
         return JsonResponse({"detail": f"bad request: {exc}"}, status=400)
     response = drf_exception_handler(exc, context)

@@ -17,3 +17,17 @@ class WebSettings(models.Model):
 
     def __str__(self) -> str:
         return "web settings"
+
+
+class LoginFailure(models.Model):
+    """Failed logins of one client address or one username, for the login throttle (dsmrhub.web.login).
+
+    In the database rather than Django's cache: the cache is per process, and the web server runs
+    several worker processes."""
+
+    key = models.CharField(max_length=200, unique=True)  # "address:<ip>" or "username:<name>"
+    failures = models.PositiveIntegerField(default=0)
+    last_failure = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"

@@ -1,6 +1,5 @@
 """The web pages: each page module owns its routes, named "<page>" and "<page>-<something>"."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
@@ -11,6 +10,5 @@ urlpatterns = [
     path("status/", include("dsmrhub.web.views.status")),
     path("export/", include("dsmrhub.web.views.export")),
     path("settings/", include("dsmrhub.web.views.settings")),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("dsmrhub.web.views.login")),
 ]
