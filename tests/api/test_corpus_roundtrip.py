@@ -41,7 +41,8 @@ def _accepted(entry: dict) -> bool:
     )
     crc_ok = not entry["crc"]["present"] or entry["crc"]["valid"] or entry["crc"].get("given") == "B9F"
     truncated = "truncated" in entry["tags"]
-    return crc_ok and has_power and bool(has_energy) and not truncated
+    reset_clock = (values.get("timestamp_utc") or "9") < "2001"  # 2000-01-01: implausible, refused
+    return crc_ok and has_power and bool(has_energy) and not truncated and not reset_clock
 
 
 def _is_gas_meter(device: dict) -> bool:

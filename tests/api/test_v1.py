@@ -84,7 +84,7 @@ def _bad_telegrams():
         "out of range": replace_line(telegram, "1-0:1.8.1", "1-0:1.8.1(-00001.000*kWh)"),
         "future": replace_line(telegram, "0-0:1.0.0", "0-0:1.0.0(391231120000W)"),
         "impossible timestamp": replace_line(telegram, "0-0:1.0.0", "0-0:1.0.0(632525252525W)"),
-        "invalid gas date": replace_line(telegram, "0-1:24.2.1", "0-1:24.2.1(261399999999W)(02345.678*m3)"),
+        "reset clock": replace_line(telegram, "0-0:1.0.0", "0-0:1.0.0(000101000000W)"),
         "missing mandatory": replace_line(telegram, "1-0:1.8.2", "0-0:96.99.99(1)"),
     }
 

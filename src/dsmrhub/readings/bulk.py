@@ -8,9 +8,10 @@ statistics update from the newest telegram and one counter update for the reject
 
 Speed (an import runs at tens of thousands of telegrams per second): the range checks of the service
 and the conversion to column values are one step here, remembered per (field, value) because a meter
-repeats its values; a telegram that is anything but plainly valid (a value out of range, a clock in the
-future, a gas value without its time) goes through the service's own ``reading_check_telegram`` for
-the verdict and the reason, so the fast path only ever accepts what the service accepts.
+repeats its values; a telegram that is anything but plainly valid (a value out of range, a clock outside
+``readings.plausibility``'s range, a gas value without its time) goes through the service's own
+``reading_check_telegram`` for the verdict and the reason, so the fast path only ever accepts what the
+service accepts.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from django.utils import timezone
 
 from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
 from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
+from dsmrhub.readings.plausibility import timestamp_problem
 from dsmrhub.readings.services import (
     _DECIMAL_LIMITS,
-    MAX_FUTURE,
     METER_STATISTICS_ID,
     ReadingRejected,
     _fit_text,
@@ -113,25 +114,26 @@ def reading_check_telegram(
     *,
     received_at: datetime | None = None,
     tz: str | None = None,
-    future_limit: datetime | None = None,
+    now: datetime | None = None,
 ) -> Checked | str:
     """Parse and validate one telegram like the ingest service; the reason (a str) if it is rejected.
 
-    ``tz`` (default ``settings.TIME_ZONE``) and ``future_limit`` (default now + 24 h) let a caller with
-    many telegrams look them up once."""
+    ``tz`` (default ``settings.TIME_ZONE``) and ``now`` (the moment the timestamp rule is judged at) let
+    a caller with many telegrams look them up once."""
+    now = now or timezone.now()
     if received_at is None:
-        received_at = timezone.now()
+        received_at = now
     try:
         if ("\x00" if isinstance(telegram, str) else b"\x00") in telegram:
             raise ReadingRejected("NUL")
         parsed = parse_telegram(telegram, tz=tz or settings.TIME_ZONE, check_crc=True)
-        values = _reading_values_from_telegram(parsed, received_at=received_at)
+        values = _reading_values_from_telegram(parsed, received_at=received_at, now=now)
     except (TelegramError, ReadingRejected):
         return _checked_by_the_service(telegram, received_at)
-    row = _row(values, future_limit or timezone.now() + MAX_FUTURE)
+    row = _row(values, now)
     if row is None:
         return _checked_by_the_service(telegram, received_at)
-    return Checked(values["timestamp"], row, _mbus_rows(parsed), parsed)
+    return Checked(values["timestamp"], row, _mbus_rows(parsed, now), parsed)
 
 
 def _checked_by_the_service(telegram: str | bytes, received_at: datetime) -> Checked | str:
@@ -141,13 +143,13 @@ def _checked_by_the_service(telegram: str | bytes, received_at: datetime) -> Che
     except ReadingRejected as error:
         return error.reason
     row = tuple(convert(values.get(name)) for name, convert in _CONVERTERS)
-    return Checked(values["timestamp"], row, _mbus_rows(parsed), parsed)
+    return Checked(values["timestamp"], row, _mbus_rows(parsed, timezone.now()), parsed)
 
 
-def _row(values: dict[str, Any], future_limit: datetime) -> tuple | None:
+def _row(values: dict[str, Any], now: datetime) -> tuple | None:
     """The column values of a plainly valid reading; None when the service must judge it."""
     timestamp = values["timestamp"]
-    if timestamp is None or timestamp.tzinfo is None or timestamp > future_limit:
+    if timestamp is None or timestamp.tzinfo is None or timestamp_problem(timestamp, now=now):
         return None
     if values["extra_device_delivered"] is not None and values["extra_device_timestamp"] is None:
         return None
@@ -190,14 +192,14 @@ def _check_decimal(name: str, value: Any, known: dict[Decimal, int], places: int
 _mbus_known: dict[ParsedMBus, tuple] = {}
 
 
-def _mbus_rows(parsed: Telegram) -> tuple[tuple, ...]:
+def _mbus_rows(parsed: Telegram, now: datetime) -> tuple[tuple, ...]:
     """The M-Bus channels the service would store, as (channel, device type, equipment id, timestamp,
     value, unit); the timestamp None stands for the reading's own."""
     rows = []
     for channel in parsed.mbus:
         row = _mbus_known.get(channel)
         if row is None:
-            if not channel.is_meter or not _mbus_fits(channel):
+            if not channel.is_meter or not _mbus_fits(channel, now=now):
                 continue
             identifier = _fit_text(MBusReading, "equipment_identifier", channel.equipment_identifier)
             unit = _fit_text(MBusReading, "unit", channel.unit)
@@ -224,11 +226,7 @@ def readings_check_many(
     ``keep_parsed=False`` only the newest telegram keeps its parsed form (all storing needs of it)."""
     tz = settings.TIME_ZONE
     now = timezone.now()
-    limit = now + MAX_FUTURE
-    checked = [
-        reading_check_telegram(text, received_at=at or now, tz=tz, future_limit=limit)
-        for text, at in telegrams
-    ]
+    checked = [reading_check_telegram(text, received_at=at or now, tz=tz, now=now) for text, at in telegrams]
     if not keep_parsed:
         newest = None
         for index, item in enumerate(checked):

@@ -6,7 +6,7 @@ import functools
 import logging
 import operator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,13 +25,13 @@ from dsmrhub.readings.models import (
     MBusReading,
     MeterStatistics,
 )
+from dsmrhub.readings.plausibility import timestamp_problem
 from dsmrhub.readings.sql import insert_unless_present, upsert
 from dsmrhub.telegram import MBusReading as ParsedMBus
 from dsmrhub.telegram import Telegram, TelegramError, parse_telegram
 
 logger = logging.getLogger(__name__)
 
-MAX_FUTURE = timedelta(hours=24)
 # A meter clock that is absent, empty or all zeros was never set: such telegrams are stamped on receipt.
 UNSET_CLOCKS = {None, "", "000000000000W", "000000000000S", "000000000000"}
 METER_STATISTICS_ID = 1
@@ -93,8 +93,9 @@ def reading_check_telegram(
         parsed = parse_telegram(telegram, tz=settings.TIME_ZONE, check_crc=check_crc)
     except TelegramError as error:
         raise ReadingRejected(error.reason) from None
-    values = _reading_values_from_telegram(parsed, received_at=received_at or timezone.now())
-    _validate_reading_values(values)
+    now = timezone.now()
+    values = _reading_values_from_telegram(parsed, received_at=received_at or now, now=now)
+    _validate_reading_values(values, now=now)
     return values, parsed
 
 
@@ -134,7 +135,9 @@ def _reject(reason: str) -> None:
     raise ReadingRejected(reason)
 
 
-def _reading_values_from_telegram(parsed: Telegram, *, received_at: datetime) -> dict[str, Any]:
+def _reading_values_from_telegram(
+    parsed: Telegram, *, received_at: datetime, now: datetime
+) -> dict[str, Any]:
     timestamp = parsed.timestamp
     if timestamp is None:
         clock = _meter_clock_text(parsed.raw)
@@ -148,7 +151,7 @@ def _reading_values_from_telegram(parsed: Telegram, *, received_at: datetime) ->
     missing = [name for name in REQUIRED_READING_FIELDS if values[name] is None]
     if missing:
         raise ReadingRejected(f"missing mandatory registers: {', '.join(missing)}")
-    gas = parsed.gas
+    gas = _gas_for_reading(parsed, now=now)
     values["extra_device_timestamp"] = gas.timestamp if gas else None
     values["extra_device_delivered"] = gas.value if gas else None
     return values
@@ -205,14 +208,19 @@ _DECIMAL_LIMITS = _decimal_limits()
 _PLAIN_NUMBERS = (int, float, str)
 
 
-def _validate_reading_values(values: dict[str, Any]) -> None:
+def _validate_reading_values(values: dict[str, Any], *, now: datetime | None = None) -> None:
+    now = now or timezone.now()
     timestamp = values["timestamp"]
     if timestamp is None or timezone.is_naive(timestamp):
         raise ReadingRejected("the reading has no valid timestamp")
-    if timestamp > timezone.now() + MAX_FUTURE:
-        raise ReadingRejected(
-            f"timestamp {timestamp.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} lies more than 24 hours in the future"
-        )
+    if problem := timestamp_problem(timestamp, now=now):
+        raise ReadingRejected(problem)
+    gas_timestamp = values.get("extra_device_timestamp")
+    if gas_timestamp is not None:  # API v2 values; a telegram's implausible gas clock was dropped before
+        if timezone.is_naive(gas_timestamp):
+            raise ReadingRejected("extra_device_timestamp has no time zone")
+        if problem := timestamp_problem(gas_timestamp, now=now, what="extra_device_timestamp"):
+            raise ReadingRejected(problem)
     for name, (upper, quantum) in _DECIMAL_LIMITS.items():
         value = values.get(name)
         if value is None:
@@ -247,9 +255,14 @@ _last_mbus_stored: dict[int, tuple[int, datetime]] = {}
 
 
 def _store_mbus(parsed: Telegram, *, timestamp: datetime) -> None:
+    now = timezone.now()
     for channel in parsed.mbus:
         key = (channel.channel, channel.timestamp or timestamp)
-        if key == _last_mbus_stored.get(channel.channel) or not channel.is_meter or not _mbus_fits(channel):
+        if (
+            key == _last_mbus_stored.get(channel.channel)
+            or not channel.is_meter
+            or not _mbus_fits(channel, now=now)
+        ):
             continue
         identifier = _fit_text(MBusReading, "equipment_identifier", channel.equipment_identifier)
         row = {
@@ -298,7 +311,7 @@ def _fit_text(model: type, name: str, value: str | None) -> str | None:
     return value
 
 
-def _mbus_fits(channel: ParsedMBus) -> bool:
+def _mbus_fits(channel: ParsedMBus, *, now: datetime) -> bool:
     fits = (
         0 <= channel.channel <= MBUS_CHANNEL_LIMIT
         and 0 <= channel.device_type <= MBUS_CHANNEL_LIMIT
@@ -307,4 +320,39 @@ def _mbus_fits(channel: ParsedMBus) -> bool:
     )
     if not fits:
         logger.warning("M-Bus channel %s value %s out of range; not stored", channel.channel, channel.value)
-    return fits
+        return False
+    if problem := _mbus_clock_problem(channel, now=now):
+        _warn_once(
+            ("M-Bus", channel.channel),
+            f"M-Bus channel {channel.channel} value {channel.value} not stored: {problem}",
+        )
+        return False
+    return True
+
+
+def _mbus_clock_problem(channel: ParsedMBus, *, now: datetime) -> str | None:
+    """Why an M-Bus value's own timestamp cannot be placed (none, or outside the plausible range)."""
+    if channel.timestamp is None:
+        return "it has no valid timestamp"
+    return timestamp_problem(channel.timestamp, now=now, what="its timestamp")
+
+
+def _gas_for_reading(parsed: Telegram, *, now: datetime) -> ParsedMBus | None:
+    """The telegram's gas value for the reading's extra_device fields, unless its clock is implausible:
+    a wrong gas clock costs the gas value of this telegram, never its electricity reading."""
+    gas = parsed.gas
+    if gas is not None and (problem := _mbus_clock_problem(gas, now=now)):
+        _warn_once(("gas", gas.channel), f"gas value {gas.value} not stored with the reading: {problem}")
+        return None
+    return gas
+
+
+# The warning logged last per (kind, channel): a meter repeats its M-Bus value and stamp for minutes or
+# hours, so a wrong M-Bus clock is logged once until the value or stamp changes, not once per telegram.
+_last_mbus_warning: dict[tuple[str, int], str] = {}
+
+
+def _warn_once(key: tuple[str, int], message: str) -> None:
+    if _last_mbus_warning.get(key) != message:
+        _last_mbus_warning[key] = message
+        logger.warning("%s", message)
