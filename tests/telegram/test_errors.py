@@ -158,6 +158,52 @@ def test_unknown_registers_are_kept_raw():
     assert tel.other == {"1-0:14.7.0": "(50.00*Hz)", "0-0:96.99.9": "(a)(b)"}
 
 
+@pytest.mark.parametrize(
+    ("extra", "obis", "first"),
+    [
+        ("1-0:1.8.1(003432.829*kWh)", "1-0:1.8.1", 6),  # the same line again
+        ("1-0:1.8.1(009999.999*kWh)", "1-0:1.8.1", 6),  # another value
+        ("1-0:1.8.1*255(003432.829*kWh)", "1-0:1.8.1*255", 6),  # another spelling of the code
+        ("0-0:1.0.0(190324150542W)", "0-0:1.0.0", 4),  # the meter clock (never from the line cache)
+        ("0-1:24.2.1(190324150000W)(01234.567*m3)", "0-1:24.2.1", 14),  # an M-Bus channel's reading
+        ("0-0:96.14.0(0002)", "0-0:96.14.0", 10),
+    ],
+)
+def test_a_register_twice_is_rejected_with_both_lines(extra, obis, first):
+    twice = signed(BODY.replace("!", f"{extra}\r\n!"))
+    for check_crc in (True, True, False):  # parsed afresh, then its lines from the line cache
+        with pytest.raises(TelegramError) as caught:
+            parse_telegram(twice, check_crc=check_crc)
+        assert caught.value.reason == f"duplicate register {obis} on lines {first} and 15"
+        assert caught.value.line == 15
+
+
+def test_an_unknown_register_twice_is_rejected_too():
+    twice = signed(BODY.replace("!", "1-0:14.7.0(50.00*Hz)\r\n1-0:14.7.0(50.01*Hz)\r\n!"))
+    assert reason(twice) == "duplicate register 1-0:14.7.0 on lines 15 and 16"
+
+
+def test_one_code_in_two_m_bus_channels_is_no_duplicate():
+    second = "0-2:24.1.0(007)\r\n0-2:24.2.1(190324150000W)(00012.345*m3)\r\n!"
+    tel = parse_telegram(signed(BODY.replace("!", second)))
+    assert [(reading.channel, reading.value) for reading in tel.mbus] == [
+        (1, Decimal("1234.567")),
+        (2, Decimal("12.345")),
+    ]
+
+
+def test_dsmr22_two_line_gas_register_twice():
+    body = (
+        "/ISk5\\2MT382-1003\r\n\r\n0-0:96.1.1(5A424556303035313239383833353532)\r\n"
+        "1-0:1.8.1(00001.001*kWh)\r\n1-0:1.8.2(00001.001*kWh)\r\n1-0:2.8.1(00001.001*kWh)\r\n"
+        "1-0:2.8.2(00001.001*kWh)\r\n"
+        "0-1:24.3.0(120517020000)(08)(60)(1)(0-1:24.2.1)(m3)\r\n(00001.001)\r\n"
+    )
+    assert [reading.value for reading in parse_telegram(body + "!\r\n").mbus] == [Decimal("1.001")]
+    again = body + "0-1:24.3.0(120517030000)(08)(60)(1)(0-1:24.2.1)(m3)\r\n(00001.002)\r\n!\r\n"
+    assert reason(again) == "duplicate register 0-1:24.3.0 on lines 8 and 10"
+
+
 def test_a_line_that_is_no_register():
     assert reason(signed(BODY.replace("!", "***NO CARRIER***\r\n!"))) == "bad line 15: '***NO CARRIER***'"
     assert parse_telegram(signed(BODY.replace("!", "\r\n  \r\n!"))).electricity_tariff == 1  # blank lines

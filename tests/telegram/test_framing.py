@@ -127,6 +127,19 @@ def test_a_telegram_cut_mid_line_before_a_glued_header():
     ]
 
 
+def test_a_cut_telegram_whose_crc_is_zero_does_not_swallow_the_next():
+    """CRC-16/ARC starts from 0: bytes whose CRC is 0 before a telegram leave its CRC as it is, so the
+    frame from the cut one's header passes the check too. The latest header that gives the CRC wins."""
+    prefix = b"/ISK5\\2M550T-1012\r\n\r\n1-0:1.8.1(0034"
+    cut = prefix + crc16_arc(prefix).to_bytes(2, "little")  # found by the property tests in a real one
+    assert crc16_arc(cut) == 0
+    assert crc16_arc(cut + ONE[: ONE.index(b"!") + 1]) == int(ONE[-6:-2], 16)
+    assert run(TelegramFramer(), [cut + ONE]) == [
+        Discarded("incomplete telegram: a new header started before its '!' line", len(cut)),
+        Frame(ONE),
+    ]
+
+
 def test_a_frame_failing_its_crc_is_discarded_with_the_parsers_reason():
     bad = ONE.replace(b"003432.829", b"003432.830")
     items = run(TelegramFramer(), [bad + TWO])

@@ -69,9 +69,9 @@ class TelegramFramer:
     followed by up to four CRC hex digits (none for DSMR 2.2/3.0) and an optional line end.
 
     Noise can cut a telegram short and glue the next one on, so several headers may stand before one
-    '!' line. With a CRC the frame starts at the first of them from which the CRC holds (the bytes before
-    are an incomplete telegram); when none does, the bytes are discarded ("CRC mismatch"). Without a CRC
-    there is nothing to check: the frame starts at the last header (a real telegram holds one).
+    '!' line. With a CRC the frame starts at the latest of them from which the CRC holds (the bytes
+    before are an incomplete telegram); when none does, the bytes are discarded ("CRC mismatch"). Without
+    a CRC there is nothing to check: the frame starts at the latest header (a real telegram holds one).
     """
 
     def __init__(self, max_size: int = 8192) -> None:
@@ -156,42 +156,41 @@ class TelegramFramer:
             self._scan = end_mark
             return False
         digits_end, end = ends
-        if digits_end > bang + 1:
-            out += self._checked(buffer, bang, digits_end, end)
+        last = _last_header(buffer, bang)
+        start = self._crc_start(buffer, last, bang, digits_end, end) if digits_end > bang + 1 else last
+        if start > 0:
+            out.append(Discarded(_INCOMPLETE, start))
+        elif start < 0 and last:
+            out.append(Discarded(_INCOMPLETE, last))
+        begin = last if start < 0 else start
+        if end - begin > self.max_size:
+            out.append(Discarded(f"telegram larger than {self.max_size} bytes", end - begin))
+        elif start < 0:
+            said = buffer[bang + 1 : digits_end].decode().upper()
+            computed = crc16_arc(bytes(buffer[last : bang + 1]))
+            reason = f"CRC mismatch: telegram says {said}, content gives {computed:04X}"
+            out.append(Discarded(reason, end - last))
         else:
-            start = _last_header(buffer, bang)
-            if start:
-                out.append(Discarded(_INCOMPLETE, start))
-            if end - start > self.max_size:
-                out.append(Discarded(f"telegram larger than {self.max_size} bytes", end - start))
-            else:
-                out.append(Frame(bytes(buffer[start:end])))
+            out.append(Frame(bytes(buffer[start:end])))
         del buffer[:end]
         self._in_telegram = False
         self._line_start = True
         return True
 
-    def _checked(self, buffer: bytearray, bang: int, digits_end: int, end: int) -> list[Frame | Discarded]:
-        """The frame ending at ``end`` from the first header whose CRC holds, and what came before it; or
-        the discards when no header gives the CRC."""
+    def _crc_start(self, buffer: bytearray, last: int, bang: int, digits_end: int, end: int) -> int:
+        """The latest header from which the CRC holds, -1 if none. The latest: CRC-16/ARC starts from 0,
+        so the CRC of a telegram with a cut-off one before it (from that one's header) is the telegram's
+        own whenever the cut-off part's CRC happens to be 0; a real telegram never holds a second header."""
         given = int(buffer[bang + 1 : digits_end], 16)
-        start = last = 0
+        start = last
         with memoryview(buffer) as view:
-            while start >= 0:
-                if end - start <= self.max_size and crc16_arc(view[start : bang + 1]) == given:
-                    frame = Frame(bytes(view[start:end]))
-                    return [Discarded(_INCOMPLETE, start), frame] if start else [frame]
-                last = start
-                start = _next_header(buffer, start + 1, bang)
-            computed = crc16_arc(view[last : bang + 1])
-        out: list[Frame | Discarded] = [Discarded(_INCOMPLETE, last)] if last else []
-        if end - last > self.max_size:
-            out.append(Discarded(f"telegram larger than {self.max_size} bytes", end - last))
-        else:
-            said = buffer[bang + 1 : digits_end].decode().upper()
-            reason = f"CRC mismatch: telegram says {said}, content gives {computed:04X}"
-            out.append(Discarded(reason, end - last))
-        return out
+            while end - start <= self.max_size:
+                if crc16_arc(view[start : bang + 1]) == given:
+                    return start
+                if not start:
+                    break
+                start = _last_header(buffer, start)
+        return -1
 
     def _drop_runaway(self, buffer: bytearray, out: list) -> bool:
         """No '!' line within ``max_size`` bytes of the first header: drop headers until the first one

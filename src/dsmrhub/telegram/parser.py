@@ -154,10 +154,11 @@ def _resolve(obis: str, spec: Spec) -> tuple | None:
     except KeyError:
         pass
     code = normalise_obis(obis, spec)
-    register = spec.registers.get(code) if code and code != obis else None
+    # The table's own entry: one object for every spelling of a code, which the duplicate check relies on.
+    compiled = _table(spec).get(code) if code and code != obis else None
     if len(_aliases) >= _ALIAS_CACHE_LIMIT:
         _aliases.clear()
-    _aliases[key] = compiled = None if register is None else _compile(register)
+    _aliases[key] = compiled
     return compiled
 
 
@@ -165,7 +166,9 @@ def _resolve(obis: str, spec: Spec) -> tuple | None:
 # unchanged telegram after telegram. What a line contributes is a pure function of (variant, zone, line
 # text), so the contributions of lines that parsed cleanly are kept by their text (bounded; cleared when
 # full). Lines that never repeat (the meter clock) and the DSMR 2.2 gas register (whose value may follow
-# on the next line) are not kept.
+# on the next line) are not kept. A contribution's last item names the register it is for: the id of the
+# table's entry (every spelling of a code resolves to that one object), or the OBIS code as sent for
+# registers the variant does not know. One register twice in a telegram is an error.
 _LINE_CACHE_LIMIT = 8192
 _line_caches: dict[tuple[str, ZoneInfo], dict[str, tuple]] = {}
 _VALUE, _VALUES, _CHANNEL, _OTHER = 0, 1, 2, 3  # first item of a cached line's contribution
@@ -188,6 +191,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
     other: dict[str, str] = {}
     pending_gas: dict[str, object] | None = None  # DSMR 2.2: the value follows on the next line
     pending_line = 0
+    seen: dict[object, int] = {}  # register -> its line
     number = 1
     for line in lines[1:]:
         number += 1
@@ -210,7 +214,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
             if entry is None:
                 entry = _resolve(obis, spec)
             if entry is None:
-                contribution = (_OTHER, obis, line[paren:].rstrip())
+                contribution = (_OTHER, obis, line[paren:].rstrip(), obis)
             else:
                 text = line
                 if text[-1] != ")":
@@ -218,23 +222,32 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
                     if text[-1] != ")":
                         raise TelegramError(f"bad value on line {number}: {text[:80]!r}", line=number)
                 kind = entry[0]
+                register = id(entry)
+                if register in seen:
+                    raise _duplicate(obis, seen[register], number)
                 try:
                     if kind is TIMESTAMP:
                         stamp = text[paren + 1 : -1]
                         values[entry[1]] = to_utc(stamp, zone, cache) if stamp else None
+                        seen[register] = number
                         continue
                     if kind is MBUS_VALUE_DSMR22:
                         reading = _dsmr22_gas(text[paren + 1 : -1], obis, zone, cache)
                         channel = channels.setdefault(entry[4], {})
                         channel.update(reading)
                         pending_gas, pending_line = (None, 0) if "value" in reading else (channel, number)
+                        seen[register] = number
                         continue
-                    contribution = _contribution(text[paren + 1 : -1], obis, entry, zone, cache)
+                    contribution = (*_contribution(text[paren + 1 : -1], obis, entry, zone, cache), register)
                 except (_BadValue, ValueError, ArithmeticError):
                     raise TelegramError(f"bad value on line {number}: {text[:80]!r}", line=number) from None
             if len(known) >= _LINE_CACHE_LIMIT:
                 known.clear()
             known[line] = contribution
+        register = contribution[-1]
+        if register in seen:
+            raise _duplicate(line[: line.find("(")], seen[register], number)
+        seen[register] = number
         tag = contribution[0]
         if tag is _VALUE:
             values[contribution[1]] = contribution[2]
@@ -248,6 +261,10 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
         else:
             other[contribution[1]] = contribution[2]
     return values, _mbus_readings(channels), other
+
+
+def _duplicate(obis: str, first: int, again: int) -> TelegramError:
+    return TelegramError(f"duplicate register {obis.strip()} on lines {first} and {again}", line=again)
 
 
 def _contribution(inner: str, obis: str, entry: tuple, zone: ZoneInfo, cache: dict) -> tuple:
