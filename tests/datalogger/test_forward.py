@@ -13,6 +13,7 @@ import pytest
 from dsmrhub.datalogger.forward import retry_after_seconds
 from tests.datalogger.meters import TcpMeter
 from tests.datalogger.streams import telegrams
+from tests.datalogger.test_resilience import database_locked
 from tests.helpers import replace_line
 from tests.processes import free_port, stop_process, wait_for_http, wait_until
 
@@ -199,3 +200,42 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert retry_after_seconds("Mon, 02 Mar 2026 10:00:00 GMT", now=now) == 0.0  # in the past: now
     assert retry_after_seconds("soon", now=now) is None
     assert retry_after_seconds(None, now=now) is None
+
+
+def test_a_target_with_its_database_locked_answers_503_and_gets_everything_after(make_install):
+    """API v1 answers 503 with Retry-After while its database is locked past the lock timeout; the
+    forwarder keeps the telegrams and delivers them, in order, once the lock is gone."""
+    target, forwarder = make_install(), make_install()
+    target.run("api", "enable", "--key", KEY)
+    target.env["DSMRHUB_DATABASE_LOCK_TIMEOUT"] = "0.5"
+    port = free_port()
+    server = target.start("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", log="serve")
+    meter = TcpMeter()
+    items = telegrams(6, step=timedelta(minutes=5))
+    expected = [stamp for stamp, _ in items]
+    forward = None
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/")
+        forward = forwarder.start(
+            "forward", "--source", meter.url, "--to", f"http://127.0.0.1:{port}", "--key", KEY,
+            "--retry-max", "1", log="forward",
+        )  # fmt: skip
+        meter.send(items[0][1])
+        wait_until(lambda: target.stored_timestamps() == expected[:1], message="the first telegram")
+        with database_locked(target):
+            meter.send(b"".join(t for _, t in items[1:4]))
+            wait_until(
+                lambda: forwarder.log_text("forward").count("HTTP 503") == 1, message="the 503 logged once"
+            )
+        meter.send(b"".join(t for _, t in items[4:]))
+        wait_until(lambda: target.stored_timestamps() == expected, timeout=30, message="all 6")
+        assert arrival_order(target) == expected
+        assert stop_process(forward) == 0
+    finally:
+        if forward is not None:
+            stop_process(forward)
+        stop_process(server)
+        meter.close()
+    log = forwarder.log_text("forward")
+    assert log.count("cannot take telegrams (HTTP 503: database busy") == 1, log
+    assert "sent 6, rejected 0, queued 0" in log, log
