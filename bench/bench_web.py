@@ -52,7 +52,7 @@ def _measure() -> dict[str, dict]:
     from django.test import Client
 
     from bench.bench_processing import _generate
-    from dsmrhub.prices.services import contract_create
+    from dsmrhub.prices.services import contract_save
     from dsmrhub.processing.services import processing_rebuild
     from dsmrhub.readings.models import MeterStatistics
 
@@ -60,13 +60,15 @@ def _measure() -> dict[str, dict]:
     days = _days()
     now = int(time.time())
     first, last = now - days * 86_400, now - 1
-    contract_create(
+    contract_save(
         description="bench",
         start=date.today() - timedelta(days=days + 2),
-        electricity_delivered_1_price=Decimal("0.25"),
-        electricity_delivered_2_price=Decimal("0.22"),
-        gas_price=Decimal("1.10"),
-        fixed_daily_cost=Decimal("0.80"),
+        prices={
+            "electricity_delivered_1_price": Decimal("0.25"),
+            "electricity_delivered_2_price": Decimal("0.22"),
+            "gas_price": Decimal("1.10"),
+            "fixed_daily_cost": Decimal("0.80"),
+        },
     )
     began = time.perf_counter()
     _generate(first, last)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from dsmrhub.prices.services import contract_create
+from dsmrhub.prices.services import contract_save
 from dsmrhub.processing.services import processing_run_pending
 from dsmrhub.readings.models import MeterStatistics
 from dsmrhub.readings.services import reading_ingest_telegram
@@ -123,12 +123,14 @@ def test_hour_and_day_statistics(api_client, processed):
 
 @time_machine.travel(NOW, tick=False)
 def test_today_and_live_with_a_contract(api_client, processed):
-    contract_create(
+    contract_save(
         description="2026",
         start=date(2026, 1, 1),
-        electricity_delivered_1_price=D("0.25"),
-        electricity_delivered_2_price=D("0.20"),
-        gas_price=D("1.00"),
+        prices={
+            "electricity_delivered_1_price": D("0.25"),
+            "electricity_delivered_2_price": D("0.20"),
+            "gas_price": D("1.00"),
+        },
     )
     MeterStatistics.objects.create(pk=1, timestamp=NOW, electricity_tariff=1)
     today = api_client.get("/api/v2/consumption/today").json()

@@ -115,14 +115,14 @@ def test_day_totals_carry_the_contract_prices_and_fixed_cost(shared_broker, pref
     from datetime import date
     from decimal import Decimal
 
-    from dsmrhub.prices.services import contract_create
+    from dsmrhub.prices.services import contract_save
 
-    contract_create(
-        description="Energy 2026", start=date(2026, 1, 1),
+    contract_save(
+        description="Energy 2026", start=date(2026, 1, 1), prices=dict(
         electricity_delivered_1_price=Decimal("0.21"), electricity_delivered_2_price=Decimal("0.25"),
         electricity_returned_1_price=Decimal("0.07"), electricity_returned_2_price=Decimal("0.08"),
         gas_price=Decimal("1.25"), fixed_daily_cost=Decimal("0.85"),
-    )  # fmt: skip
+    ))  # fmt: skip
     enable(shared_broker, prefix, publish_split=False, publish_json=False, publish_raw=False)
     subscriber = subscribe(*shared_broker, [f"{prefix}/#"])
     ingest(demo_telegrams(2))

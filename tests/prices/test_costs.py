@@ -1,19 +1,13 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
+from dsmrhub.prices.costs import contract_for_day, contracts_for_days, cost_per_hour, costs_compute, gas_cost
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import (
-    ContractError,
-    contract_create,
-    contract_delete,
-    contract_for_day,
-    contracts_for_days,
-    costs_compute,
-)
+from dsmrhub.prices.services import contract_save
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -71,27 +65,34 @@ def test_no_contract_means_zero_costs():
     assert costs.total == D("0.00")
 
 
-def test_overlapping_contracts_are_refused_with_a_reason():
-    contract_create(description="2026", start=date(2026, 1, 1), end=date(2026, 12, 31))
-    with pytest.raises(ContractError, match="overlaps contract .* '2026'"):
-        contract_create(description="mid", start=date(2026, 6, 1), end=date(2026, 6, 30))
-    with pytest.raises(ContractError, match="overlaps"):
-        contract_create(description="open", start=date(2025, 6, 1))
-    with pytest.raises(ContractError, match="before the start"):
-        contract_create(description="bad", start=date(2027, 2, 1), end=date(2027, 1, 1))
-    later = contract_create(description="2027", start=date(2027, 1, 1))  # adjacent is fine
-    with pytest.raises(ContractError, match="overlaps"):
-        contract_create(description="after", start=date(2030, 1, 1))  # open end overlaps
+def test_the_contract_of_each_day_adjacent_and_open_ended():
+    contract_save(description="2026", start=date(2026, 1, 1), end=date(2026, 12, 31), prices={})
+    later = contract_save(description="2027", start=date(2027, 1, 1), prices={}).contract
     assert contract_for_day(day=date(2026, 12, 31)).description == "2026"
     assert contract_for_day(day=date(2031, 1, 1)) == later
     assert contract_for_day(day=date(2025, 12, 31)) is None
     days = contracts_for_days(first=date(2026, 12, 30), last=date(2027, 1, 2))
     assert [days[d].description for d in sorted(days)] == ["2026", "2026", "2027", "2027"]
-    contract_delete(contract_id=later.pk)
-    with pytest.raises(ContractError, match="no contract"):
-        contract_delete(contract_id=later.pk)
 
 
-def test_negative_prices_are_refused():
-    with pytest.raises(ContractError, match="zero or more"):
-        contract_create(description="x", start=date(2026, 1, 1), gas_price=D("-1"))
+@pytest.mark.parametrize("tariff", [1, 2])
+def test_cost_per_hour_is_the_day_rule_over_one_hour_at_the_current_tariff(tariff):
+    prices = {
+        "delivered_1": D("0.21"),
+        "delivered_2": D("0.25"),
+        "returned_1": D("0.07"),
+        "returned_2": D("0.08"),
+    }
+    contract = _contract(**{f"electricity_{name}_price": value for name, value in prices.items()})
+    delivered, returned = D("1.234"), D("0.050")
+    expected = (delivered * prices[f"delivered_{tariff}"] - returned * prices[f"returned_{tariff}"]).quantize(
+        D("0.01"), rounding=ROUND_HALF_UP
+    )
+    cost = cost_per_hour(contract=contract, tariff=tariff, delivered_kw=delivered, returned_kw=returned)
+    assert cost == expected
+
+
+def test_gas_cost_of_an_interval_rounds_half_up():
+    contract = _contract(gas_price=D("1.25"))
+    assert gas_cost(contract=contract, m3=D("0.010")) == D("0.01")  # 0.0125 → 0.01
+    assert gas_cost(contract=contract, m3=D("0.020")) == D("0.03")  # 0.025 → 0.03 (half up, not even)

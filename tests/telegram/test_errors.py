@@ -192,6 +192,13 @@ def test_one_code_in_two_m_bus_channels_is_no_duplicate():
     ]
 
 
+def test_two_registers_for_one_field_are_no_duplicate():
+    """0-1:96.1.0 and 0-1:96.1.1 both name the gas meter (meters send one or the other): not the same
+    register, so a telegram holding both still parses, the later line winning as it always did."""
+    both = "0-1:96.1.0(4730303139333430323231313938343135)\r\n0-1:96.1.1(4B414D3031)\r\n!"
+    assert parse_telegram(signed(BODY.replace("!", both))).gas.equipment_identifier == "4B414D3031"
+
+
 def test_dsmr22_two_line_gas_register_twice():
     body = (
         "/ISk5\\2MT382-1003\r\n\r\n0-0:96.1.1(5A424556303035313239383833353532)\r\n"

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from dsmrhub.prices.services import contract_create
+from dsmrhub.prices.services import contract_save
 from dsmrhub.processing.services import processing_run_pending
 from tests.processing.builders import reading, store
 
@@ -31,15 +31,17 @@ def store_days(first: date, last: date, *, contract: bool = True) -> int:
     0.120 m3 gas an hour; then processed into statistics. A normal day: e1 9.600, e2 38.400, returned
     2.400 kWh, gas 2.880 m3; with the contract below it costs 1.92 + 9.36 + 2.88 + 0.50 = 14.66."""
     if contract:
-        contract_create(
+        contract_save(
             description="Test 2026",
             start=date(2026, 1, 1),
-            electricity_delivered_1_price=Decimal("0.20"),
-            electricity_delivered_2_price=Decimal("0.25"),
-            electricity_returned_1_price=Decimal("0.10"),
-            electricity_returned_2_price=Decimal("0.10"),
-            gas_price=Decimal("1.00"),
-            fixed_daily_cost=Decimal("0.50"),
+            prices={
+                "electricity_delivered_1_price": Decimal("0.20"),
+                "electricity_delivered_2_price": Decimal("0.25"),
+                "electricity_returned_1_price": Decimal("0.10"),
+                "electricity_returned_2_price": Decimal("0.10"),
+                "gas_price": Decimal("1.00"),
+                "fixed_daily_cost": Decimal("0.50"),
+            },
         )
     moment = datetime.combine(first, time(0), tzinfo=AMSTERDAM).astimezone(ZoneInfo("UTC"))
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=AMSTERDAM) + STEP

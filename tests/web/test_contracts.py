@@ -10,9 +10,9 @@ from django.test import Client
 
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.prices.selectors import contract_totals
-from dsmrhub.prices.services import contract_create
+from dsmrhub.prices.services import contract_save
 from dsmrhub.processing.models import DayStatistics
-from dsmrhub.processing.services import costs_refresh, processing_run_pending
+from dsmrhub.processing.services import processing_run_pending
 from tests.processing.builders import steady_stream, store, utc
 from tests.web.conftest import log_in
 
@@ -39,9 +39,7 @@ def _two_days() -> None:
 
 def _contract(description: str = "March", start: date = MARCH_2, end: date | None = MARCH_2, **prices):
     values = {name: D(value) for name, value in {**PRICES, **prices}.items()}
-    contract = contract_create(description=description, start=start, end=end, **values)
-    costs_refresh(first_day=start, last_day=end)
-    return contract
+    return contract_save(description=description, start=start, end=end, prices=values).contract
 
 
 def _form(description: str, start: str, end: str = "", **prices: str) -> dict[str, str]:
@@ -179,6 +177,44 @@ def test_bad_input_is_a_form_error_not_a_500(logged_in, changes, field, message)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert not EnergyContract.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [("2026-01-01", "9999-12-31", "end"), ("1999-12-31", "", "start"), ("2100-01-01", "", "start")],
+)
+def test_days_out_of_range_are_a_form_error(logged_in, start, end, field):
+    response = logged_in.post("/contracts/add/", _form("Forever", start, end))
+    assert response.status_code == 200
+    errors = response.context["form"].errors[field]
+    assert errors == [
+        "Choose a day from 2000-01-01 through 2099-12-31 (leave the last day empty for no end)."
+    ]
+    assert not EnergyContract.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(date(2026, 1, 1), date(9999, 12, 31)), (date(1, 1, 1), date(1, 1, 1)), (date(9999, 12, 31), None)],
+)
+def test_contracts_stored_with_any_date_never_break_the_pages(logged_in, start, end):
+    """Contracts written before the range was enforced (or around the services): every page still works."""
+    _two_days()
+    odd = EnergyContract.objects.create(description="Odd", start=start, end=end, gas_price=D("1"))
+    page = logged_in.get("/contracts/")
+    assert page.status_code == 200 and "Odd" in page.content.decode()
+    form = logged_in.get("/contracts/add/").context["form"]
+    assert form["start"].value() is None and form["gas_price"].value() == D("1.000000")
+    assert logged_in.get(f"/contracts/{odd.pk}/edit/").status_code == 200
+    resave = logged_in.post(
+        f"/contracts/{odd.pk}/edit/", _form("Odd", start.isoformat(), end and end.isoformat() or "")
+    )
+    assert resave.status_code == 200 and "Choose a day from 2000-01-01" in resave.content.decode()
+    fixed = logged_in.post(f"/contracts/{odd.pk}/edit/", _form("Fixed", "2026-03-02", ""))
+    assert fixed.status_code == 302
+    assert DayStatistics.objects.get(day=MARCH_3).gas_cost == D("3.24")  # 2.880 m3 × 1.125
 
 
 @pytest.mark.django_db

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from dsmrhub.prices.services import contract_create
+from dsmrhub.prices.services import contract_save
+from dsmrhub.processing.live import watts
 from dsmrhub.processing.services import processing_run_pending
 from dsmrhub.readings.models import MeterStatistics
 from dsmrhub.readings.services import reading_ingest_telegram
@@ -24,16 +25,17 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+PRICES = {
+    "electricity_delivered_1_price": Decimal("0.25"),
+    "electricity_delivered_2_price": Decimal("0.20"),
+    "electricity_returned_1_price": Decimal("0.10"),
+    "electricity_returned_2_price": Decimal("0.10"),
+    "gas_price": Decimal("1.00"),
+}
+
+
 def _contract() -> None:
-    contract_create(
-        description="test prices",
-        start=date(2026, 1, 1),
-        electricity_delivered_1_price=Decimal("0.25"),
-        electricity_delivered_2_price=Decimal("0.20"),
-        electricity_returned_1_price=Decimal("0.10"),
-        electricity_returned_2_price=Decimal("0.10"),
-        gas_price=Decimal("1.00"),
-    )
+    contract_save(description="test prices", start=date(2026, 1, 1), prices=PRICES)
 
 
 def _known_readings() -> None:
@@ -114,6 +116,75 @@ def test_live_json_has_exact_figures_for_known_readings(client):
     assert gas["t"] == [_epoch(utc(2026, 3, 9, 22)), _epoch(utc(2026, 3, 10, 10))]
     assert gas["labels"] == ["23:00", "11:00"]
     assert gas["gas"] == ["2.000", "0.400"]
+
+
+def _half_up_watts(kilowatts: str) -> int:
+    return int((Decimal(kilowatts) * 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("tariff", "delivered", "returned", "r2", "phases"),
+    [
+        (1, "1.234", "0", "0", ("0.400", "0.500", "0.334")),  # tariff 1, three phases, never returned
+        (2, "0.250", "1.505", "12.000", ("0.250", None, None)),  # returning more than using: a negative cost
+        (
+            None,
+            "0.999",
+            "0",
+            "0.001",
+            ("0.999", None, None),
+        ),  # unknown tariff: no cost per hour; returned once
+    ],
+)
+def test_the_api_and_the_dashboard_show_the_same_live_figures(
+    client, api_client, tariff, delivered, returned, r2, phases
+):
+    _contract()
+    with time_machine.travel(NOW, tick=False):
+        store(
+            reading(
+                utc(2026, 3, 10, 10, 59),
+                "1000.000",
+                "2000.000",
+                r2=r2,
+                power=delivered,
+                returned=returned,
+                **{
+                    f"phase_currently_delivered_l{p}": v and Decimal(v) for p, v in enumerate(phases, start=1)
+                },
+            )
+        )
+        if tariff is not None:
+            MeterStatistics.objects.create(pk=1, timestamp=NOW, electricity_tariff=tariff)
+        api = api_client.get("/api/v2/consumption/electricity-live").json()
+        status = api_client.get("/api/v2/application/status").json()["capabilities"]
+        header = client.get("/dashboard/live").json()["latest"]
+        capabilities = client.get("/").context["capabilities"]
+
+    assert api["currently_delivered"] == header["delivered"] == _half_up_watts(delivered)
+    assert api["currently_returned"] == header["returned"] == _half_up_watts(returned)
+    assert [header["phases"][f"l{p}"]["delivered"] for p in (1, 2, 3)] == [
+        None if kw is None else _half_up_watts(kw) for kw in phases
+    ]
+    if tariff is None:
+        assert "cost_per_hour" not in api and header["cost_per_hour"] is None
+    else:
+        price_in = PRICES[f"electricity_delivered_{tariff}_price"]
+        price_out = PRICES[f"electricity_returned_{tariff}_price"]
+        expected = (Decimal(delivered) * price_in - Decimal(returned) * price_out).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+        assert api["cost_per_hour"] == float(expected) and header["cost_per_hour"] == str(expected)
+    returns = Decimal(returned) > 0 or Decimal(r2) > 0
+    assert status["electricity_returned"] == capabilities.returned == returns
+    multi = sum(kw is not None for kw in phases) > 1
+    assert status["multi_phases"] == (len(capabilities.phases) > 1) == multi
+
+
+def test_watts_round_half_up_not_down():
+    """Stored power has 3 decimals (whole watts); should more ever arrive, 0.5 W rounds up, as money does."""
+    assert [watts(Decimal(kw)) for kw in ("1.2345", "1.2344", "0.0005", "2.000")] == [1235, 1234, 1, 2000]
 
 
 @pytest.mark.django_db
@@ -203,12 +274,14 @@ def _recent_data(*, minutes: int = 90) -> datetime:
     for _, telegram in telegrams:
         reading_ingest_telegram(telegram=telegram)
     today = datetime.now(UTC).date()
-    contract_create(
+    contract_save(
         description="test prices",
         start=today - timedelta(days=400),
-        electricity_delivered_1_price=Decimal("0.25"),
-        electricity_delivered_2_price=Decimal("0.20"),
-        gas_price=Decimal("1.00"),
+        prices={
+            "electricity_delivered_1_price": Decimal("0.25"),
+            "electricity_delivered_2_price": Decimal("0.20"),
+            "gas_price": Decimal("1.00"),
+        },
     )
     processing_run_pending()
     return telegrams[-1][0]

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from dsmrhub.api.serializers import CompactFieldsMixin
 from dsmrhub.prices.models import EnergyContract
+from dsmrhub.processing.live import ElectricityLive, GasLive
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
 
 
@@ -116,3 +119,22 @@ class EnergyContractSerializer(CompactFieldsMixin, serializers.ModelSerializer):
             "gas_price",
             "fixed_daily_cost",
         ]
+
+
+def electricity_live_body(live: ElectricityLive) -> dict[str, Any]:
+    """DSMR-reader's shape: whole watts; ``cost_per_hour`` (a number) only when it is known."""
+    body: dict[str, Any] = {
+        "timestamp": live.timestamp,
+        "currently_returned": live.returned,
+        "currently_delivered": live.delivered,
+    }
+    if live.cost_per_hour is not None:
+        body["cost_per_hour"] = float(live.cost_per_hour)
+    return body
+
+
+def gas_live_body(live: GasLive) -> dict[str, Any]:
+    body: dict[str, Any] = {"timestamp": live.timestamp, "currently_delivered": float(live.delivered)}
+    if live.cost is not None:
+        body["cost_per_interval"] = float(live.cost)
+    return body

@@ -26,18 +26,15 @@ from dsmrhub.api.serializers_processing import (
     EnergyContractSerializer,
     GasConsumptionSerializer,
     HourStatisticsSerializer,
+    electricity_live_body,
+    gas_live_body,
 )
 from dsmrhub.datalogger.selectors import datalogger_problems, datalogger_status
 from dsmrhub.mqtt.selectors import mqtt_status
 from dsmrhub.prices.models import EnergyContract
+from dsmrhub.processing.live import electricity_live_figures, gas_live_figures
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
-from dsmrhub.processing.selectors import (
-    application_problems,
-    application_status,
-    consumption_today,
-    electricity_live,
-    gas_live,
-)
+from dsmrhub.processing.selectors import application_problems, application_status, consumption_today
 
 
 def _json(value: Any) -> Any:
@@ -122,14 +119,16 @@ class ElectricityLiveView(_SingleObjectView):
     empty_reason = "no readings yet"
 
     def produce(self):
-        return electricity_live()
+        live = electricity_live_figures()
+        return live and electricity_live_body(live)
 
 
 class GasLiveView(_SingleObjectView):
     empty_reason = "no gas consumption yet"
 
     def produce(self):
-        return gas_live()
+        live = gas_live_figures()
+        return live and gas_live_body(live)
 
 
 class VersionView(_SingleObjectView):

@@ -26,7 +26,7 @@ from dsmrhub.mqtt.topics import (
     READING_FIELDS,
     TOTALS_FIELDS,
 )
-from dsmrhub.prices.services import contract_for_day
+from dsmrhub.prices.costs import contract_for_day
 from dsmrhub.processing.models import GasConsumption
 from dsmrhub.processing.periods import from_epoch, to_epoch
 from dsmrhub.processing.selectors import DAY_TOTAL_FIELDS, consumption_today, day_statistics_totals

@@ -1,22 +1,44 @@
+"""Energy contracts in the Django admin: the same checks and the same repricing as the pages and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import ContractError, contract_check_overlap
+from dsmrhub.prices.services import (
+    PRICE_FIELDS,
+    ContractError,
+    contract_delete,
+    contract_save,
+    contract_validate,
+)
 
 
 class EnergyContractForm(forms.ModelForm):
     class Meta:
         model = EnergyContract
-        exclude: list[str] = []
+        fields = ["description", "start", "end", *PRICE_FIELDS]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("start"):
-            try:
-                contract_check_overlap(start=data["start"], end=data.get("end"), exclude_id=self.instance.pk)
-            except ContractError as error:
-                raise forms.ValidationError(str(error)) from None
+        if self.errors:
+            return data
+        try:
+            contract_validate(
+                contract_id=self.instance.pk,
+                description=data["description"],
+                start=data["start"],
+                end=data.get("end"),
+                prices={name: data[name] for name in PRICE_FIELDS},
+            )
+        except ContractError as error:
+            self.add_error(error.field, error.args[0])
         return data
 
 
@@ -32,3 +54,31 @@ class EnergyContractAdmin(admin.ModelAdmin):
         "gas_price",
         "fixed_daily_cost",
     ]
+
+    def save_model(self, request: HttpRequest, obj: EnergyContract, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        saved = contract_save(
+            contract_id=obj.pk if change else None,
+            description=data["description"],
+            start=data["start"],
+            end=data.get("end"),
+            prices={name: data[name] for name in PRICE_FIELDS},
+        )
+        obj.pk = saved.contract.pk  # the admin logs and redirects to this object
+        obj.refresh_from_db()
+        self._repriced(request, saved.days_repriced)
+
+    def delete_model(self, request: HttpRequest, obj: EnergyContract) -> None:
+        self._repriced(request, contract_delete(contract_id=obj.pk).days_repriced)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[EnergyContract]) -> None:
+        days = sum(
+            contract_delete(contract_id=pk).days_repriced for pk in queryset.values_list("pk", flat=True)
+        )
+        self._repriced(request, days)
+
+    def _repriced(self, request: HttpRequest, days: int) -> None:
+        message = ngettext(
+            "The costs of %(days)d day were recomputed.", "The costs of %(days)d days were recomputed.", days
+        )
+        self.message_user(request, message % {"days": days}, messages.INFO)

@@ -10,8 +10,9 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dsmrhub.prices.services import contract_for_day, costs_compute, round_cents
+from dsmrhub.prices.costs import contract_for_day, costs_compute
 from dsmrhub.processing.epochs import REGISTERS, epochs_between
+from dsmrhub.processing.live import ElectricityLive, electricity_live_figures
 from dsmrhub.processing.models import (
     DayStatistics,
     ElectricityConsumption,
@@ -104,46 +105,6 @@ def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
     }
 
 
-def electricity_live(*, now: datetime | None = None) -> dict[str, Any] | None:
-    """The latest reading in Watt; ``cost_per_hour`` at the current tariff when today has a contract."""
-    now = now or timezone.now()
-    latest = DsmrReading.objects.order_by("-timestamp").first()
-    if latest is None:
-        return None
-    body: dict[str, Any] = {
-        "timestamp": latest.timestamp,
-        "currently_returned": int(latest.electricity_currently_returned * 1000),
-        "currently_delivered": int(latest.electricity_currently_delivered * 1000),
-    }
-    contract = contract_for_day(day=now.astimezone(local_zone()).date())
-    if contract is not None:
-        stats = MeterStatistics.objects.filter(pk=1).values_list("electricity_tariff", flat=True).first()
-        tariff = 1 if stats == 1 else 2
-        delivered = getattr(contract, f"electricity_delivered_{tariff}_price")
-        returned = getattr(contract, f"electricity_returned_{tariff}_price")
-        cost = (
-            latest.electricity_currently_delivered * delivered
-            - latest.electricity_currently_returned * returned
-        )
-        body["cost_per_hour"] = float(round_cents(cost))
-    return body
-
-
-def gas_live() -> dict[str, Any] | None:
-    """The latest gas hour; ``cost_per_interval`` when that day has a contract."""
-    latest = GasConsumption.objects.order_by("-read_at").first()
-    if latest is None:
-        return None
-    body: dict[str, Any] = {
-        "timestamp": latest.read_at,
-        "currently_delivered": float(latest.currently_delivered),
-    }
-    contract = contract_for_day(day=latest.read_at.astimezone(local_zone()).date())
-    if contract is not None:
-        body["cost_per_interval"] = float(round_cents(latest.currently_delivered * contract.gas_price))
-    return body
-
-
 def application_status(*, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     latest = DsmrReading.objects.order_by("-timestamp").values_list("timestamp", flat=True).first()
@@ -161,6 +122,7 @@ def application_status(*, now: datetime | None = None) -> dict[str, Any]:
     day = DayStatistics.objects.order_by("-day").values_list("day", flat=True).first()
     state = ProcessingState.objects.filter(pk=1).first()
     epochs = MeterEpoch.objects.order_by("-timestamp")[:10]
+    live = electricity_live_figures(now=now)
     return {
         "readings": {
             "latest": latest,
@@ -171,7 +133,7 @@ def application_status(*, now: datetime | None = None) -> dict[str, Any]:
             "seconds_since": _since(now, latest),
         },
         "gas": {"latest": gas, "hours_since": _since(now, gas, 3600)},
-        "capabilities": _capabilities(electricity, gas),
+        "capabilities": _capabilities(electricity, gas, live),
         "electricity": {
             "latest": electricity.read_at if electricity else None,
             "minutes_since": _since(now, electricity.read_at if electricity else None, 60),
@@ -204,10 +166,13 @@ def _since(now: datetime, moment: datetime | None, unit: int = 1) -> int | None:
     return max(0, int((now - moment).total_seconds()) // unit)
 
 
-def _capabilities(electricity: ElectricityConsumption | None, gas: datetime | None) -> dict[str, bool]:
+def _capabilities(
+    electricity: ElectricityConsumption | None, gas: datetime | None, live: ElectricityLive | None
+) -> dict[str, bool]:
+    """What the meter measures; returns and phases as the dashboard sees them (the live figures)."""
     has_electricity = electricity is not None
-    returned = bool(electricity and (electricity.returned_1 > 0 or electricity.returned_2 > 0))
-    multi = bool(electricity and electricity.phase_currently_delivered_l2 is not None)
+    returned = bool(live and live.has_returned)
+    multi = bool(live and len(live.powered_phases) > 1)
     return {
         "any": has_electricity or gas is not None,
         "electricity": has_electricity,

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from dsmrhub.prices.services import contracts_fingerprint
+from dsmrhub.prices.costs import contracts_fingerprint
 from dsmrhub.processing.epochs import epochs_refresh
 from dsmrhub.processing.gas import gas_refresh
 from dsmrhub.processing.minutes import minute_end, minutes_refresh

@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from dsmrhub.prices.services import contracts_for_days, costs_compute
+from dsmrhub.prices.costs import contracts_for_days, costs_compute
 from dsmrhub.processing.epochs import REGISTERS, epoch_offsets, epochs_between
 from dsmrhub.processing.models import DayStatistics, GasConsumption, HourStatistics
 from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, hour_shift, local_date

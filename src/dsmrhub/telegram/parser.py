@@ -166,9 +166,9 @@ def _resolve(obis: str, spec: Spec) -> tuple | None:
 # unchanged telegram after telegram. What a line contributes is a pure function of (variant, zone, line
 # text), so the contributions of lines that parsed cleanly are kept by their text (bounded; cleared when
 # full). Lines that never repeat (the meter clock) and the DSMR 2.2 gas register (whose value may follow
-# on the next line) are not kept. A contribution's last item names the register it is for: the id of the
-# table's entry (every spelling of a code resolves to that one object), or the OBIS code as sent for
-# registers the variant does not know. One register twice in a telegram is an error.
+# on the next line) are not kept. A contribution's last item is the number of keys it sets: one register
+# twice in a telegram is an error, and a telegram whose lines set fewer distinct keys than they wrote is
+# checked for one (registers are told apart by their table entry, so every spelling of a code is one).
 _LINE_CACHE_LIMIT = 8192
 _line_caches: dict[tuple[str, ZoneInfo], dict[str, tuple]] = {}
 _VALUE, _VALUES, _CHANNEL, _OTHER = 0, 1, 2, 3  # first item of a cached line's contribution
@@ -191,7 +191,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
     other: dict[str, str] = {}
     pending_gas: dict[str, object] | None = None  # DSMR 2.2: the value follows on the next line
     pending_line = 0
-    seen: dict[object, int] = {}  # register -> its line
+    written = 0  # keys set by the lines; more than the dicts hold: a key was set twice
     number = 1
     for line in lines[1:]:
         number += 1
@@ -202,6 +202,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
                 if paren == 0 and pending_gas is not None and pending_line == number - 1:
                     try:
                         pending_gas["value"] = _number(_strip_group(line))
+                        written += 1
                     except _BadValue:
                         message = f"bad value on line {number}: {line[:80]!r}"
                         raise TelegramError(message, line=number) from None
@@ -214,7 +215,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
             if entry is None:
                 entry = _resolve(obis, spec)
             if entry is None:
-                contribution = (_OTHER, obis, line[paren:].rstrip(), obis)
+                contribution = (_OTHER, obis, line[paren:].rstrip(), 1)
             else:
                 text = line
                 if text[-1] != ")":
@@ -222,32 +223,26 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
                     if text[-1] != ")":
                         raise TelegramError(f"bad value on line {number}: {text[:80]!r}", line=number)
                 kind = entry[0]
-                register = id(entry)
-                if register in seen:
-                    raise _duplicate(obis, seen[register], number)
                 try:
                     if kind is TIMESTAMP:
                         stamp = text[paren + 1 : -1]
                         values[entry[1]] = to_utc(stamp, zone, cache) if stamp else None
-                        seen[register] = number
+                        written += 1
                         continue
                     if kind is MBUS_VALUE_DSMR22:
                         reading = _dsmr22_gas(text[paren + 1 : -1], obis, zone, cache)
                         channel = channels.setdefault(entry[4], {})
                         channel.update(reading)
+                        written += len(reading)
                         pending_gas, pending_line = (None, 0) if "value" in reading else (channel, number)
-                        seen[register] = number
                         continue
-                    contribution = (*_contribution(text[paren + 1 : -1], obis, entry, zone, cache), register)
+                    contribution = _contribution(text[paren + 1 : -1], obis, entry, zone, cache)
                 except (_BadValue, ValueError, ArithmeticError):
                     raise TelegramError(f"bad value on line {number}: {text[:80]!r}", line=number) from None
             if len(known) >= _LINE_CACHE_LIMIT:
                 known.clear()
             known[line] = contribution
-        register = contribution[-1]
-        if register in seen:
-            raise _duplicate(line[: line.find("(")], seen[register], number)
-        seen[register] = number
+        written += contribution[-1]
         tag = contribution[0]
         if tag is _VALUE:
             values[contribution[1]] = contribution[2]
@@ -260,11 +255,29 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
             values.update(contribution[1])
         else:
             other[contribution[1]] = contribution[2]
+    if written != len(values) + len(other) + sum(map(len, channels.values())):
+        duplicate = _duplicate(lines, spec)
+        if duplicate:
+            raise duplicate
     return values, _mbus_readings(channels), other
 
 
-def _duplicate(obis: str, first: int, again: int) -> TelegramError:
-    return TelegramError(f"duplicate register {obis.strip()} on lines {first} and {again}", line=again)
+def _duplicate(lines: list[str], spec: Spec) -> TelegramError | None:
+    """The error for the first register a telegram holds twice; None when two registers set one field."""
+    lookup = _table(spec).get
+    seen: dict[object, int] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        paren = line.find("(")
+        if paren <= 0:
+            continue
+        obis = line[:paren]
+        entry = lookup(obis) or _resolve(obis, spec)
+        register = obis if entry is None else id(entry)
+        if register in seen:
+            reason = f"duplicate register {obis.strip()} on lines {seen[register]} and {number}"
+            return TelegramError(reason, line=number)
+        seen[register] = number
+    return None
 
 
 def _contribution(inner: str, obis: str, entry: tuple, zone: ZoneInfo, cache: dict) -> tuple:
@@ -281,13 +294,13 @@ def _contribution(inner: str, obis: str, entry: tuple, zone: ZoneInfo, cache: di
                 raise _BadValue
             if exponent:
                 value = value.scaleb(exponent)
-        return (_VALUE, field, value)
+        return (_VALUE, field, value, 1)
     if kind is INTEGER:
         if not inner.isdigit() or not inner.isascii():
             raise _BadValue
-        return (_VALUE, field, int(inner))
+        return (_VALUE, field, int(inner), 1)
     if kind is TEXT:
-        return (_VALUE, field, inner or None)
+        return (_VALUE, field, inner or None, 1)
     if kind is MBUS_VALUE:
         stamp, value_text = inner.split(")(")
         number_text, _, sent = value_text.partition("*")
@@ -300,26 +313,31 @@ def _contribution(inner: str, obis: str, entry: tuple, zone: ZoneInfo, cache: di
                 "unit": sent or None,
                 "obis": obis,
             },
+            4,
         )
     if kind is MBUS_TYPE:
         if inner and not (inner.isdigit() and inner.isascii()):
             raise _BadValue
-        return (_CHANNEL, channel_number, {"device_type": int(inner) if inner else None})
+        return (_CHANNEL, channel_number, {"device_type": int(inner) if inner else None}, 1)
     if kind is MBUS_ID:
-        return (_CHANNEL, channel_number, {"equipment_identifier": inner or None})
+        return (_CHANNEL, channel_number, {"equipment_identifier": inner or None}, 1)
     if kind is POWER_FAILURE_LOG:
-        return (_VALUE, field, _power_failures(inner, None, zone, cache))
+        return (_VALUE, field, _power_failures(inner, None, zone, cache), 1)
     if kind is THRESHOLD:
         number_text, _, sent = inner.partition("*")
         threshold = _number(number_text)
-        return (_VALUES, (("actual_threshold", threshold), ("actual_threshold_unit", sent or None)))
+        return (_VALUES, (("actual_threshold", threshold), ("actual_threshold_unit", sent or None)), 2)
     if kind is DEMAND_PEAK:
         stamp, value_text = inner.split(")(")
-        return (_VALUES, ((field + "_at", to_utc(stamp, zone, cache)), (field, _decimal(value_text, unit))))
+        return (
+            _VALUES,
+            ((field + "_at", to_utc(stamp, zone, cache)), (field, _decimal(value_text, unit))),
+            2,
+        )
     if kind is PEAK_HISTORY:
         history = _peak_history(inner, unit, zone, cache)
         peaks = tuple((peak.occurred_at, peak.value) for peak in history)
-        return (_VALUES, (("maximum_demand_history", history), (field, peaks)))
+        return (_VALUES, (("maximum_demand_history", history), (field, peaks)), 2)
     raise AssertionError(kind)  # pragma: no cover - a kind in specs.py without a branch here
 
 

@@ -14,18 +14,17 @@ from typing import Any
 
 from django.utils import timezone
 
-from dsmrhub.prices.services import contract_for_day, round_cents
+from dsmrhub.processing.live import PHASES, electricity_live_figures
 from dsmrhub.processing.models import ElectricityConsumption, GasConsumption
 from dsmrhub.processing.periods import HOUR, MINUTE, from_epoch, local_zone, to_epoch
 from dsmrhub.processing.selectors import consumption_today, day_statistics_totals
 from dsmrhub.processing.sql import MINUTES, fetch, mean_half_up
-from dsmrhub.readings.models import DsmrReading, MeterStatistics
+from dsmrhub.readings.models import DsmrReading
 
 WINDOW_HOURS = (1, 6, 24)  # chart spans a visitor can pick
 DEFAULT_HOURS = 6
 MAX_POINTS = 360  # per chart line: 6 h of minutes; longer spans are averaged into wider buckets
 GAS_HOURS = 24
-PHASES = (1, 2, 3)
 KWH = Decimal("0.001")
 ENERGY_FIELDS = ("electricity1", "electricity2", "electricity1_returned", "electricity2_returned", "gas")
 COST_FIELDS = ("electricity1_cost", "electricity2_cost", "gas_cost", "total_cost")
@@ -51,24 +50,21 @@ class Capabilities:
 
 
 def dashboard_capabilities() -> Capabilities:
-    latest = DsmrReading.objects.order_by("-timestamp").first()
-    if latest is None:
+    live = electricity_live_figures()
+    if live is None:
         return Capabilities(readings=False, phases=(), voltages=(), returned=False, gas=False)
     return Capabilities(
         readings=True,
-        phases=tuple(p for p in PHASES if getattr(latest, f"phase_currently_delivered_l{p}") is not None),
-        voltages=tuple(p for p in PHASES if getattr(latest, f"phase_voltage_l{p}") is not None),
-        returned=bool(
-            latest.electricity_returned_1
-            or latest.electricity_returned_2
-            or latest.electricity_currently_returned
-        ),
-        gas=latest.extra_device_timestamp is not None or GasConsumption.objects.exists(),
+        phases=live.powered_phases,
+        voltages=live.voltage_phases,
+        returned=live.has_returned,
+        gas=GasConsumption.objects.exists() or _latest_reading_has_gas(),
     )
 
 
-def _watts(kilowatts: Decimal | None) -> int | None:
-    return None if kilowatts is None else int((kilowatts * 1000).to_integral_value())
+def _latest_reading_has_gas() -> bool:
+    latest = DsmrReading.objects.order_by("-timestamp").values_list("extra_device_timestamp", flat=True)
+    return latest.first() is not None
 
 
 def _local(moment: datetime, pattern: str) -> str:
@@ -76,38 +72,24 @@ def _local(moment: datetime, pattern: str) -> str:
 
 
 def dashboard_latest(*, now: datetime | None = None) -> dict[str, Any] | None:
-    """The header: the latest reading's power in W (total and per phase), tariff and cost per hour."""
+    """The header, formatted from the live figures: W (total and per phase), tariff, cost per hour."""
     now = now or timezone.now()
-    latest = DsmrReading.objects.order_by("-timestamp").first()
-    if latest is None:
+    live = electricity_live_figures(now=now)
+    if live is None:
         return None
-    tariff = MeterStatistics.objects.filter(pk=1).values_list("electricity_tariff", flat=True).first()
-    contract = contract_for_day(day=now.astimezone(local_zone()).date())
-    cost_per_hour = None
-    if contract is not None and tariff in (1, 2):
-        cost_per_hour = round_cents(
-            latest.electricity_currently_delivered
-            * getattr(contract, f"electricity_delivered_{tariff}_price")
-            - latest.electricity_currently_returned
-            * getattr(contract, f"electricity_returned_{tariff}_price")
-        )
     return {
-        "epoch": to_epoch(latest.timestamp),
-        "time": _local(latest.timestamp, "%H:%M:%S"),
-        "date": latest.timestamp.astimezone(local_zone()).date().isoformat(),
-        "age_seconds": max(0, int((now - latest.timestamp).total_seconds())),
-        "delivered": _watts(latest.electricity_currently_delivered),
-        "returned": _watts(latest.electricity_currently_returned),
+        "epoch": to_epoch(live.timestamp),
+        "time": _local(live.timestamp, "%H:%M:%S"),
+        "date": live.timestamp.astimezone(local_zone()).date().isoformat(),
+        "age_seconds": max(0, int((now - live.timestamp).total_seconds())),
+        "delivered": live.delivered,
+        "returned": live.returned,
         "phases": {
-            f"l{p}": {
-                "delivered": _watts(getattr(latest, f"phase_currently_delivered_l{p}")),
-                "returned": _watts(getattr(latest, f"phase_currently_returned_l{p}")),
-                "voltage": getattr(latest, f"phase_voltage_l{p}"),
-            }
-            for p in PHASES
+            f"l{p.phase}": {"delivered": p.delivered, "returned": p.returned, "voltage": p.voltage}
+            for p in live.phases
         },
-        "tariff": tariff if tariff in (1, 2) else None,
-        "cost_per_hour": cost_per_hour,
+        "tariff": live.tariff,
+        "cost_per_hour": live.cost_per_hour,
     }
 
 

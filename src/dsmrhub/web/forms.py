@@ -9,8 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.validators import MinValueValidator
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from dsmrhub.datalogger.models import (
@@ -20,7 +18,7 @@ from dsmrhub.datalogger.models import (
 )
 from dsmrhub.mqtt.models import MQTTSettings
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import PRICE_FIELDS, ContractError, contract_check_overlap
+from dsmrhub.prices.services import PRICE_FIELDS, ContractError, contract_validate
 
 PRICE_LABELS = {
     "electricity_delivered_1_price": _("Electricity delivered, tariff 1 (per kWh)"),
@@ -40,7 +38,10 @@ class DateInput(forms.DateInput):
 
 
 class ContractForm(forms.ModelForm):
-    """A contract's description, period (both days inclusive) and prices; no overlap with another."""
+    """A contract's description, period (both days inclusive) and prices.
+
+    The form parses; ``prices.services.contract_validate`` decides (the same checks as the CLI and admin).
+    """
 
     class Meta:
         model = EnergyContract
@@ -58,42 +59,23 @@ class ContractForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in PRICE_FIELDS:
             field = self.fields[name]
-            field.validators.append(MinValueValidator(Decimal(0)))
             field.widget.attrs.update(min="0", step="0.000001", inputmode="decimal")
             field.required = True
 
-    def clean_description(self) -> str:
-        description = self.cleaned_data["description"].strip()
-        if not description:
-            raise forms.ValidationError(_("A contract needs a description."))
-        return description
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start is None:
-            return data
-        if end is not None and end < start:
-            self.add_error("end", _("The last day lies before the first day."))
+        if self.errors:  # a field that did not parse: nothing to check as a whole yet
             return data
         try:
-            contract_check_overlap(start=start, end=end, exclude_id=self.instance.pk)
+            contract_validate(
+                contract_id=self.instance.pk,
+                description=data["description"],
+                start=data["start"],
+                end=data.get("end"),
+                prices=self.prices(),
+            )
         except ContractError as error:
-            other = error.overlaps
-            if other is None:
-                raise forms.ValidationError(str(error)) from None
-            raise forms.ValidationError(
-                _(
-                    "This period overlaps the contract “%(description)s” (%(start)s – %(end)s); "
-                    "contracts may not overlap."
-                ),
-                code="overlap",
-                params={
-                    "description": other.description,
-                    "start": date_format(other.start, "SHORT_DATE_FORMAT"),
-                    "end": date_format(other.end, "SHORT_DATE_FORMAT") if other.end else _("open end"),
-                },
-            ) from None
+            self.add_error(error.field, error.args[0])
         return data
 
     def prices(self) -> dict[str, Decimal]:

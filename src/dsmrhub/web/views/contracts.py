@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -16,8 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.prices.selectors import contracts_with_totals
-from dsmrhub.prices.services import ContractError
-from dsmrhub.web.contracts import web_contract_delete, web_contract_save
+from dsmrhub.prices.services import ContractError, contract_day_after, contract_delete, contract_save
 from dsmrhub.web.forms import PRICE_LABELS, ContractForm
 
 
@@ -50,8 +48,7 @@ def _initial(contract: EnergyContract | None) -> dict[str, object]:
     if latest is None:
         return {name: Decimal(0) for name in PRICE_LABELS}
     initial: dict[str, object] = {name: getattr(latest, name) for name in PRICE_LABELS}
-    if latest.end is not None:
-        initial["start"] = latest.end + timedelta(days=1)
+    initial["start"] = contract_day_after(latest)
     return initial
 
 
@@ -59,7 +56,7 @@ def _form_page(request: HttpRequest, contract: EnergyContract | None) -> HttpRes
     form = ContractForm(request.POST or None, instance=contract, initial=_initial(contract))
     if request.method == "POST" and form.is_valid():
         try:
-            change = web_contract_save(
+            change = contract_save(
                 contract_id=contract.pk if contract else None,
                 description=form.cleaned_data["description"],
                 start=form.cleaned_data["start"],
@@ -67,7 +64,7 @@ def _form_page(request: HttpRequest, contract: EnergyContract | None) -> HttpRes
                 prices=form.prices(),
             )
         except ContractError as error:  # e.g. a contract added meanwhile by someone else
-            form.add_error(None, str(error))
+            form.add_error(error.field, error.args[0])
         else:
             message = ngettext(
                 "Contract “%(description)s” saved; the costs of %(days)d day were recomputed.",
@@ -95,11 +92,11 @@ def contract_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contract_delete(request: HttpRequest, contract_id: int) -> HttpResponse:
+def contract_remove(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_object_or_404(EnergyContract, pk=contract_id)
     if request.method == "POST":
         try:
-            change = web_contract_delete(contract_id=contract.pk)
+            change = contract_delete(contract_id=contract.pk)
         except ContractError:  # deleted meanwhile
             raise Http404 from None
         message = ngettext(
@@ -118,5 +115,5 @@ urlpatterns = [
     path("", contracts, name="contracts"),
     path("add/", contract_add, name="contracts-add"),
     path("<int:contract_id>/edit/", contract_edit, name="contracts-edit"),
-    path("<int:contract_id>/delete/", contract_delete, name="contracts-delete"),
+    path("<int:contract_id>/delete/", contract_remove, name="contracts-delete"),
 ]

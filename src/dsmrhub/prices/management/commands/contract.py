@@ -1,19 +1,25 @@
+"""``dsmrhub contract add|list|remove``: the CLI over ``prices.services`` (same checks and repricing)."""
+
+from __future__ import annotations
+
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import ContractError, contract_create, contract_delete
-from dsmrhub.processing.services import costs_refresh
+from dsmrhub.prices.services import ContractError, contract_delete, contract_save
 
-PRICES = {
+PRICES = {  # option → model field
     "electricity_delivered_1": "electricity_delivered_1_price",
     "electricity_delivered_2": "electricity_delivered_2_price",
     "electricity_returned_1": "electricity_returned_1_price",
     "electricity_returned_2": "electricity_returned_2_price",
     "gas": "gas_price",
     "fixed_daily_cost": "fixed_daily_cost",
+}
+OPTIONS = {"start": "--start", "end": "--end"} | {
+    field: f"--{option.replace('_', '-')}" for option, field in PRICES.items()
 }
 
 
@@ -24,14 +30,12 @@ def _date(text: str) -> date:
         raise CommandError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _price(text: str) -> Decimal:
+def _number(text: str) -> Decimal:
+    """Parse only; whether the price is allowed is the service's call."""
     try:
-        value = Decimal(text)
+        return Decimal(text)
     except InvalidOperation:
-        raise CommandError(f"not a price: {text!r}") from None
-    if not value.is_finite() or value < 0:
-        raise CommandError(f"a price must be zero or more: {text!r}")
-    return value
+        raise CommandError(f"not a number: {text!r}") from None
 
 
 class Command(BaseCommand):
@@ -41,10 +45,12 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True)
         add = actions.add_parser("add", help="add a contract; it may not overlap another")
         add.add_argument("--description", required=True)
-        add.add_argument("--start", required=True, type=_date, help="first day (YYYY-MM-DD)")
-        add.add_argument("--end", type=_date, help="last day, inclusive (default: open-ended)")
+        add.add_argument("--start", required=True, type=_date, help="first day (YYYY-MM-DD, from 2000-01-01)")
+        add.add_argument(
+            "--end", type=_date, help="last day, inclusive, at most 2099-12-31 (default: open-ended)"
+        )
         for option in PRICES:
-            add.add_argument(f"--{option.replace('_', '-')}", dest=option, type=_price, default=Decimal(0))
+            add.add_argument(f"--{option.replace('_', '-')}", dest=option, type=_number, default=Decimal(0))
         actions.add_parser("list", help="list the contracts")
         remove = actions.add_parser("remove", help="remove a contract")
         remove.add_argument("id", type=int)
@@ -60,17 +66,17 @@ class Command(BaseCommand):
             return
         try:
             if action == "add":
-                contract = contract_create(
+                change = contract_save(
                     description=options["description"],
                     start=options["start"],
                     end=options["end"],
-                    **{field: options[option] for option, field in PRICES.items()},
+                    prices={field: options[option] for option, field in PRICES.items()},
                 )
-                self.stdout.write(f"added contract {contract.pk}: {contract}")
+                self.stdout.write(f"added contract {change.contract.pk}: {change.contract}")
             else:
-                contract = contract_delete(contract_id=options["id"])
-                self.stdout.write(f"removed contract {options['id']}: {contract}")
+                change = contract_delete(contract_id=options["id"])
+                self.stdout.write(f"removed contract {options['id']}: {change.contract}")
         except ContractError as error:
-            raise CommandError(str(error)) from None
-        days = costs_refresh(first_day=contract.start, last_day=contract.end)
-        self.stdout.write(f"recomputed the costs of {days} days")
+            option = OPTIONS.get(error.field or "")
+            raise CommandError(f"{option}: {error}" if option else str(error)) from None
+        self.stdout.write(f"recomputed the costs of {change.days_repriced} days")
