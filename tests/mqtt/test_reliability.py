@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+from datetime import timedelta
 
 import pytest
 
@@ -11,9 +13,12 @@ from dsmrhub.mqtt.models import OutboxMessage
 from dsmrhub.mqtt.publisher import Publisher
 from dsmrhub.mqtt.selectors import mqtt_status
 from dsmrhub.mqtt.services import mqtt_settings_update
+from tests import processes
 from tests.helpers import demo_telegrams
 from tests.mqtt.test_publish import enable, ingest
-from tests.processes import wait_until
+from tests.processes import stop_process, wait_until
+
+_template, make_install = processes._template, processes.make_install  # fixtures of the process test
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("mqtt")]
 
@@ -76,3 +81,48 @@ def test_wrong_password_is_a_clear_error_and_never_logged(mosquitto, prefix, cap
     publisher.close()
     subscriber.wait_for(1, topic=f"{prefix}/json")
     assert mqtt_status()["last_error"] == ""
+
+
+def test_the_publisher_process_outlives_a_broker_killed_and_started_again(
+    make_install, mosquitto, prefix, subscribe, tmp_path
+):
+    """`dsmrhub mqtt publish` (the part `dsmrhub run` starts) with its broker killed (-9) mid-stream:
+    readings stored meanwhile wait in the outbox and arrive once the broker is back; the process lives on."""
+    install = make_install()
+    broker = mosquitto()
+    install.run(
+        "mqtt", "enable", "--host", "127.0.0.1", "--port", str(broker.port), "--prefix", prefix,
+        "--client-id", prefix, "--no-discovery",
+    )  # fmt: skip
+    subscriber = subscribe("127.0.0.1", broker.port, [f"{prefix}/json"])
+    items = demo_telegrams(15, step=timedelta(minutes=1))
+    captures = []
+    for number, part in enumerate((items[:5], items[5:10], items[10:])):
+        capture = tmp_path / f"part{number}.txt"
+        capture.write_text("".join(telegram for _, telegram in part), encoding="latin-1")
+        captures.append(capture)
+    publisher = install.start("mqtt", "publish", "--interval", "0.2", "--retry-max", "0.5", log="mqtt")
+    try:
+        install.run("import", str(captures[0]), "--quiet")
+        subscriber.wait_for(5, topic=f"{prefix}/json", timeout=30)
+
+        broker.process.kill()  # no goodbye, as a crash or power loss
+        broker.process.wait()
+        install.run("import", str(captures[1]), "--quiet")
+        wait_until(lambda: "MQTT: cannot connect" in install.log_text("mqtt"), message="the loss noticed")
+        # Hold the publisher until our subscriber is back, so that it cannot miss what is sent first.
+        publisher.send_signal(signal.SIGSTOP)
+        subscriber.subscribed.clear()
+        broker.start()
+        assert subscriber.subscribed.wait(10)
+        publisher.send_signal(signal.SIGCONT)
+        install.run("import", str(captures[2]), "--quiet")
+        subscriber.wait_for(15, topic=f"{prefix}/json", timeout=30)
+        assert publisher.poll() is None
+        assert stop_process(publisher) == 0
+    finally:
+        publisher.send_signal(signal.SIGCONT)
+        stop_process(publisher)
+    stamps = {json.loads(payload)["timestamp"] for payload in subscriber.on(f"{prefix}/json")}
+    assert stamps == {moment.strftime("%Y-%m-%dT%H:%M:%SZ") for moment, _ in items}
+    assert install.query("SELECT count(*) FROM mqtt_outboxmessage") == [(0,)]

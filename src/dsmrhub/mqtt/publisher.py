@@ -318,6 +318,12 @@ class Publisher:
             if not info.is_published():
                 break
             acked += 1
+        if infos and not acked and self._is_up():
+            # Connected, yet nothing acknowledged: a link that died without a word, or paho's network
+            # thread is gone. Start over on a new connection instead of waiting on this one for ever.
+            error = f"no acknowledgement from {self.connection.endpoint.address} within {ACK_TIMEOUT:.0f} s"
+            self._disconnect(error)
+            self._failed(error)
         done = [row[0] for row in rows[:acked]]
         if done:
             if done[-1] - done[0] + 1 == len(done):
