@@ -154,7 +154,7 @@ def test_unknown_paths_and_methods_answer_json(api_client):
     response = api_client.get("/api/v2/no/such/thing")
     assert response.status_code == 404
     assert "detail" in response.json()
-    response = api_client.delete(URL)
+    response = api_client.put(URL, SEED_EXAMPLE)
     assert response.status_code == 405
     assert "detail" in response.json()
 
@@ -176,3 +176,89 @@ def test_body_over_the_upload_limit_is_413_json(api_client):
     response = api_client.post(URL, {"timestamp": "x" * 3_000_000})
     assert response.status_code == 413
     assert "too large" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "reason"),
+    [
+        ("0001-01-01T00:00:00Z", "timestamp 0001-01-01T00:00:00Z lies before 2001-01-01"),
+        ("1900-01-01T00:00:00Z", "timestamp 1900-01-01T00:00:00Z lies before 2001-01-01"),
+        ("2000-01-01T00:00:00+01:00", "timestamp 1999-12-31T23:00:00Z lies before 2001-01-01"),  # reset clock
+        ("2000-12-31T23:59:59Z", "lies before 2001-01-01"),
+        ((datetime.now(UTC) + timedelta(days=2)).isoformat(), "lies more than 24 hours in the future"),
+    ],
+    ids=["year 1", "1900", "reset clock", "end of 2000", "two days ahead"],
+)
+def test_post_with_an_implausible_timestamp_is_400_with_the_reason(api_client, timestamp, reason):
+    response = api_client.post(URL, {**SEED_EXAMPLE, "timestamp": timestamp})
+    assert response.status_code == 400, response.content
+    assert reason in response.json()["detail"]
+    assert not DsmrReading.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "gas_timestamp", ["0001-01-01T00:00:00Z", "1900-06-01T12:00:00Z", "2000-01-01T00:00"]
+)
+def test_post_with_an_implausible_gas_timestamp_is_400(api_client, gas_timestamp):
+    gas = {"extra_device_timestamp": gas_timestamp, "extra_device_delivered": "123.456"}
+    response = api_client.post(URL, {**SEED_EXAMPLE, **gas})
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"].startswith("extra_device_timestamp ")
+    assert "lies before 2001-01-01" in response.json()["detail"]
+    assert not DsmrReading.objects.exists()
+
+
+def test_the_earliest_plausible_moment_is_accepted(api_client):
+    gas = {"extra_device_timestamp": "2001-01-01T00:00:00Z", "extra_device_delivered": "1.000"}
+    response = api_client.post(URL, {**SEED_EXAMPLE, "timestamp": "2001-01-01T00:00:00Z", **gas})
+    assert response.status_code == 201, response.content
+
+
+def test_delete_one_reading_by_its_id(api_client, ten_readings):
+    first = api_client.get(URL).json()["results"][0]
+    response = api_client.delete(f"{URL}/{first['id']}")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert not DsmrReading.objects.filter(timestamp=ten_readings[0]).exists()
+    assert DsmrReading.objects.count() == 9
+    again = api_client.delete(f"{URL}/{first['id']}")
+    assert again.status_code == 404
+    assert "no reading with id" in again.json()["detail"]
+
+
+def test_delete_a_reading_stored_in_year_one_by_its_negative_id(api_client):
+    from tests.processing.builders import reading, store
+
+    store(reading(datetime(1, 1, 1, tzinfo=UTC), "1", "1"))
+    assert api_client.get(URL).json()["results"][0]["id"] == -62135596800
+    assert api_client.delete(f"{URL}/-62135596800").status_code == 204
+    assert not DsmrReading.objects.exists()
+
+
+def test_delete_needs_the_key(client, api_key, ten_readings):
+    one = f"{URL}/{int(ten_readings[0].timestamp())}"
+    assert client.delete(one).status_code == 401
+    assert client.delete(URL + "?timestamp__gte=2026-01-01T00:00:00Z").status_code == 401
+    assert client.delete(one, HTTP_AUTHORIZATION="Token wrong-key").status_code == 401
+    assert DsmrReading.objects.count() == 10
+
+
+def test_delete_a_range_answers_how_many(api_client, ten_readings):
+    since, until = ten_readings[2], ten_readings[4]
+    response = api_client.delete(
+        f"{URL}?timestamp__gte={since:%Y-%m-%dT%H:%M:%SZ}&timestamp__lte={until:%Y-%m-%dT%H:%M:%SZ}"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {"deleted": 3}
+    assert (
+        list(DsmrReading.objects.values_list("timestamp", flat=True)) == ten_readings[:2] + ten_readings[5:]
+    )
+    response = api_client.delete(f"{URL}?timestamp__lte={ten_readings[0]:%Y-%m-%dT%H:%M:%SZ}")
+    assert response.json() == {"deleted": 1}
+
+
+@pytest.mark.parametrize("query", ["", "?limit=5", "?timestamp__gte=yesterday"])
+def test_delete_a_range_without_a_valid_bound_is_400_and_deletes_nothing(api_client, ten_readings, query):
+    response = api_client.delete(URL + query)
+    assert response.status_code == 400, response.content
+    assert DsmrReading.objects.count() == 10

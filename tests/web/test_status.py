@@ -12,7 +12,7 @@ from django.utils import timezone
 from dsmrhub.datalogger.models import SINGLETON_ID, DataloggerState
 from dsmrhub.processing.models import MeterEpoch
 from dsmrhub.processing.services import processing_run_pending
-from dsmrhub.readings.services import ReadingRejected, reading_ingest_telegram
+from dsmrhub.readings.services import ReadingRejected, reading_ingest_telegram, readings_delete
 from dsmrhub.web.status import age_text, database_size, status_gather
 from tests.helpers import demo_telegrams
 
@@ -117,6 +117,35 @@ def test_problems_are_in_the_visitors_language(client):
     assert "De datalogger meldt zich niet meer" in _text(page, "problems")
     assert "telegrammen zijn afgewezen" in _text(page, "problems")
     assert "stopped reporting" not in page
+
+
+@pytest.mark.django_db
+def test_readings_left_out_of_processing_are_a_problem_until_deleted(client):
+    from tests.processing.builders import reading, store, utc
+
+    _known_data()
+    poisoned = [utc(1, 1, 1), utc(1900, 1, 1), utc(1999, 12, 31, 23), utc(2000, 6, 1)]
+    store(*(reading(moment, "1", "1") for moment in poisoned))
+    processing_run_pending()
+    html = client.get("/status/").content.decode()
+    problems = _text(html, "problems")
+    assert "4 stored readings have an implausible time and are left out of processing" in problems
+    # the first three, oldest first, with their reasons
+    assert "0001-01-01T00:00:00Z: timestamp 0001-01-01T00:00:00Z lies before 2001-01-01" in problems
+    assert "1900-01-01T00:00:00Z: timestamp" in problems and "1999-12-31T23:00:00Z: timestamp" in problems
+    assert "2000-06-01" not in problems
+    assert "dsmrhub readings-delete" in problems
+    assert re.search(r'class="number quarantined">4<', html)
+
+    readings_delete(ids=[int(poisoned[0].timestamp())])  # shown as gone at once, before the next pass
+    assert "3 stored readings have an implausible time" in _text(
+        client.get("/status/").content.decode(), "problems"
+    )
+    readings_delete(until=utc(2001, 1, 1))
+    processing_run_pending()
+    html = client.get("/status/").content.decode()
+    assert "implausible time" not in _text(html, "problems")
+    assert re.search(r'class="number quarantined">0<', html)
 
 
 @pytest.mark.django_db

@@ -56,6 +56,10 @@ class DsmrReadingSerializer(BlankIsNullMixin, CompactFieldsMixin, serializers.Mo
         validators: list = []
 
 
+class ReadingsDeletedSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField(help_text="how many readings were deleted")
+
+
 class MeterStatisticsSerializer(BlankIsNullMixin, serializers.ModelSerializer):
     timestamp = UTCDateTimeField(required=False)
 

@@ -8,13 +8,18 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from dsmrhub.api.filters import DsmrReadingFilter
-from dsmrhub.api.serializers import DsmrReadingSerializer, MeterStatisticsSerializer
+from dsmrhub.api.serializers import (
+    DsmrReadingSerializer,
+    MeterStatisticsSerializer,
+    ReadingsDeletedSerializer,
+)
 from dsmrhub.api.services import api_check_request_key
 from dsmrhub.readings.models import DsmrReading
 from dsmrhub.readings.selectors import reading_count
@@ -24,6 +29,7 @@ from dsmrhub.readings.services import (
     meter_statistics_get,
     reading_create,
     reading_ingest_telegram,
+    readings_delete,
 )
 from dsmrhub.telegram import Frame, TelegramFramer
 
@@ -83,7 +89,8 @@ def _v1_telegram_count(telegram: str) -> int:
 
 
 class DsmrReadingView(generics.ListCreateAPIView):
-    """Readings: list (``timestamp__gte``/``__lte``, ``ordering``, ``limit``/``offset``) and create."""
+    """Readings: list (``timestamp__gte``/``__lte``, ``ordering``, ``limit``/``offset``), create, and
+    delete a range."""
 
     queryset = DsmrReading.objects.all()
     serializer_class = DsmrReadingSerializer
@@ -113,6 +120,49 @@ class DsmrReadingView(generics.ListCreateAPIView):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                bound, OpenApiTypes.DATETIME, description=f"delete readings with timestamp {sign}"
+            )
+            for bound, sign in (("timestamp__gte", ">= this"), ("timestamp__lte", "<= this"))
+        ],
+        operation_id="datalogger_dsmrreading_delete_range",
+        request=None,
+        responses={200: ReadingsDeletedSerializer},
+        description="Delete the readings in a range (at least one bound); processing then recomputes "
+        "the data derived from them.",
+    )
+    def delete(self, request, *args, **kwargs):
+        bounds = DsmrReadingFilter(request.query_params, queryset=self.get_queryset()).form
+        if not bounds.is_valid():
+            raise ValidationError(bounds.errors)
+        since, until = bounds.cleaned_data.get("timestamp__gte"), bounds.cleaned_data.get("timestamp__lte")
+        if since is None and until is None:
+            raise ValidationError(
+                {"detail": "give timestamp__gte and/or timestamp__lte: the readings to delete"}
+            )
+        return Response({"deleted": readings_delete(since=since, until=until).count})
+
+
+class DsmrReadingDetailView(generics.GenericAPIView):
+    """One reading by its id (its timestamp in Unix seconds, as the list shows it): DELETE."""
+
+    queryset = DsmrReading.objects.all()
+    serializer_class = DsmrReadingSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    @extend_schema(
+        operation_id="datalogger_dsmrreading_delete",
+        parameters=[OpenApiParameter("reading_id", int, OpenApiParameter.PATH)],
+        responses={204: None, 404: OpenApiResponse(description="no reading with this id")},
+    )
+    def delete(self, request, reading_id: str):
+        if not readings_delete(ids=[int(reading_id)]).count:
+            raise NotFound(f"no reading with id {reading_id}")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeterStatisticsView(mixins.UpdateModelMixin, generics.GenericAPIView):

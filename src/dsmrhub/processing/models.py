@@ -161,3 +161,24 @@ class ProcessingState(models.Model):
 
     def __str__(self) -> str:
         return "processing state"
+
+
+class QuarantinedReading(models.Model):
+    """A stored reading the processor cannot place: its time (or its gas value's time) is implausible.
+
+    Kept out of processing and shown on the status page until the reading is deleted (or, when it was
+    ahead of the clock, until its time has come). Times are Unix seconds as stored, since a row written
+    by hand may not even be a valid date.
+    """
+
+    reading_at = models.BigIntegerField(primary_key=True)  # the reading's timestamp (its id in the API)
+    gas_at = models.BigIntegerField(null=True)  # its extra_device_timestamp
+    whole = models.BooleanField()  # False: only the gas value is left out; the electricity values count
+    reason = models.CharField(max_length=300)
+    quarantined_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["reading_at"]
+
+    def __str__(self) -> str:
+        return f"reading {self.reading_at} set aside: {self.reason}"

@@ -22,6 +22,7 @@ from dsmrhub.processing.models import (
     ProcessingState,
 )
 from dsmrhub.processing.periods import MINUTE, day_start, from_epoch, local_zone, to_epoch
+from dsmrhub.processing.quarantine import placeable_readings, quarantine_summary
 from dsmrhub.readings.models import DsmrReading, MeterStatistics
 
 NAMES = list(REGISTERS)
@@ -71,12 +72,13 @@ def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
     now = now or timezone.now()
     today = now.astimezone(local_zone()).date()
     start = day_start(today)
-    latest = DsmrReading.objects.filter(timestamp__lte=now).order_by("-timestamp").first()
+    readings = placeable_readings()
+    latest = readings.filter(timestamp__lte=now).order_by("-timestamp").first()
     if latest is None or to_epoch(latest.timestamp) <= start:
         return None
-    before = DsmrReading.objects.filter(timestamp__lte=from_epoch(start)).order_by("-timestamp").first()
+    before = readings.filter(timestamp__lte=from_epoch(start)).order_by("-timestamp").first()
     if before is None:
-        before = DsmrReading.objects.filter(timestamp__gt=from_epoch(start)).order_by("timestamp").first()
+        before = readings.filter(timestamp__gt=from_epoch(start)).order_by("timestamp").first()
     use = [end - begin for begin, end in zip(_positions(before), _positions(latest), strict=True)]
     for _moment, register, amount in epochs_between(after=start, until=to_epoch(latest.timestamp)):
         use[NAMES.index(register)] += Decimal(amount).scaleb(-3)
@@ -107,7 +109,7 @@ def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
 
 def application_status(*, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
-    latest = DsmrReading.objects.order_by("-timestamp").values_list("timestamp", flat=True).first()
+    latest = placeable_readings().order_by("-timestamp").values_list("timestamp", flat=True).first()
     pending = PendingMinute.objects.order_by("minute").values_list("minute", flat=True)
     oldest_pending = pending.first()
     unprocessed = 0
@@ -148,6 +150,7 @@ def application_status(*, now: datetime | None = None) -> dict[str, Any]:
             "lag_seconds": _since(now, from_epoch(oldest_pending * MINUTE)) if oldest_pending else 0,
             "last_error": (state.last_error or None) if state else None,
         },
+        "quarantine": quarantine_summary(),
         "meter_epochs": [
             {
                 "timestamp": epoch.timestamp,
@@ -228,6 +231,20 @@ def application_problems(*, now: datetime | None = None) -> list[dict[str, Any]]
                 )
                 % epoch,
                 "since": epoch["timestamp"],
+            }
+        )
+    quarantine = status["quarantine"]
+    if quarantine["count"]:
+        examples = "; ".join(f"{entry['timestamp']}: {entry['reason']}" for entry in quarantine["first"])
+        problems.append(
+            {
+                "problem": _(
+                    "%(count)s stored readings have an implausible time and are left out of processing "
+                    "(%(examples)s). Delete them in the admin, through the API or with "
+                    "`dsmrhub readings-delete`."
+                )
+                % {"count": quarantine["count"], "examples": examples},
+                "since": quarantine["first"][0]["since"],
             }
         )
     rejected = MeterStatistics.objects.filter(pk=1).values_list("rejected_telegrams", flat=True).first()

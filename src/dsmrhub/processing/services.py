@@ -4,6 +4,7 @@ Triggers on the readings table note every changed minute in ``PendingMinute``. `
 takes those marks, recomputes the minute rows of exactly those minutes with one INSERT … SELECT per range,
 then the gas hours, hour statistics and day statistics (with costs) whose value can depend on them.
 ``processing_rebuild`` recomputes everything (or everything since a date) the same way, in chunks.
+Readings whose time cannot be placed are set aside first (``quarantine``), so no single row stops a pass.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ from dsmrhub.processing.models import (
     ProcessingState,
 )
 from dsmrhub.processing.periods import MINUTE, day_start, from_epoch, local_date
+from dsmrhub.processing.quarantine import (
+    EVERYTHING,
+    Window,
+    quarantine_refresh,
+    quarantine_release_due,
+    window_at,
+)
 from dsmrhub.processing.sql import MINUTES, READINGS, fetch, lock_derived_data, pending_take
 from dsmrhub.processing.statistics import statistics_costs_refresh, statistics_refresh
 
@@ -63,7 +71,11 @@ def _merge(minutes: list[int]) -> list[tuple[int, int]]:
             ranges[-1][1] = minute
         else:
             ranges.append([minute, minute])
-    return [(low * MINUTE, high * MINUTE + MINUTE - 1) for low, high in ranges]
+    # The triggers divide with truncation toward zero: a reading before 1970 (never placed, but judged by
+    # the quarantine) is marked in the minute after its own, so such a range starts a minute earlier.
+    return [
+        (low * MINUTE - (MINUTE - 1 if low <= 0 else 0), high * MINUTE + MINUTE - 1) for low, high in ranges
+    ]
 
 
 def _merge_days(spans: list[tuple[date, date]]) -> list[tuple[date, date]]:
@@ -76,10 +88,14 @@ def _merge_days(spans: list[tuple[date, date]]) -> list[tuple[date, date]]:
     return [(first, last) for first, last in merged]
 
 
-def _neighbours(low: int, high: int) -> tuple[int, int]:
+def _neighbours(low: int, high: int, window: Window) -> tuple[int, int]:
     """The readings just before ``low`` and after ``high``: they bound the periods a change can affect."""
-    before = fetch(f"SELECT MAX(timestamp) FROM {READINGS} WHERE timestamp < %s", [low])[0][0]
-    after = fetch(f"SELECT MIN(timestamp) FROM {READINGS} WHERE timestamp > %s", [high])[0][0]
+    before = fetch(
+        f"SELECT MAX(timestamp) FROM {READINGS} WHERE timestamp < %s AND timestamp > %s", [low, window.low]
+    )[0][0]
+    after = fetch(
+        f"SELECT MIN(timestamp) FROM {READINGS} WHERE timestamp > %s AND timestamp <= %s", [high, window.high]
+    )[0][0]
     return (low if before is None else before), (high if after is None else after)
 
 
@@ -90,17 +106,18 @@ def _stamp_range(low: int, high: int) -> tuple[int | None, int | None]:
     )[0]
 
 
-def _refresh_range(first: int, last: int) -> tuple[date, date]:
-    """Recompute minutes, epochs and gas hours for readings in [first, last]; return the days to restate."""
+def _refresh_range(first: int, last: int, window: Window) -> tuple[date, date]:
+    """Recompute minutes, epochs and gas hours for readings in [first, last] (inside the window); return
+    the days to restate."""
     # Gas stamps carried by the minute rows before and after: an hour may gain or lose a value.
     stamps = [_stamp_range(minute_end(first), minute_end(last))]
-    low, high = minutes_refresh(first=first, last=last)
+    low, high = minutes_refresh(first=first, last=last, window=window)
     epochs_refresh(low=low, high=high)
     stamps.append(_stamp_range(low, high))
     gas_first = min([first, *(s[0] for s in stamps if s[0] is not None)])
     gas_last = max([last, *(s[1] for s in stamps if s[1] is not None)])
     gas_span = gas_refresh(first=gas_first, last=gas_last)
-    before, after = _neighbours(first, last)
+    before, after = _neighbours(first, last, window)
     start, end = min(before, gas_first), max(after, gas_last)
     if gas_span:
         start, end = min(start, gas_span[0]), max(end, gas_span[1])
@@ -112,15 +129,22 @@ def processing_run_pending(*, batch_minutes: int = BATCH_MINUTES) -> ProcessResu
     """Process every pending change (and contract change), then return what was done."""
     began = time.perf_counter()
     minutes = days = 0
+    window = window_at()
+    with transaction.atomic():
+        quarantine_release_due(window=window)
     while True:
         with transaction.atomic():
             lock_derived_data()
             taken = pending_take(limit=batch_minutes)
             if not taken:
                 break
-            spans = [_refresh_range(first, last) for first, last in _merge(taken)]
+            spans = []
+            for first, last in _merge(taken):
+                quarantine_refresh(first=first, last=last, window=window)
+                if placeable := window.clip(first, last):
+                    spans.append(_refresh_range(*placeable, window=window))
             for first_day, last_day in _merge_days(spans):
-                statistics_refresh(first_day=first_day, last_day=last_day)
+                statistics_refresh(first_day=first_day, last_day=last_day, window=window)
                 days += (last_day - first_day).days + 1
         minutes += len(taken)
     costs = _costs_follow_contracts()
@@ -175,11 +199,16 @@ def processing_rebuild(
 ) -> RebuildResult:
     """Recompute all derived data (or that from local day ``since`` on) from the readings, in chunks."""
     began = time.perf_counter()
-    first, last = fetch(f"SELECT MIN(timestamp), MAX(timestamp) FROM {READINGS}")[0]
+    window = window_at()
     start = day_start(since) if since else None
     with transaction.atomic():
         lock_derived_data()
+        quarantine_refresh(first=EVERYTHING[0], last=EVERYTHING[1], window=window)
         _clear_derived(since_epoch=start)
+    first, last = fetch(
+        f"SELECT MIN(timestamp), MAX(timestamp) FROM {READINGS} WHERE {window.contains('timestamp')}",
+        window.bounds,
+    )[0]
     if first is None or (start is not None and last < start):
         return RebuildResult(0, 0, 0, 0, time.perf_counter() - began)
     begin = max(first, start) if start is not None else first
@@ -189,7 +218,7 @@ def processing_rebuild(
     for done, (low, high) in enumerate(chunks, start=1):
         with transaction.atomic():
             lock_derived_data()
-            minute_low, minute_high = minutes_refresh(first=low, last=high)
+            minute_low, minute_high = minutes_refresh(first=low, last=high, window=window)
             epochs_refresh(low=minute_low, high=minute_high)
         if progress:
             progress(done, steps)
@@ -201,12 +230,15 @@ def processing_rebuild(
         with transaction.atomic():
             lock_derived_data()
             gas_refresh(first=low, last=high)
-            statistics_refresh(first_day=local_date(low - 1), last_day=local_date(high))
+            statistics_refresh(first_day=local_date(low - 1), last_day=local_date(high), window=window)
         if progress:
             progress(done, steps)
     PendingMinute.objects.filter(minute__gte=begin // MINUTE).delete()
     _costs_follow_contracts()
-    readings = fetch(f"SELECT COUNT(*) FROM {READINGS} WHERE timestamp >= %s", [begin])[0][0]
+    readings = fetch(
+        f"SELECT COUNT(*) FROM {READINGS} WHERE timestamp >= %s AND {window.contains('timestamp')}",
+        [begin, *window.bounds],
+    )[0][0]
     return RebuildResult(
         readings=readings,
         minutes=ElectricityConsumption.objects.filter(read_at__gt=from_epoch(begin)).count(),

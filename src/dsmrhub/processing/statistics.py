@@ -14,6 +14,7 @@ from dsmrhub.prices.costs import contracts_for_days, costs_compute
 from dsmrhub.processing.epochs import REGISTERS, epoch_offsets, epochs_between
 from dsmrhub.processing.models import DayStatistics, GasConsumption, HourStatistics
 from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, hour_shift, local_date
+from dsmrhub.processing.quarantine import Window
 from dsmrhub.processing.sql import MINUTES, READINGS, fetch
 
 NAMES = list(REGISTERS)  # delivered_1, returned_1, delivered_2, returned_2
@@ -30,11 +31,12 @@ def _dec(thousandths: int) -> Decimal:
     return Decimal(thousandths).scaleb(-3)
 
 
-def latest_reading_at() -> int | None:
-    return fetch(f"SELECT MAX(timestamp) FROM {READINGS}")[0][0]
+def latest_reading_at(*, window: Window) -> int | None:
+    sql = f"SELECT MAX(timestamp) FROM {READINGS} WHERE {window.contains('timestamp')}"
+    return fetch(sql, window.bounds)[0][0]
 
 
-def _position_at(moment: int) -> list[int] | None:
+def _position_at(moment: int, window: Window) -> list[int] | None:
     """Raw register positions of the latest reading at or before ``moment`` (else the first reading's)."""
     columns = ", ".join(NAMES)
     rows = fetch(
@@ -46,7 +48,9 @@ def _position_at(moment: int) -> list[int] | None:
         return list(rows[0])
     columns = ", ".join(REGISTERS.values())
     rows = fetch(
-        f"SELECT {columns} FROM {READINGS} WHERE timestamp = (SELECT MIN(timestamp) FROM {READINGS})"
+        f"SELECT {columns} FROM {READINGS} WHERE timestamp = "
+        f"(SELECT MIN(timestamp) FROM {READINGS} WHERE {window.contains('timestamp')})",
+        window.bounds,
     )
     return list(rows[0]) if rows else None
 
@@ -62,15 +66,16 @@ def _hour_end_positions(start: int, end: int, shift: int) -> dict[int, list[int]
     return {((read_at - shift + HOUR - 1) // HOUR - 1) * HOUR + shift: list(pos) for read_at, *pos in rows}
 
 
-def statistics_refresh(*, first_day: date, last_day: date) -> None:
-    """Rewrite the hour and day statistics of the local days [first_day, last_day] (complete periods only)."""
-    latest = latest_reading_at()
+def statistics_refresh(*, first_day: date, last_day: date, window: Window) -> None:
+    """Rewrite the hour and day statistics of the local days [first_day, last_day] (complete periods only);
+    readings outside the processor's window do not count."""
+    latest = latest_reading_at(window=window)
     span_start, span_end = day_start(first_day), day_end(last_day)
     HourStatistics.objects.filter(
         hour_start__gte=from_epoch(span_start), hour_start__lt=from_epoch(span_end)
     ).delete()
     DayStatistics.objects.filter(day__gte=first_day, day__lte=last_day).delete()
-    raw = _position_at(span_start) if latest is not None else None
+    raw = _position_at(span_start, window) if latest is not None else None
     if raw is None:
         return
     shift = hour_shift(span_start, span_end)

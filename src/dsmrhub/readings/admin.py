@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
+from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics, epoch_seconds
+from dsmrhub.readings.services import readings_delete
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -27,6 +28,17 @@ class DsmrReadingAdmin(ReadOnlyAdmin):
         "extra_device_delivered",
     ]
     show_full_result_count = False
+
+    # Readings are never edited, but a wrong one can be deleted ("Delete selected DSMR readings", or the
+    # reading's own page): through the readings service, so processing recomputes what it touched.
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def delete_model(self, request, obj: DsmrReading) -> None:
+        readings_delete(ids=[obj.id])
+
+    def delete_queryset(self, request, queryset) -> None:
+        readings_delete(ids=[epoch_seconds(moment) for moment in queryset.values_list("pk", flat=True)])
 
 
 @admin.register(MBusReading)

@@ -44,3 +44,11 @@ def timestamp_text(moment: datetime) -> str:
     except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
         return moment.isoformat(timespec="seconds")
     return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def seconds_text(seconds: int) -> str:
+    """A stored timestamp (Unix seconds) as ``timestamp_text``, or as the number when it is no date."""
+    try:
+        return timestamp_text(datetime.fromtimestamp(seconds, UTC))
+    except (OverflowError, OSError, ValueError):
+        return f"{seconds} (Unix seconds)"

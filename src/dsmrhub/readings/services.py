@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import BigIntegerField, Count, F, Max, Min
 from django.utils import timezone
 
 from dsmrhub.readings.models import (
@@ -108,6 +109,65 @@ def reading_create(*, values: dict[str, Any]) -> IngestResult:
     with transaction.atomic():
         created = _store_reading(values)
     return IngestResult(values=values, created=created)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingsDeleted:
+    count: int  # readings deleted (with ``dry_run``: that would be deleted)
+    first: int | None  # the earliest and latest of them, in Unix seconds (a row may not even be a date)
+    last: int | None
+
+
+DELETE_CHUNK = 500  # ids per statement: well below every backend's parameter limit
+
+
+def readings_delete(
+    *,
+    since: datetime | int | None = None,
+    until: datetime | int | None = None,
+    ids: Iterable[int] | None = None,
+    dry_run: bool = False,
+) -> ReadingsDeleted:
+    """Delete the readings with ``since <= timestamp <= until`` (aware datetimes or Unix seconds) and, when
+    given, an id (Unix seconds) in ``ids``. Their M-Bus values stay, unlinked. Processing follows by
+    itself: the database triggers mark the minutes of every deleted reading (and of its gas value).
+
+    At least one of the three must be given: deleting every reading takes a stated range."""
+    if since is None and until is None and ids is None:
+        raise ValueError("say which readings to delete: since, until or ids")
+    rows = DsmrReading.objects.all()
+    if since is not None:
+        rows = rows.filter(timestamp__gte=since)
+    if until is not None:
+        rows = rows.filter(timestamp__lte=until)
+    chunks = [rows]
+    if ids is not None:
+        unique = sorted(set(ids))
+        chunks = [
+            rows.filter(timestamp__in=unique[i : i + DELETE_CHUNK])
+            for i in range(0, len(unique), DELETE_CHUNK)
+        ]
+    seconds = BigIntegerField()  # the stored integer as it is: a row written by hand may be no valid date
+    count, first, last = 0, None, None
+    with transaction.atomic():
+        for chunk in chunks:
+            found = chunk.aggregate(
+                n=Count("pk"),
+                first=Min("timestamp", output_field=seconds),
+                last=Max("timestamp", output_field=seconds),
+            )
+            if not found["n"]:
+                continue
+            count += found["n"]
+            first = found["first"] if first is None else min(first, found["first"])
+            last = found["last"] if last is None else max(last, found["last"])
+            if not dry_run:
+                MBusReading.objects.filter(reading__in=chunk.values("pk")).update(reading=None)
+                # No per-row collection: a month of readings is one statement (M-Bus links are cleared above).
+                chunk._raw_delete(chunk.db)
+    if count and not dry_run:
+        logger.info("deleted %d readings (Unix seconds %s to %s)", count, first, last)
+    return ReadingsDeleted(count=count, first=first, last=last)
 
 
 def meter_statistics_get() -> MeterStatistics:
