@@ -9,6 +9,7 @@ from pathlib import Path
 
 MODULES = [
     "bench.bench_parser",
+    "bench.bench_noise",
     "bench.bench_ingest",
     "bench.bench_datalogger",
     "bench.bench_processing",

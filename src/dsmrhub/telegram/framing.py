@@ -16,7 +16,8 @@ from .crc import crc16_arc
 from .decrypt import decrypt_frame, frame_length
 from .errors import TelegramError
 
-_HEX_BYTES = frozenset(b"0123456789abcdefABCDEF")
+_HEX = b"0123456789abcdefABCDEF"
+_HEX_BYTES = frozenset(_HEX)
 _BLANK = b" \t\r\n\x00"
 _CR, _LF, _SLASH = 0x0D, 0x0A, 0x2F
 
@@ -116,6 +117,10 @@ class TelegramFramer:
 
     def _hunt(self, buffer: bytearray, out: list) -> bool:
         """Skip to the next header; False when the buffer held none (or ends in a '/' too short to tell)."""
+        if buffer[0] == _SLASH and self._line_start and not self._garbage.size:  # right after a telegram
+            self._in_telegram = True
+            self._scan = 1
+            return True
         at = 0 if buffer[0] == _SLASH else buffer.find(b"/")
         while at >= 0:
             header = _is_header(buffer, at, self._line_start)
@@ -151,27 +156,20 @@ class TelegramFramer:
             self._scan = max(len(buffer) - 1, 1)
             return False
         bang = end_mark + 1
-        ends = _crc_line(buffer, bang, final)
-        if ends is None:
-            self._scan = end_mark
-            return False
-        digits_end, end = ends
-        last = _last_header(buffer, bang)
-        start = self._crc_start(buffer, last, bang, digits_end, end) if digits_end > bang + 1 else last
-        if start > 0:
-            out.append(Discarded(_INCOMPLETE, start))
-        elif start < 0 and last:
-            out.append(Discarded(_INCOMPLETE, last))
-        begin = last if start < 0 else start
-        if end - begin > self.max_size:
-            out.append(Discarded(f"telegram larger than {self.max_size} bytes", end - begin))
-        elif start < 0:
-            said = buffer[bang + 1 : digits_end].decode().upper()
-            computed = crc16_arc(bytes(buffer[last : bang + 1]))
-            reason = f"CRC mismatch: telegram says {said}, content gives {computed:04X}"
-            out.append(Discarded(reason, end - last))
+        if buffer[bang + 5 : bang + 7] == b"\r\n" and not buffer[bang + 1 : bang + 5].strip(_HEX):
+            digits_end, end = bang + 5, bang + 7  # the usual '!XXXX' CRLF
         else:
-            out.append(Frame(bytes(buffer[start:end])))
+            ends = _crc_line(buffer, bang, final)
+            if ends is None:
+                self._scan = end_mark
+                return False
+            digits_end, end = ends
+        last = _last_header(buffer, bang) if buffer.rfind(b"/", 1, bang) > 0 else 0
+        start = self._crc_start(buffer, last, bang, digits_end, end) if digits_end > bang + 1 else last
+        if start == 0 and end <= self.max_size:
+            out.append(Frame(bytes(buffer[:end])))
+        else:
+            self._report(buffer, out, start, last, bang, digits_end, end)
         del buffer[:end]
         self._in_telegram = False
         self._line_start = True
@@ -183,14 +181,31 @@ class TelegramFramer:
         own whenever the cut-off part's CRC happens to be 0; a real telegram never holds a second header."""
         given = int(buffer[bang + 1 : digits_end], 16)
         start = last
-        with memoryview(buffer) as view:
-            while end - start <= self.max_size:
-                if crc16_arc(view[start : bang + 1]) == given:
-                    return start
-                if not start:
-                    break
-                start = _last_header(buffer, start)
+        while end - start <= self.max_size:
+            if crc16_arc(buffer[start : bang + 1]) == given:
+                return start
+            if not start:
+                break
+            start = _last_header(buffer, start)
         return -1
+
+    def _report(
+        self, buffer: bytearray, out: list, start: int, last: int, bang: int, digits_end: int, end: int
+    ) -> None:
+        """Everything but a frame from the first byte: what precedes the frame, a frame too large, or the
+        bytes from the latest header when no header gives the CRC."""
+        begin = last if start < 0 else start
+        if begin:
+            out.append(Discarded(_INCOMPLETE, begin))
+        if end - begin > self.max_size:
+            out.append(Discarded(f"telegram larger than {self.max_size} bytes", end - begin))
+        elif start < 0:
+            said = buffer[bang + 1 : digits_end].decode().upper()
+            computed = crc16_arc(buffer[last : bang + 1])
+            reason = f"CRC mismatch: telegram says {said}, content gives {computed:04X}"
+            out.append(Discarded(reason, end - last))
+        else:
+            out.append(Frame(bytes(buffer[start:end])))
 
     def _drop_runaway(self, buffer: bytearray, out: list) -> bool:
         """No '!' line within ``max_size`` bytes of the first header: drop headers until the first one
