@@ -58,6 +58,7 @@ def test_buffer_locked_for_a_while_the_reader_holds_telegrams_in_memory(install)
     items = telegrams(12)
     logger = install.start("datalogger", "--source", meter.url, "--retry-max", "0.5", log="datalogger")
     try:
+        meter.wait_client(timeout=60)
         meter.send(b"".join(t for _, t in items[:2]))
         wait_until(lambda: install.stored_timestamps() == stamps(items[:2]), message="first readings")
         with buffer_locked(install.data_dir / "datalogger-buffer.sqlite3"):
@@ -125,6 +126,7 @@ def test_disk_full_under_the_buffer_then_space_comes_back(install, tmp_path):
         args = ("datalogger", "--source", meter.url, "--retry-max", "0.5", "--buffer", str(buffer))
         logger = install.start(*args, log="datalogger")
         try:
+            meter.wait_client(timeout=60)
             meter.send(b"".join(t for _, t in items[:2]))
             wait_until(lambda: install.stored_timestamps() == stamps(items[:2]), message="first readings")
             if mounted:
@@ -192,6 +194,7 @@ def test_run_with_the_database_locked_past_its_timeout_then_a_part_killed(instal
         "run", "--bind", f"127.0.0.1:{port}", "--source", meter.url, "--without", "mqtt", log="run"
     )
     try:
+        meter.wait_client(timeout=90)  # `run` migrates, then starts three processes: slow on a busy machine
         meter.send(b"".join(t for _, t in items[:2]))
         wait_until(
             lambda: install.stored_timestamps() == stamps(items[:2]), timeout=60, message="first readings"
@@ -222,9 +225,10 @@ def test_run_with_the_database_locked_past_its_timeout_then_a_part_killed(instal
 
         os.kill(part_pid(install, "datalogger"), signal.SIGKILL)
         meter.drop_client()
-        wait_until(lambda: "restarted datalogger" in install.log_text("run"), message="datalogger restarted")
+        meter.wait_client(timeout=90)
         meter.send(b"".join(t for _, t in items[12:]))
         wait_until(lambda: install.stored_timestamps() == stamps(items), timeout=60, message="all 16")
+        assert "restarted datalogger" in install.log_text("run")
         assert run.poll() is None
         assert stop_process(run) == 0
     finally:

@@ -88,6 +88,7 @@ def test_a_target_refusing_the_host_keeps_the_queue_and_a_rejected_telegram_is_d
             "forward", "--source", meter.url, "--to", f"http://127.0.0.1:{port}", "--key", KEY,
             "--retry-max", "0.5", log="forward",
         )  # fmt: skip
+        meter.wait_client(timeout=60)
         meter.send(b"".join(t for _, t in stream[:3]))
         wait_until(lambda: "HTTP 400" in forwarder.log_text("forward"), message="the refusal logged")
         assert target.stored_timestamps() == []
@@ -172,6 +173,7 @@ def test_proxy_errors_a_wrong_key_and_retry_after_keep_the_queue(install):
         "forward", "--source", meter.url, "--to", target.url, "--key", KEY, "--retry-max", "2", log="forward"
     )
     try:
+        meter.wait_client(timeout=60)
         meter.send(b"".join(t for _, t in items))
         wait_until(lambda: len(target.requests) == 9, timeout=30, message="every telegram answered")
         assert stop_process(forward) == 0
@@ -220,6 +222,7 @@ def test_a_target_with_its_database_locked_answers_503_and_gets_everything_after
             "forward", "--source", meter.url, "--to", f"http://127.0.0.1:{port}", "--key", KEY,
             "--retry-max", "1", log="forward",
         )  # fmt: skip
+        meter.wait_client(timeout=60)
         meter.send(items[0][1])
         wait_until(lambda: target.stored_timestamps() == expected[:1], message="the first telegram")
         with database_locked(target):
