@@ -166,9 +166,9 @@ def _resolve(obis: str, spec: Spec) -> tuple | None:
 # unchanged telegram after telegram. What a line contributes is a pure function of (variant, zone, line
 # text), so the contributions of lines that parsed cleanly are kept by their text (bounded; cleared when
 # full). Lines that never repeat (the meter clock) and the DSMR 2.2 gas register (whose value may follow
-# on the next line) are not kept. A contribution's last item is the number of keys it sets: one register
-# twice in a telegram is an error, and a telegram whose lines set fewer distinct keys than they wrote is
-# checked for one (registers are told apart by their table entry, so every spelling of a code is one).
+# on the next line) are not kept. One register twice in a telegram is an error: the lines count the keys
+# they set, and when the dicts hold fewer, the telegram is searched for a register it holds twice
+# (registers are told apart by their table entry, so every spelling of a code is one).
 _LINE_CACHE_LIMIT = 8192
 _line_caches: dict[tuple[str, ZoneInfo], dict[str, tuple]] = {}
 _VALUE, _VALUES, _CHANNEL, _OTHER = 0, 1, 2, 3  # first item of a cached line's contribution
@@ -215,7 +215,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
             if entry is None:
                 entry = _resolve(obis, spec)
             if entry is None:
-                contribution = (_OTHER, obis, line[paren:].rstrip(), 1)
+                contribution = (_OTHER, obis, line[paren:].rstrip())
             else:
                 text = line
                 if text[-1] != ")":
@@ -242,19 +242,22 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
             if len(known) >= _LINE_CACHE_LIMIT:
                 known.clear()
             known[line] = contribution
-        written += contribution[-1]
         tag = contribution[0]
         if tag is _VALUE:
             values[contribution[1]] = contribution[2]
+            written += 1
         elif tag is _CHANNEL:
             channel = channels.get(contribution[1])
             if channel is None:
                 channel = channels[contribution[1]] = {}
             channel.update(contribution[2])
+            written += len(contribution[2])
         elif tag is _VALUES:
             values.update(contribution[1])
+            written += len(contribution[1])
         else:
             other[contribution[1]] = contribution[2]
+            written += 1
     if written != len(values) + len(other) + sum(map(len, channels.values())):
         duplicate = _duplicate(lines, spec)
         if duplicate:
@@ -294,13 +297,13 @@ def _contribution(inner: str, obis: str, entry: tuple, zone: ZoneInfo, cache: di
                 raise _BadValue
             if exponent:
                 value = value.scaleb(exponent)
-        return (_VALUE, field, value, 1)
+        return (_VALUE, field, value)
     if kind is INTEGER:
         if not inner.isdigit() or not inner.isascii():
             raise _BadValue
-        return (_VALUE, field, int(inner), 1)
+        return (_VALUE, field, int(inner))
     if kind is TEXT:
-        return (_VALUE, field, inner or None, 1)
+        return (_VALUE, field, inner or None)
     if kind is MBUS_VALUE:
         stamp, value_text = inner.split(")(")
         number_text, _, sent = value_text.partition("*")
@@ -313,31 +316,26 @@ def _contribution(inner: str, obis: str, entry: tuple, zone: ZoneInfo, cache: di
                 "unit": sent or None,
                 "obis": obis,
             },
-            4,
         )
     if kind is MBUS_TYPE:
         if inner and not (inner.isdigit() and inner.isascii()):
             raise _BadValue
-        return (_CHANNEL, channel_number, {"device_type": int(inner) if inner else None}, 1)
+        return (_CHANNEL, channel_number, {"device_type": int(inner) if inner else None})
     if kind is MBUS_ID:
-        return (_CHANNEL, channel_number, {"equipment_identifier": inner or None}, 1)
+        return (_CHANNEL, channel_number, {"equipment_identifier": inner or None})
     if kind is POWER_FAILURE_LOG:
-        return (_VALUE, field, _power_failures(inner, None, zone, cache), 1)
+        return (_VALUE, field, _power_failures(inner, None, zone, cache))
     if kind is THRESHOLD:
         number_text, _, sent = inner.partition("*")
         threshold = _number(number_text)
-        return (_VALUES, (("actual_threshold", threshold), ("actual_threshold_unit", sent or None)), 2)
+        return (_VALUES, (("actual_threshold", threshold), ("actual_threshold_unit", sent or None)))
     if kind is DEMAND_PEAK:
         stamp, value_text = inner.split(")(")
-        return (
-            _VALUES,
-            ((field + "_at", to_utc(stamp, zone, cache)), (field, _decimal(value_text, unit))),
-            2,
-        )
+        return (_VALUES, ((field + "_at", to_utc(stamp, zone, cache)), (field, _decimal(value_text, unit))))
     if kind is PEAK_HISTORY:
         history = _peak_history(inner, unit, zone, cache)
         peaks = tuple((peak.occurred_at, peak.value) for peak in history)
-        return (_VALUES, (("maximum_demand_history", history), (field, peaks)), 2)
+        return (_VALUES, (("maximum_demand_history", history), (field, peaks)))
     raise AssertionError(kind)  # pragma: no cover - a kind in specs.py without a branch here
 
 
