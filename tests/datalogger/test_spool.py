@@ -92,3 +92,43 @@ def test_a_reader_thread_that_dies_ends_the_datalogger(tmp_path):
     datalogger.writer.put = bug
     with pytest.raises(ReaderFailed, match="a bug in the reader"):
         datalogger.run()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_telegram_that_fails_to_store_is_set_aside_and_the_rest_is_stored(tmp_path, monkeypatch):
+    """One telegram that makes storing fail (here an injected bug) never stops the datalogger: it is kept
+    raw beside the buffer for a later `dsmrhub import`, counted, and every other telegram is stored."""
+    from dsmrhub.datalogger import services
+    from dsmrhub.readings.models import DsmrReading, MeterStatistics
+
+    stream = telegrams(5)
+    poison = stream[2][1]
+    capture = tmp_path / "capture.txt"
+    capture.write_bytes(b"".join(t for _, t in stream))
+    single, bulk = services.reading_ingest_telegram, services.readings_ingest_bulk
+
+    def failing_single(*, telegram, **kwargs):
+        if telegram == poison:
+            raise ValueError("a bug in storing")
+        return single(telegram=telegram, **kwargs)
+
+    def failing_bulk(*, telegrams, **kwargs):
+        if any(payload == poison for payload, _ in telegrams):
+            raise ValueError("a bug in storing")
+        return bulk(telegrams=telegrams, **kwargs)
+
+    monkeypatch.setattr(services, "reading_ingest_telegram", failing_single)
+    monkeypatch.setattr(services, "readings_ingest_bulk", failing_bulk)
+    datalogger = Datalogger(
+        overrides=ConfigOverrides(source=f"replay:{capture}?speed=0"),
+        stop=threading.Event(),
+        spool_path=tmp_path / "buffer.sqlite3",
+    )
+    summary = datalogger.run()
+
+    stored = sorted(int(r.timestamp.timestamp()) for r in DsmrReading.objects.all())
+    assert stored == [stamp for stamp, _ in stream if stamp != stream[2][0]]
+    assert summary.stored == 4 and summary.rejected == 1
+    assert (tmp_path / services.SET_ASIDE).read_bytes() == poison
+    assert MeterStatistics.objects.get().rejected_telegrams == 1
+    assert len(Spool(tmp_path / "buffer.sqlite3")) == 0

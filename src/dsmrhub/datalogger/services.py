@@ -23,7 +23,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connections, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    close_old_connections,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from dsmrhub.datalogger.demo import DemoMeter
@@ -47,6 +54,7 @@ DEFAULT_SOURCE = "demo"
 BATCH = 1000  # at most this many telegrams stored per transaction when catching up
 STATE_EVERY = 2.0  # seconds between state heartbeats
 STOP_GRACE = 5.0  # seconds to finish storing what was read after a stop request
+SET_ASIDE = "datalogger-set-aside.txt"  # telegrams that could not be stored, beside the buffer
 
 
 # Settings -----------------------------------------------------------------------------------------
@@ -279,7 +287,36 @@ class Datalogger:
         return items
 
     def _store(self, items: list[SpoolItem]) -> bool:
-        """Store ``items`` in one transaction; False (and nothing removed) when the database failed."""
+        """Store ``items`` in one transaction; False (and nothing removed) when the database failed.
+
+        A telegram that makes storing fail for a reason of its own (a value the database refuses, a bug)
+        is set aside so that it cannot stop the datalogger: a batch that fails that way is stored again
+        item by item to find it, and the culprit is appended to ``SET_ASIDE`` beside the buffer (raw, so
+        ``dsmrhub import`` can load it after a fix), logged and counted as rejected.
+        """
+        try:
+            return self._store_batch(items)
+        except Exception as error:  # everything the database being away is not: see _store_batch
+            if len(items) > 1:
+                return all(self._store([item]) for item in items)
+            self._set_aside(items[0], error)
+            return True
+
+    def _set_aside(self, item: SpoolItem, error: Exception) -> None:
+        path = self.spool.path.with_name(SET_ASIDE)
+        try:
+            with open(path, "ab") as kept:
+                kept.write(item.payload)
+            where = f"kept in {path}"
+        except OSError as write_error:
+            where = f"not kept: {write_error}"
+        logger.exception("telegram set aside, storing it failed (%s); %s", error, where)
+        with contextlib.suppress(Exception):
+            meter_statistics_count_rejection(reason=f"could not be stored: {error}")
+        self._handled_through = item.id
+        self.summary.rejected += 1
+
+    def _store_batch(self, items: list[SpoolItem]) -> bool:
         stored = duplicates = rejected = 0
         telegrams = [(item.payload, item.received_at) for item in items if item.kind == "telegram"]
         try:
@@ -300,6 +337,8 @@ class Datalogger:
                     result = readings_ingest_bulk(telegrams=telegrams, log_rejections=True)
                     stored, duplicates = result.stored, result.duplicates
                     rejected += sum(result.rejected.values())
+        except (DataError, IntegrityError):
+            raise  # the telegram's own fault: _store sets it aside
         except DatabaseError as error:
             message = f"database unavailable: {error}"
             if message != self._database_error:
