@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from dsmrhub.processing.models import PendingMinute, QuarantinedReading
@@ -29,6 +29,7 @@ from dsmrhub.readings.plausibility import seconds_text, timestamp_problem, times
 logger = logging.getLogger(__name__)
 
 EVERYTHING = (-(2**62), 2**62)  # a range of Unix seconds beyond any stored value
+QUARANTINE = QuarantinedReading._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,19 +66,29 @@ def window_at(now: datetime | None = None) -> Window:
     )
 
 
-def quarantine_refresh(*, first: int, last: int, window: Window) -> None:
+def quarantine_entries() -> dict[int, int | None]:
+    """reading_at → gas_at of every entry: read once per pass (there are none, or a handful)."""
+    return dict(fetch(f"SELECT reading_at, gas_at FROM {QUARANTINE}"))
+
+
+def quarantine_refresh(*, first: int, last: int, window: Window, entries: dict[int, int | None]) -> None:
     """Re-judge the readings stamped in [first, last]: record those outside the window, forget entries
-    whose reading is gone or now fine. A reading is logged when it is first set aside, not at every pass."""
-    entries = QuarantinedReading.objects.filter(reading_at__gte=first, reading_at__lte=last)
-    known = dict(entries.values_list("reading_at", "quarantined_at"))
-    entries.delete()
+    whose reading is gone or now fine; ``entries`` (from ``quarantine_entries``) is kept up to date. A
+    reading is logged when it is first set aside, not at every pass."""
     rows = fetch(
         f"SELECT timestamp, extra_device_timestamp FROM {READINGS} WHERE timestamp >= %s AND timestamp <= %s "
         f"AND (NOT ({window.contains('timestamp')}) OR NOT ({window.contains('extra_device_timestamp')}))",
         [first, last, *window.bounds, *window.bounds],
     )
+    outside = dict(rows)
+    known = {reading_at for reading_at in entries if first <= reading_at <= last}
+    stale = [r for r in known if r not in outside or outside[r] != entries[r]]  # gone, fine, or changed
+    if stale:
+        QuarantinedReading.objects.filter(reading_at__in=stale).delete()
     fresh = []
-    for reading_at, gas_at in rows:
+    for reading_at, gas_at in outside.items():
+        if reading_at in known and gas_at == entries[reading_at]:
+            continue
         whole = window.clip(reading_at, reading_at) is None
         reason = _reason(reading_at, gas_at, whole=whole, window=window)
         if reading_at not in known:
@@ -88,20 +99,30 @@ def quarantine_refresh(*, first: int, last: int, window: Window) -> None:
                 gas_at=gas_at,
                 whole=whole,
                 reason=reason[: QuarantinedReading._meta.get_field("reason").max_length],
-                quarantined_at=known.get(reading_at, window.now),
+                quarantined_at=window.now,
             )
         )
-    QuarantinedReading.objects.bulk_create(fresh)
+    if fresh:
+        QuarantinedReading.objects.bulk_create(fresh)
+    for reading_at in stale:
+        del entries[reading_at]
+    entries.update((entry.reading_at, entry.gas_at) for entry in fresh)
 
 
-def quarantine_release_due(*, window: Window) -> int:
+def quarantine_release_due(*, window: Window, entries: dict[int, int | None]) -> int:
     """Mark the minutes of entries that now lie inside the window (they were ahead of the clock) as
-    pending, so the next pass re-judges and places them; returns how many."""
-    due = QuarantinedReading.objects.filter(reading_at__gt=window.low, reading_at__lte=window.high).filter(
-        Q(gas_at__isnull=True) | Q(gas_at__gt=window.low, gas_at__lte=window.high)
-    )
-    minutes = {reading_at // MINUTE for reading_at in due.values_list("reading_at", flat=True)}
-    PendingMinute.objects.bulk_create([PendingMinute(minute=m) for m in minutes], ignore_conflicts=True)
+    pending, so that this pass re-judges and places them; returns how many."""
+
+    def inside(seconds: int | None) -> bool:
+        return seconds is None or window.low < seconds <= window.high
+
+    minutes = {
+        reading_at // MINUTE
+        for reading_at, gas_at in entries.items()
+        if inside(reading_at) and inside(gas_at)
+    }
+    if minutes:
+        PendingMinute.objects.bulk_create([PendingMinute(minute=m) for m in minutes], ignore_conflicts=True)
     return len(minutes)
 
 

@@ -35,6 +35,7 @@ from dsmrhub.processing.periods import MINUTE, day_start, from_epoch, local_date
 from dsmrhub.processing.quarantine import (
     EVERYTHING,
     Window,
+    quarantine_entries,
     quarantine_refresh,
     quarantine_release_due,
     window_at,
@@ -130,17 +131,19 @@ def processing_run_pending(*, batch_minutes: int = BATCH_MINUTES) -> ProcessResu
     began = time.perf_counter()
     minutes = days = 0
     window = window_at()
-    with transaction.atomic():
-        quarantine_release_due(window=window)
+    entries = None
     while True:
         with transaction.atomic():
             lock_derived_data()
+            if entries is None:
+                entries = quarantine_entries()
+                quarantine_release_due(window=window, entries=entries)  # no longer ahead of the clock
             taken = pending_take(limit=batch_minutes)
             if not taken:
                 break
             spans = []
             for first, last in _merge(taken):
-                quarantine_refresh(first=first, last=last, window=window)
+                quarantine_refresh(first=first, last=last, window=window, entries=entries)
                 if placeable := window.clip(first, last):
                     spans.append(_refresh_range(*placeable, window=window))
             for first_day, last_day in _merge_days(spans):
@@ -203,7 +206,9 @@ def processing_rebuild(
     start = day_start(since) if since else None
     with transaction.atomic():
         lock_derived_data()
-        quarantine_refresh(first=EVERYTHING[0], last=EVERYTHING[1], window=window)
+        quarantine_refresh(
+            first=EVERYTHING[0], last=EVERYTHING[1], window=window, entries=quarantine_entries()
+        )
         _clear_derived(since_epoch=start)
     first, last = fetch(
         f"SELECT MIN(timestamp), MAX(timestamp) FROM {READINGS} WHERE {window.contains('timestamp')}",
