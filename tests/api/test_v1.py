@@ -222,6 +222,21 @@ def test_a_field_with_several_telegrams_is_refused_whole_and_counted(client, api
     assert MeterStatistics.objects.get().rejected_telegrams == 1
 
 
+@pytest.mark.parametrize("second", ["bad CRC", "glued"])
+def test_a_second_telegram_that_fails_its_crc_or_has_no_line_end_before_it_still_refuses_both(
+    client, api_key, second
+):
+    first, other = (telegram for _, telegram in demo_telegrams(2))
+    if second == "bad CRC":
+        body, _, crc = other.rpartition("!")
+        other = f"{body}!{'0000' if not crc.startswith('0000') else 'FFFF'}\r\n"
+    field = first.rstrip("\r\n") + other if second == "glued" else first + other
+    response = post(client, field, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 400
+    assert response.content.decode() == "telegram rejected: the field holds 2 telegrams; send one per request"
+    assert DsmrReading.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     "trailer",
     [

@@ -31,7 +31,7 @@ from dsmrhub.readings.services import (
     reading_ingest_telegram,
     readings_delete,
 )
-from dsmrhub.telegram import Frame, TelegramFramer
+from dsmrhub.telegram import CRC_MISMATCH, Frame, TelegramFramer
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +79,16 @@ def v1_dsmrreading(request: HttpRequest) -> HttpResponse:
 
 
 def _v1_telegram_count(telegram: str) -> int:
-    """Complete telegrams ('/' header through '!' line) in the field. One telegram has no line starting
-    with '/' after its header, so the usual case costs one search; otherwise the framer counts."""
-    if "\n/" not in telegram:
+    """Telegrams ('/' header through '!' line) in the field, a second one that fails its CRC included.
+    A telegram holds one '/' (its header), so the usual case costs one search; otherwise the framer counts."""
+    if telegram.find("/", telegram.find("/") + 1) < 0:
         return 1
     data = telegram.encode("utf-8", "surrogateescape")
     framer = TelegramFramer(max_size=len(data) + 16)
-    return sum(isinstance(item, Frame) for item in [*framer.feed(data), *framer.flush()])
+    return sum(
+        isinstance(item, Frame) or item.reason.startswith(CRC_MISMATCH)
+        for item in [*framer.feed(data), *framer.flush()]
+    )
 
 
 class DsmrReadingView(generics.ListCreateAPIView):

@@ -5,13 +5,14 @@ Imports nothing from Django. See ``specs`` for the supported variants.
 
 from .crc import crc16_arc
 from .decrypt import decrypt_frame
-from .errors import TelegramError
+from .errors import CRC_MISMATCH, TelegramError
 from .framing import Discarded, EncryptedFramer, Frame, TelegramFramer
 from .model import MBusReading, MonthlyPeak, PowerFailure, Telegram
 from .parser import parse_telegram
 from .specs import VARIANTS, detect_variant
 
 __all__ = [
+    "CRC_MISMATCH",
     "VARIANTS",
     "Discarded",
     "EncryptedFramer",

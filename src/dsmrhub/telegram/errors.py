@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+CRC_MISMATCH = "CRC mismatch"  # how every CRC rejection starts, from the framer or the parser
+
 
 class TelegramError(ValueError):
     """A telegram (or frame) that cannot be used; ``reason`` says why, ``line`` where (1-based) if known."""

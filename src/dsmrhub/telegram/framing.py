@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .crc import crc16_arc
 from .decrypt import decrypt_frame, frame_length
-from .errors import TelegramError
+from .errors import CRC_MISMATCH, TelegramError
 
 _HEX = b"0123456789abcdefABCDEF"
 _HEX_BYTES = frozenset(_HEX)
@@ -202,7 +202,7 @@ class TelegramFramer:
         elif start < 0:
             said = buffer[bang + 1 : digits_end].decode().upper()
             computed = crc16_arc(buffer[last : bang + 1])
-            reason = f"CRC mismatch: telegram says {said}, content gives {computed:04X}"
+            reason = f"{CRC_MISMATCH}: telegram says {said}, content gives {computed:04X}"
             out.append(Discarded(reason, end - last))
         else:
             out.append(Frame(bytes(buffer[start:end])))

@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from .crc import crc16_arc
-from .errors import TelegramError
+from .errors import CRC_MISMATCH, TelegramError
 from .framing import find_line_start
 from .model import MBusReading, MonthlyPeak, PowerFailure, Telegram, telegram_from_values
 from .specs import (
@@ -129,7 +129,8 @@ def _check_crc(
             content = raw[start : bang + 1]
         computed = crc16_arc(content)
         if computed != int(crc, 16):
-            raise TelegramError(f"CRC mismatch: telegram says {crc}, content gives {computed:04X}", line=line)
+            reason = f"{CRC_MISMATCH}: telegram says {crc}, content gives {computed:04X}"
+            raise TelegramError(reason, line=line)
     return crc
 
 
