@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from dsmrhub.datalogger.models import SINGLETON_ID, DataloggerState
+from dsmrhub.datalogger.models import DataloggerState
+from dsmrhub.db.singleton import SINGLETON_ID
 from dsmrhub.processing.models import MeterEpoch
 from dsmrhub.processing.services import processing_run_pending
 from dsmrhub.readings.services import ReadingRejected, reading_ingest_telegram, readings_delete

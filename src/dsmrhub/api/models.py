@@ -4,6 +4,8 @@ import secrets
 
 from django.db import models
 
+from dsmrhub.db.singleton import Singleton
+
 KEY_LENGTH = 64
 
 
@@ -13,8 +15,8 @@ def api_key_generate() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(KEY_LENGTH))
 
 
-class APISettings(models.Model):
-    """Whether the API answers at all, and the key it wants. A single row (id 1); disabled by default."""
+class APISettings(Singleton):
+    """Whether the API answers at all, and the key it wants. A single row; disabled by default."""
 
     allow = models.BooleanField(default=False, help_text="Enable the API (v1 and v2).")
     auth_key = models.CharField(

@@ -11,16 +11,15 @@ from dataclasses import dataclass
 
 from dsmrhub.api.models import APISettings, api_key_generate
 from dsmrhub.db import raw
+from dsmrhub.db.singleton import SINGLETON_ID
 
 logger = logging.getLogger(__name__)
 
-SETTINGS_ID = 1
 _SETTINGS_SQL = f'SELECT "allow", "auth_key" FROM "{APISettings._meta.db_table}" WHERE "id" = %s'
 
 
 def api_settings_get() -> APISettings:
-    settings, _ = APISettings.objects.get_or_create(pk=SETTINGS_ID)
-    return settings
+    return APISettings.load()
 
 
 def api_settings_update(*, allow: bool | None = None, auth_key: str | None = None) -> APISettings:
@@ -53,7 +52,7 @@ class KeyCheck:
 
 def _allow_and_key() -> tuple[bool, str]:
     """The two settings every API request needs, in one small query (the ORM's costs more than the rest)."""
-    row = raw.fetch_one(_SETTINGS_SQL, [SETTINGS_ID])
+    row = raw.fetch_one(_SETTINGS_SQL, [SINGLETON_ID])
     if row is None:
         settings = api_settings_get()
         return settings.allow, settings.auth_key

@@ -7,8 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from dsmrhub.datalogger.sources import source_from_url
-
-SINGLETON_ID = 1
+from dsmrhub.db.singleton import Singleton
 
 
 def validate_source_url(value: str) -> None:
@@ -31,8 +30,8 @@ def validate_hex_key(value: str) -> None:
         raise ValidationError("the key must be 32 hexadecimal digits (16 bytes)")
 
 
-class DataloggerSettings(models.Model):
-    """What the datalogger reads and how; re-read by a running datalogger within seconds. One row (id 1)."""
+class DataloggerSettings(Singleton):
+    """What the datalogger reads and how; re-read by a running datalogger within seconds. One row."""
 
     source = models.CharField(
         max_length=500,
@@ -71,8 +70,8 @@ class DataloggerSettings(models.Model):
         return "datalogger settings"
 
 
-class DataloggerState(models.Model):
-    """What the running datalogger last reported. One row (id 1)."""
+class DataloggerState(Singleton):
+    """What the running datalogger last reported. One row."""
 
     source = models.CharField(max_length=500, blank=True, default="")
     connected = models.BooleanField(default=False)

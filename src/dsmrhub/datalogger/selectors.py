@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dsmrhub.datalogger.models import SINGLETON_ID, DataloggerState
+from dsmrhub.datalogger.models import DataloggerState
 
 ALIVE_WITHIN = timedelta(seconds=30)  # the datalogger writes a heartbeat every few seconds
 
@@ -20,7 +20,7 @@ def datalogger_status(*, now: datetime | None = None) -> dict[str, Any]:
     open at that moment (False when not running).
     """
     now = now or timezone.now()
-    state = DataloggerState.objects.filter(pk=SINGLETON_ID).first() or DataloggerState()
+    state = DataloggerState.peek()
     running = state.updated_at is not None and now - state.updated_at <= ALIVE_WITHIN
     return {
         "running": running,

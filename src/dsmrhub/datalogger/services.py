@@ -34,7 +34,7 @@ from django.db import (
 from django.utils import timezone
 
 from dsmrhub.datalogger.demo import DemoMeter
-from dsmrhub.datalogger.models import SINGLETON_ID, DataloggerSettings, DataloggerState
+from dsmrhub.datalogger.models import DataloggerSettings, DataloggerState
 from dsmrhub.datalogger.pump import Backoff, LiveState, Pump, PumpConfig
 from dsmrhub.datalogger.sources import DemoSource, source_describe, source_from_url
 from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, Spool, SpoolError, SpoolItem, SpoolWriter
@@ -61,7 +61,7 @@ SET_ASIDE = "datalogger-set-aside.txt"  # telegrams that could not be stored, be
 
 
 def datalogger_settings_get() -> DataloggerSettings:
-    return DataloggerSettings.objects.get_or_create(pk=SINGLETON_ID)[0]
+    return DataloggerSettings.load()
 
 
 def datalogger_settings_update(
@@ -196,7 +196,7 @@ class Datalogger:
         self.config = self._resolve_config()
         if isinstance(self.config.source, DemoSource):
             self._demo_meter = demo_meter_prepare(backfill=self.backfill)
-        state = DataloggerState.objects.filter(pk=SINGLETON_ID).first()
+        state = DataloggerState.row().first()
         self._rejected_base = state.rejected_telegrams if state else 0
         started_at = timezone.now()
         if len(self.spool):
@@ -381,7 +381,7 @@ class Datalogger:
         if age is not None:
             values["last_telegram_at"] = timezone.now() - timedelta(seconds=age)
         try:
-            DataloggerState.objects.update_or_create(pk=SINGLETON_ID, defaults=values)
+            DataloggerState.store(**values)
         except DatabaseError:
             connections.close_all()  # reported by _store; the state waits for the database too
 

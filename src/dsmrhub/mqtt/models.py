@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-SINGLETON_ID = 1
+from dsmrhub.db.singleton import Singleton
 
 validate_topic_prefix = RegexValidator(
     r"^[^#+/\s][^#+\s]*[^#+/\s]$|^[^#+/\s]$",
@@ -17,8 +17,8 @@ validate_topic_prefix = RegexValidator(
 )
 
 
-class MQTTSettings(models.Model):
-    """Where and what to publish; a running publisher re-reads it within a second. One row (id 1)."""
+class MQTTSettings(Singleton):
+    """Where and what to publish; a running publisher re-reads it within a second. One row."""
 
     enabled = models.BooleanField(default=False, help_text="Publish to the broker.")
     host = models.CharField(max_length=255, default="127.0.0.1")
@@ -83,8 +83,8 @@ class MQTTSettings(models.Model):
                 raise ValidationError({"tls_ca_file": f"cannot read {self.tls_ca_file}"})
 
 
-class MQTTState(models.Model):
-    """What the publisher has done and last saw. One row (id 1)."""
+class MQTTState(Singleton):
+    """What the publisher has done and last saw. One row."""
 
     reading_watermark = models.BigIntegerField(
         null=True, blank=True

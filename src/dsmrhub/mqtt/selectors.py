@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from dsmrhub.mqtt.models import SINGLETON_ID, MQTTSettings, MQTTState, OutboxMessage
+from dsmrhub.mqtt.models import MQTTSettings, MQTTState, OutboxMessage
 from dsmrhub.processing.periods import from_epoch
 
 ALIVE_WITHIN = timedelta(seconds=30)  # the publisher writes a heartbeat every few seconds
@@ -16,8 +16,8 @@ ALIVE_WITHIN = timedelta(seconds=30)  # the publisher writes a heartbeat every f
 def mqtt_status(*, now: datetime | None = None) -> dict[str, Any]:
     """Publishing as last reported by the publisher; datetimes are aware (UTC) or None."""
     now = now or timezone.now()
-    settings = MQTTSettings.objects.filter(pk=SINGLETON_ID).first() or MQTTSettings()
-    state = MQTTState.objects.filter(pk=SINGLETON_ID).first() or MQTTState()
+    settings = MQTTSettings.peek()
+    state = MQTTState.peek()
     running = state.updated_at is not None and now - state.updated_at <= ALIVE_WITHIN
     return {
         "enabled": settings.enabled,

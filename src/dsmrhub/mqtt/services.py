@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from dsmrhub.mqtt.discovery import discovery_desired
-from dsmrhub.mqtt.models import SINGLETON_ID, MQTTSettings, MQTTState, OutboxMessage
+from dsmrhub.mqtt.models import MQTTSettings, MQTTState, OutboxMessage
 from dsmrhub.mqtt.topics import (
     GAS_FIELDS,
     METER_STATS_FIELDS,
@@ -62,8 +62,7 @@ class Message:
 
 
 def mqtt_settings_get() -> MQTTSettings:
-    settings, _ = MQTTSettings.objects.get_or_create(pk=SINGLETON_ID)
-    return settings
+    return MQTTSettings.load()
 
 
 def mqtt_settings_update(*, password_file: Path | None = None, **values: Any) -> MQTTSettings:
@@ -100,8 +99,7 @@ def mqtt_settings_update(*, password_file: Path | None = None, **values: Any) ->
 
 
 def mqtt_state_get() -> MQTTState:
-    state, _ = MQTTState.objects.get_or_create(pk=SINGLETON_ID)
-    return state
+    return MQTTState.load()
 
 
 def mqtt_watermark_start() -> None:
@@ -170,7 +168,7 @@ def reading_messages(*, settings: MQTTSettings, reading: DsmrReading) -> list[Me
 def _latest_messages(*, settings: MQTTSettings, newest: DsmrReading) -> list[Message]:
     """What describes the present rather than each reading: raw telegram, meter statistics, totals."""
     messages = []
-    stats = MeterStatistics.objects.filter(pk=1).first()
+    stats = MeterStatistics.row().first()
     if (
         stats is not None
         and settings.publish_raw
@@ -228,10 +226,10 @@ def mqtt_outbox_fill(*, settings: MQTTSettings, limit: int = READINGS_PER_PASS) 
     loses nothing. Returns the number of messages queued.
     """
     with transaction.atomic():
-        state = MQTTState.objects.select_for_update().filter(pk=SINGLETON_ID).first()
+        state = MQTTState.row().select_for_update().first()
         if state is None or state.reading_watermark is None:
             mqtt_watermark_start()
-            state = MQTTState.objects.select_for_update().get(pk=SINGLETON_ID)
+            state = MQTTState.row().select_for_update().get()
         readings = list(
             DsmrReading.objects.filter(timestamp__gt=from_epoch(state.reading_watermark)).order_by(
                 "timestamp"
@@ -276,7 +274,7 @@ def mqtt_outbox_trim(*, maximum: int) -> int:
     cut = OutboxMessage.objects.order_by("id").values_list("id", flat=True)[excess - 1 : excess].get()
     with transaction.atomic():
         dropped = OutboxMessage.objects.filter(id__lte=cut).delete()[0]
-        state = MQTTState.objects.select_for_update().get(pk=SINGLETON_ID)
+        state = MQTTState.row().select_for_update().get()
         state.dropped_messages += dropped
         state.save(update_fields=["dropped_messages"])
     logger.warning(
@@ -296,7 +294,7 @@ def mqtt_discovery_sync(*, settings: MQTTSettings, republish: bool = False) -> i
     """
     with transaction.atomic():
         mqtt_state_get()
-        state = MQTTState.objects.select_for_update().get(pk=SINGLETON_ID)
+        state = MQTTState.row().select_for_update().get()
         published: dict[str, str] = {} if republish else dict(state.discovery)
         desired = discovery_desired(settings=settings)
         messages = [Message(topic, "", retain=True) for topic in state.discovery if topic not in desired]
@@ -315,4 +313,4 @@ def mqtt_discovery_sync(*, settings: MQTTSettings, republish: bool = False) -> i
 def mqtt_state_update(**values: Any) -> None:
     """Record what the publisher saw (connection, errors, counters, heartbeat)."""
     mqtt_state_get()
-    MQTTState.objects.filter(pk=SINGLETON_ID).update(**values)
+    MQTTState.row().update(**values)

@@ -79,7 +79,7 @@ def electricity_live_figures(*, now: datetime | None = None) -> ElectricityLive 
     latest = DsmrReading.objects.order_by("-timestamp").first()
     if latest is None:
         return None
-    tariff = MeterStatistics.objects.filter(pk=1).values_list("electricity_tariff", flat=True).first()
+    tariff = MeterStatistics.row().values_list("electricity_tariff", flat=True).first()
     tariff = tariff if tariff in TARIFFS else None
     contract = contract_for_day(day=now.astimezone(local_zone()).date())
     cost = None

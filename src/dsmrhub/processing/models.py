@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from dsmrhub.db.singleton import Singleton
 from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
 from dsmrhub.readings.models import CURRENT, POSITION, POWER, VOLTAGE, epoch_seconds
 
@@ -151,7 +152,7 @@ class PendingMinute(models.Model):
         return f"pending minute {self.minute}"
 
 
-class ProcessingState(models.Model):
+class ProcessingState(Singleton):
     """A single row: what the processor last did."""
 
     last_run_at = models.DateTimeField(null=True)

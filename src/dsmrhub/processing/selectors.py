@@ -122,7 +122,7 @@ def application_status(*, now: datetime | None = None) -> dict[str, Any]:
     gas = GasConsumption.objects.order_by("-read_at").values_list("read_at", flat=True).first()
     electricity = ElectricityConsumption.objects.order_by("-read_at").first()
     day = DayStatistics.objects.order_by("-day").values_list("day", flat=True).first()
-    state = ProcessingState.objects.filter(pk=1).first()
+    state = ProcessingState.row().first()
     epochs = MeterEpoch.objects.order_by("-timestamp")[:10]
     live = electricity_live_figures(now=now)
     return {
@@ -247,7 +247,7 @@ def application_problems(*, now: datetime | None = None) -> list[dict[str, Any]]
                 "since": quarantine["first"][0]["since"],
             }
         )
-    rejected = MeterStatistics.objects.filter(pk=1).values_list("rejected_telegrams", flat=True).first()
+    rejected = MeterStatistics.row().values_list("rejected_telegrams", flat=True).first()
     if rejected:
         problems.append(
             {

@@ -48,7 +48,6 @@ logger = logging.getLogger(__name__)
 BATCH_MINUTES = 10_080  # pending minutes taken per transaction (a week of live data)
 MERGE_GAP_MINUTES = 10  # pending minutes closer than this are recomputed as one range
 REBUILD_CHUNK = 86_400  # seconds of readings per rebuild transaction
-STATE_ID = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +59,7 @@ class ProcessResult:
 
 
 def processing_state_get() -> ProcessingState:
-    state, _ = ProcessingState.objects.get_or_create(pk=STATE_ID)
-    return state
+    return ProcessingState.load()
 
 
 def _merge(minutes: list[int]) -> list[tuple[int, int]]:
@@ -152,16 +150,12 @@ def processing_run_pending(*, batch_minutes: int = BATCH_MINUTES) -> ProcessResu
         minutes += len(taken)
     costs = _costs_follow_contracts()
     seconds = time.perf_counter() - began
-    ProcessingState.objects.update_or_create(
-        pk=STATE_ID, defaults={"last_run_at": timezone.now(), "last_duration": seconds, "last_error": ""}
-    )
+    ProcessingState.store(last_run_at=timezone.now(), last_duration=seconds, last_error="")
     return ProcessResult(minutes=minutes, days=days, costs_refreshed=costs, seconds=seconds)
 
 
 def processing_record_error(*, error: str) -> None:
-    ProcessingState.objects.update_or_create(
-        pk=STATE_ID, defaults={"last_run_at": timezone.now(), "last_error": error[:2000]}
-    )
+    ProcessingState.store(last_run_at=timezone.now(), last_error=error[:2000])
 
 
 def _costs_follow_contracts() -> int:
@@ -173,7 +167,7 @@ def _costs_follow_contracts() -> int:
     with transaction.atomic():
         lock_derived_data()
         updated = statistics_costs_refresh()
-        ProcessingState.objects.filter(pk=STATE_ID).update(contracts_fingerprint=fingerprint)
+        ProcessingState.row().update(contracts_fingerprint=fingerprint)
     return updated
 
 
@@ -182,9 +176,7 @@ def costs_refresh(*, first_day: date | None = None, last_day: date | None = None
     with transaction.atomic():
         lock_derived_data()
         updated = statistics_costs_refresh(first_day=first_day, last_day=last_day)
-        ProcessingState.objects.update_or_create(
-            pk=STATE_ID, defaults={"contracts_fingerprint": contracts_fingerprint()}
-        )
+        ProcessingState.store(contracts_fingerprint=contracts_fingerprint())
     return updated
 
 

@@ -35,7 +35,6 @@ from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
 from dsmrhub.readings.plausibility import timestamp_problem
 from dsmrhub.readings.services import (
     _DECIMAL_LIMITS,
-    METER_STATISTICS_ID,
     ReadingRejected,
     _fit_text,
     _mbus_fits,
@@ -270,9 +269,7 @@ def readings_store_checked(*, checked: list[Checked | str], log_rejections: bool
         rejected = sum(result.rejected.values())
         if rejected:
             meter_statistics_get()
-            MeterStatistics.objects.filter(pk=METER_STATISTICS_ID).update(
-                rejected_telegrams=F("rejected_telegrams") + rejected
-            )
+            MeterStatistics.row().update(rejected_telegrams=F("rejected_telegrams") + rejected)
     return result
 
 

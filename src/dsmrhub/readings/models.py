@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import models
 
+from dsmrhub.db.singleton import Singleton
 from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
 
 # Field groups, in the order DSMR-reader's API document lists them.
@@ -109,8 +110,8 @@ class MBusReading(models.Model):
         return f"channel {self.channel} {self.value} {self.unit} at {self.timestamp:%Y-%m-%d %H:%M}"
 
 
-class MeterStatistics(models.Model):
-    """The meter's own counters from the latest telegram; a single row (id 1)."""
+class MeterStatistics(Singleton):
+    """The meter's own counters from the latest telegram; a single row."""
 
     timestamp = models.DateTimeField()
     dsmr_version = models.CharField(max_length=8, null=True, blank=True)

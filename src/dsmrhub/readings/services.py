@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Count, F, Max, Min
 from django.utils import timezone
 
+from dsmrhub.db.singleton import SINGLETON_ID
 from dsmrhub.readings.models import (
     INT32_MAX,
     METER_COUNTER_FIELDS,
@@ -35,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 # A meter clock that is absent, empty or all zeros was never set: such telegrams are stamped on receipt.
 UNSET_CLOCKS = {None, "", "000000000000W", "000000000000S", "000000000000"}
-METER_STATISTICS_ID = 1
 
 REQUIRED_READING_FIELDS = READING_REQUIRED_FIELDS
 OPTIONAL_READING_FIELDS = READING_PHASE_POWER_FIELDS + READING_PHASE_GRID_FIELDS
@@ -171,23 +171,16 @@ def readings_delete(
 
 
 def meter_statistics_get() -> MeterStatistics:
-    stats, _ = MeterStatistics.objects.get_or_create(
-        pk=METER_STATISTICS_ID, defaults={"timestamp": timezone.now()}
-    )
-    return stats
+    return MeterStatistics.load(timestamp=timezone.now())
 
 
 def meter_statistics_count_rejection(*, reason: str) -> None:
     """Count one rejected telegram and log its reason."""
     logger.warning("telegram rejected: %s", reason)
-    updated = MeterStatistics.objects.filter(pk=METER_STATISTICS_ID).update(
-        rejected_telegrams=F("rejected_telegrams") + 1
-    )
+    updated = MeterStatistics.row().update(rejected_telegrams=F("rejected_telegrams") + 1)
     if not updated:
         meter_statistics_get()
-        MeterStatistics.objects.filter(pk=METER_STATISTICS_ID).update(
-            rejected_telegrams=F("rejected_telegrams") + 1
-        )
+        MeterStatistics.row().update(rejected_telegrams=F("rejected_telegrams") + 1)
 
 
 def _reject(reason: str) -> None:
@@ -345,7 +338,7 @@ def _update_meter_statistics(parsed: Telegram, *, timestamp: datetime) -> None:
     changes.update(timestamp=timestamp, latest_telegram=parsed.raw)
     upsert(
         MeterStatistics,
-        ("id", METER_STATISTICS_ID),
+        ("id", SINGLETON_ID),
         changes,
         only_if="{table}.timestamp <= excluded.timestamp OR {table}.latest_telegram IS NULL",
         initial={"rejected_telegrams": 0},

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 
+from dsmrhub.db.singleton import Singleton
 
-class WebSettings(models.Model):
-    """One row (pk=1): whether every page needs a login, not only the ones that change something."""
+
+class WebSettings(Singleton):
+    """One row: whether every page needs a login, not only the ones that change something."""
 
     require_login = models.BooleanField(
         default=False, help_text="Require a login for every page, not only for settings and edits."

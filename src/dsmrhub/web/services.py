@@ -6,8 +6,7 @@ from dsmrhub.web.models import WebSettings
 
 
 def web_settings_get() -> WebSettings:
-    settings, _ = WebSettings.objects.get_or_create(pk=1)
-    return settings
+    return WebSettings.load()
 
 
 def web_settings_update(*, require_login: bool) -> WebSettings:

@@ -68,7 +68,7 @@ def status_gather(*, now: datetime | None = None) -> dict[str, Any]:
     application = application_status(now=now)
     capabilities = application["capabilities"]
     problems = [*datalogger_problems(now=now), *application_problems(now=now)]
-    rejected = MeterStatistics.objects.filter(pk=1).values_list("rejected_telegrams", flat=True).first()
+    rejected = MeterStatistics.row().values_list("rejected_telegrams", flat=True).first()
     return {
         "now": now,
         "version": __version__,
