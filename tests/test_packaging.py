@@ -19,7 +19,7 @@ import pytest
 import requests
 import yaml
 
-from dsmrhub.runner import STOP_TIMEOUT
+from dsmrhub.server.runner import STOP_TIMEOUT
 from tests.processes import DSMRHUB, dsmrhub, free_port, wait_for_http, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "dsmrhub.prices",
     "dsmrhub.processing",
     "dsmrhub.mqtt",
+    "dsmrhub.server",
 ]
 
 MIDDLEWARE = [

@@ -161,7 +161,7 @@ def test_out_of_range_counters_and_long_texts_do_not_cost_the_reading(client, ap
 def test_production_server_settings_keep_connections_alive():
     from granian.constants import Interfaces
 
-    from dsmrhub.server import server_options
+    from dsmrhub.server.http import server_options
 
     options = server_options(bind="[::1]:8000", workers=3, threads=2)
     assert options["interface"] == Interfaces.WSGI and options["target"] == "dsmrhub.wsgi:application"
@@ -173,7 +173,7 @@ def test_production_server_settings_keep_connections_alive():
 
 @pytest.mark.parametrize("bind", ["8000", "localhost", "host:port", ":8000", "host:70000"])
 def test_production_server_refuses_a_bind_that_is_not_host_and_port(bind):
-    from dsmrhub.server import server_bind
+    from dsmrhub.server.http import server_bind
 
     with pytest.raises(ValueError, match="HOST:PORT"):
         server_bind(bind)

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from dsmrhub.runner import Part, parts_run
+from dsmrhub.server.runner import Part, parts_run
 
 # The processor's follow mode (dsmrhub.processing) and the MQTT publisher (idle while MQTT is disabled).
 PROCESSOR_ARGS = ("process", "--follow")

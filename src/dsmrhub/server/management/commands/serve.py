@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from dsmrhub.server import server_bind, server_run
+from dsmrhub.server.http import server_bind, server_run
 
 
 class Command(BaseCommand):
