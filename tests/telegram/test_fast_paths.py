@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from dsmrhub.telegram import Telegram, TelegramError, model, parse_telegram, parser
+from dsmrhub.telegram.caches import caches_all, caches_clear
 from tests.conftest import FIXTURES
 from tests.telegram.corpus import corpus_dir, manifest
 
@@ -34,21 +35,24 @@ def outcome(data: bytes, tz: str):
 def test_line_cache_gives_what_parsing_afresh_gives(tz):
     telegrams = all_telegrams()
     assert telegrams
-    parser._line_caches.clear()
+    caches_clear()
     cold = []
     for data in telegrams:  # every line parsed afresh
-        parser._line_caches.clear()
+        caches_clear()
         cold.append(outcome(data, tz))
     warm = [outcome(data, tz) for data in telegrams * 2]  # later ones from the cache
     assert warm == cold * 2
 
 
-def test_line_cache_is_bounded(monkeypatch):
-    monkeypatch.setattr(parser, "_LINE_CACHE_LIMIT", 5)
-    parser._line_caches.clear()
-    for data in all_telegrams()[:3]:
+def test_the_caches_stay_bounded(monkeypatch):
+    telegrams = all_telegrams()
+    outcome(telegrams[0], "Europe/Amsterdam")  # the caches of this zone exist from here on
+    for cache in caches_all():
+        monkeypatch.setattr(cache, "limit", 5)
+    caches_clear()
+    for data in telegrams:
         outcome(data, "Europe/Amsterdam")
-    assert all(len(cache) <= 5 for cache in parser._line_caches.values())
+    assert max(len(cache) for cache in caches_all()) == 5
 
 
 def test_fast_constructor_builds_what_the_dataclass_builds(monkeypatch):

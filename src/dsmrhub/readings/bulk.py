@@ -45,6 +45,7 @@ from dsmrhub.readings.services import (
 from dsmrhub.readings.services import reading_check_telegram as services_check_telegram
 from dsmrhub.telegram import MBusReading as ParsedMBus
 from dsmrhub.telegram import Telegram, TelegramError, parse_telegram
+from dsmrhub.telegram.caches import BoundedCache
 
 logger = logging.getLogger(__name__)
 
@@ -65,18 +66,17 @@ def _converter(model_field) -> Callable[[Any], Any]:
 
 _CONVERTERS = [(f.attname, _converter(f)) for f in _FIELDS]
 
-# The fast path's plan for a row: (value name, how) per column. "how" is a per-field dict of
+# The fast path's plan for a row: (value name, how) per column. "how" is a per-field cache of
 # already checked decimal value -> column value, _EPOCH for a timestamp, or the plain converter.
 _EPOCH = object()
-_KNOWN_LIMIT = 4096  # remembered values per field; cleared when full
-_known: dict[str, dict[Decimal, int]] = {}
+_KNOWN_LIMIT = 4096  # remembered values per field
 
 
 def _row_plan() -> list[tuple[str, Any, Any]]:
     plan = []
     for model_field, (name, convert) in zip(_FIELDS, _CONVERTERS, strict=True):
         if isinstance(model_field, ScaledDecimalField) and name in _DECIMAL_LIMITS:
-            plan.append((name, _known.setdefault(name, {}), model_field.decimal_places))
+            plan.append((name, BoundedCache(_KNOWN_LIMIT), model_field.decimal_places))
         elif isinstance(model_field, EpochSecondsField):
             plan.append((name, _EPOCH, None))
         else:
@@ -173,7 +173,7 @@ def _row(values: dict[str, Any], now: datetime) -> tuple | None:
     return tuple(row)
 
 
-def _check_decimal(name: str, value: Any, known: dict[Decimal, int], places: int) -> int | None:
+def _check_decimal(name: str, value: Any, known: BoundedCache[Decimal, int], places: int) -> int | None:
     """The service's range check and rounding of one decimal value, and its column value; None when the
     value is not plainly valid (the service then says why). Equal decimals check and round alike."""
     if value.__class__ is not Decimal or not value.is_finite():
@@ -181,14 +181,10 @@ def _check_decimal(name: str, value: Any, known: dict[Decimal, int], places: int
     upper, quantum = _DECIMAL_LIMITS[name]
     if value < 0 or value >= upper:
         return None
-    column = int(value.quantize(quantum).scaleb(places))
-    if len(known) >= _KNOWN_LIMIT:
-        known.clear()
-    known[value] = column
-    return column
+    return known.put(value, int(value.quantize(quantum).scaleb(places)))
 
 
-_mbus_known: dict[ParsedMBus, tuple] = {}
+_mbus_known: BoundedCache[ParsedMBus, tuple] = BoundedCache(_KNOWN_LIMIT)
 
 
 def _mbus_rows(parsed: Telegram, now: datetime) -> tuple[tuple, ...]:
@@ -211,9 +207,7 @@ def _mbus_rows(parsed: Telegram, now: datetime) -> tuple[tuple, ...]:
                 unit or "",
             )
             if identifier == channel.equipment_identifier and unit == channel.unit:  # nothing was logged
-                if len(_mbus_known) >= _KNOWN_LIMIT:
-                    _mbus_known.clear()
-                _mbus_known[channel] = row
+                _mbus_known.put(channel, row)
         rows.append(row)
     return tuple(rows)
 

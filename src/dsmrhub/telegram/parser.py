@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from .caches import BoundedCache
 from .crc import crc16_arc
 from .errors import CRC_MISMATCH, TelegramError
 from .framing import find_line_start
@@ -35,13 +36,12 @@ _HEX = "0123456789abcdefABCDEF"
 _NUMBER = "0123456789."
 _ZERO = Decimal(0)
 _LEADING_NOISE = " \t\r\n\x00"
-_ALIAS_CACHE_LIMIT = 1000
-_aliases: dict[tuple[str, str], tuple | None] = {}  # (variant, obis as sent) -> compiled register
+# (variant, obis as sent) -> its table entry, for OBIS codes written unusually
+_aliases: BoundedCache[tuple[str, str], tuple | None] = BoundedCache(1000)
 _compiled: dict[str, dict[str, tuple]] = {}  # variant -> obis -> (kind, field, unit name, unit, channel)
 # The power failure log and the Belgian peak history repeat verbatim telegram after telegram (they
 # change after an outage, or once a month); their parsed (immutable) tuples are kept by text.
-_LOG_CACHE_LIMIT = 256
-_logs: dict[tuple[ZoneInfo, str], tuple] = {}
+_logs: BoundedCache[tuple[ZoneInfo, str], tuple] = BoundedCache(256)
 
 
 class _BadValue(Exception):
@@ -157,10 +157,7 @@ def _resolve(obis: str, spec: Spec) -> tuple | None:
     code = normalise_obis(obis, spec)
     # The table's own entry: one object for every spelling of a code, which the duplicate check relies on.
     compiled = _table(spec).get(code) if code and code != obis else None
-    if len(_aliases) >= _ALIAS_CACHE_LIMIT:
-        _aliases.clear()
-    _aliases[key] = compiled
-    return compiled
+    return _aliases.put(key, compiled)
 
 
 # Lines repeat: a meter sends its equipment id, counters, tariff, gas reading and most meter positions
@@ -171,15 +168,15 @@ def _resolve(obis: str, spec: Spec) -> tuple | None:
 # they set, and when the dicts hold fewer, the telegram is searched for a register it holds twice
 # (registers are told apart by their table entry, so every spelling of a code is one).
 _LINE_CACHE_LIMIT = 8192
-_line_caches: dict[tuple[str, ZoneInfo], dict[str, tuple]] = {}
+_line_caches: dict[tuple[str, ZoneInfo], BoundedCache[str, tuple]] = {}
 _VALUE, _VALUES, _CHANNEL, _OTHER = 0, 1, 2, 3  # first item of a cached line's contribution
 
 
-def _line_cache(spec: Spec, zone: ZoneInfo) -> dict[str, tuple]:
+def _line_cache(spec: Spec, zone: ZoneInfo) -> BoundedCache[str, tuple]:
     key = (spec.name, zone)
     cache = _line_caches.get(key)
     if cache is None:
-        cache = _line_caches[key] = {}
+        cache = _line_caches[key] = BoundedCache(_LINE_CACHE_LIMIT)
     return cache
 
 
@@ -240,9 +237,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
                     contribution = _contribution(text[paren + 1 : -1], obis, entry, zone, cache)
                 except (_BadValue, ValueError, ArithmeticError):
                     raise TelegramError(f"bad value on line {number}: {text[:80]!r}", line=number) from None
-            if len(known) >= _LINE_CACHE_LIMIT:
-                known.clear()
-            known[line] = contribution
+            known.put(line, contribution)
         tag = contribution[0]
         if tag is _VALUE:
             values[contribution[1]] = contribution[2]
@@ -373,10 +368,7 @@ def _cached(parse):
         key = (zone, text)
         result = _logs.get(key)
         if result is None:
-            result = parse(text, unit, zone, cache)
-            if len(_logs) >= _LOG_CACHE_LIMIT:
-                _logs.clear()
-            _logs[key] = result
+            result = _logs.put(key, parse(text, unit, zone, cache))
         return result
 
     cached.__doc__ = parse.__doc__
@@ -438,8 +430,7 @@ def _dsmr22_gas(text: str, obis: str, zone: ZoneInfo, cache: dict) -> dict[str, 
     return reading
 
 
-_MBUS_CACHE_LIMIT = 256
-_mbus_cache: dict[tuple, tuple[MBusReading, ...]] = {}  # channel contents -> readings
+_mbus_cache: BoundedCache[tuple, tuple[MBusReading, ...]] = BoundedCache(256)  # channel contents -> readings
 
 
 def _mbus_readings(channels: dict[int, dict[str, object]]) -> tuple[MBusReading, ...]:
@@ -456,10 +447,7 @@ def _mbus_readings(channels: dict[int, dict[str, object]]) -> tuple[MBusReading,
     key = tuple(key)
     readings = _mbus_cache.get(key)
     if readings is None:
-        readings = _mbus_reading_list(channels)
-        if len(_mbus_cache) >= _MBUS_CACHE_LIMIT:
-            _mbus_cache.clear()
-        _mbus_cache[key] = readings
+        readings = _mbus_cache.put(key, _mbus_reading_list(channels))
     return readings
 
 

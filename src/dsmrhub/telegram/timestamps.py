@@ -12,10 +12,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .caches import BoundedCache
+
 _SECONDS = {f"{second:02d}": timedelta(seconds=second) for second in range(60)}
 _MISSING = object()
 _CACHE_LIMIT = 20_000
-_caches: dict[ZoneInfo, dict[str, datetime | None]] = {}
+_caches: dict[ZoneInfo, BoundedCache[str, datetime | None]] = {}
 _zones: dict[str, ZoneInfo] = {}
 _LAST_YEAR = 69  # 20YY for YY <= 69; see module docstring
 
@@ -34,11 +36,11 @@ def resolve_zone(tz: str | ZoneInfo) -> ZoneInfo:
     return zone
 
 
-def zone_cache(zone: ZoneInfo) -> dict[str, datetime | None]:
+def zone_cache(zone: ZoneInfo) -> BoundedCache[str, datetime | None]:
     """The per-zone cache used by ``to_utc``: minute key -> UTC start of that minute (or None)."""
     cache = _caches.get(zone)
     if cache is None:
-        cache = _caches[zone] = {}
+        cache = _caches[zone] = BoundedCache(_CACHE_LIMIT)
     return cache
 
 
@@ -63,7 +65,7 @@ def _minute_start(text: str, zone: ZoneInfo) -> datetime | None:
     return local.astimezone(UTC)
 
 
-def to_utc(text: str, zone: ZoneInfo, cache: dict[str, datetime | None]) -> datetime | None:
+def to_utc(text: str, zone: ZoneInfo, cache: BoundedCache[str, datetime | None]) -> datetime | None:
     """Convert one DSMR timestamp; ``cache`` comes from ``zone_cache(zone)``."""
     if len(text) == 13:
         if text[12] not in "SWsw":
@@ -75,10 +77,7 @@ def to_utc(text: str, zone: ZoneInfo, cache: dict[str, datetime | None]) -> date
         raise ValueError(text)
     start = cache.get(key, _MISSING)
     if start is _MISSING:
-        start = _minute_start(text, zone)
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[key] = start
+        start = cache.put(key, _minute_start(text, zone))
     second = _SECONDS.get(text[10:12])
     if second is None:
         if not (text[10:12].isdigit() and text[10:12].isascii()):
