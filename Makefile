@@ -13,7 +13,7 @@ install: $(STAMP) $(ASSETS)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[all,test]'
 	touch $(STAMP)
 
 # Front-end assets: pinned in package-lock.json, fetched from the npm registry, served by the app.

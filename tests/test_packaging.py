@@ -1,26 +1,37 @@
 """What the Docker image, the systemd units and `pip install dsmrhub` ship, checked without Docker.
 
-The image installs the package non-editably (``pip install .``) and runs ``dsmrhub run``: the first test
-builds the wheel the same way, installs it on its own and runs the whole app from it, so a template,
-static file, translation or migration missing from the package fails here. The others keep the
-Dockerfile, the compose file and the systemd units consistent with each other and with the app.
+The image installs the package non-editably (``pip install '.[all]'``) and runs ``dsmrhub run``: the first
+test builds the wheel the same way, installs it on its own and runs the whole app from it, so a template,
+static file, translation or migration missing from the package fails here. The second installs the wheel
+with only its base dependencies (`pip install dsmrhub`, the forwarder on a Pi) in a venv of its own and
+forwards a capture with it. The others keep the Dockerfile, the compose file and the systemd units
+consistent with each other and with the app.
 """
 
 from __future__ import annotations
 
+import email
+import importlib.metadata
+import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
+from django.conf import settings
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from dsmrhub.server.runner import STOP_TIMEOUT
-from tests.processes import DSMRHUB, dsmrhub, free_port, wait_for_http, wait_until
+from tests.datalogger.streams import telegrams
+from tests.processes import DSMRHUB, dsmrhub, free_port, stop_process, wait_for_http, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -28,9 +39,8 @@ pytestmark = pytest.mark.xdist_group("cli")
 
 
 @pytest.fixture(scope="module")
-def installed_wheel(tmp_path_factory) -> Path:
-    """The package built from what the Dockerfile copies, installed without its dependencies (they are
-    this venv's) into a folder of its own."""
+def wheel(tmp_path_factory) -> Path:
+    """The package built from what the Dockerfile copies."""
     folder = tmp_path_factory.mktemp("wheel")
     source = folder / "source"
     source.mkdir()
@@ -44,8 +54,14 @@ def installed_wheel(tmp_path_factory) -> Path:
         timeout=300,
         cwd=folder,
     )
-    (wheel,) = (folder / "dist").glob("dsmrhub-*.whl")
-    target = folder / "site"
+    (built,) = (folder / "dist").glob("dsmrhub-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed_wheel(wheel, tmp_path_factory) -> Path:
+    """The wheel installed without its dependencies (they are this venv's) into a folder of its own."""
+    target = tmp_path_factory.mktemp("site")
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
         check=True,
@@ -102,6 +118,104 @@ def test_the_installed_package_runs_the_whole_app(installed_wheel, cli_env, tmp_
         code = runner.wait(timeout=30)
         print(log.read_text(errors="replace"))  # shown by pytest when the test fails
     assert code == 0, log.read_text(errors="replace")
+
+
+def _base_distributions(wheel: Path) -> list[importlib.metadata.Distribution]:
+    """What `pip install dsmrhub` installs besides dsmrhub: the wheel's requirements without an extra,
+    and theirs, as this venv has them installed."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = email.message_from_bytes(archive.read(name))
+    wanted = [Requirement(text) for text in metadata.get_all("Requires-Dist")]
+    found: dict[str, importlib.metadata.Distribution] = {}
+    extras: list[set[str]] = [{""}] * len(wanted)
+    while wanted:
+        requirement, wanted_for = wanted.pop(), extras.pop()
+        if requirement.marker and not any(requirement.marker.evaluate({"extra": e}) for e in wanted_for):
+            continue
+        key = canonicalize_name(requirement.name)
+        if key in found:
+            continue
+        found[key] = importlib.metadata.distribution(requirement.name)
+        for text in found[key].requires or []:
+            wanted.append(Requirement(text))
+            extras.append({"", *requirement.extras})
+    return list(found.values())
+
+
+@pytest.fixture(scope="module")
+def forwarder_venv(wheel, tmp_path_factory) -> Path:
+    """A venv with the wheel and only its base dependencies, copied from this venv's installed files
+    (the same versions, no network)."""
+    venv = tmp_path_factory.mktemp("forwarder") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
+    python = venv / "bin" / "python"
+    site = Path(
+        subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    )  # fmt: skip
+    for distribution in _base_distributions(wheel):
+        for file in distribution.files or []:
+            source = Path(distribution.locate_file(file))
+            if file.parts[0] != ".." and source.is_file():  # not console scripts outside site-packages
+                (site / file).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, site / file)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps"]
+        + ["--no-index", str(wheel)],
+        check=True,
+        timeout=300,
+    )
+    return venv
+
+
+def test_the_base_install_is_a_forwarder_without_the_server_stack(forwarder_venv, cli_env, tmp_path):
+    env = {"PATH": os.environ["PATH"], "DSMRHUB_DATA_DIR": str(tmp_path / "pi"), "DSMRHUB_LOG_LEVEL": "INFO"}
+    command = [str(forwarder_venv / "bin" / "dsmrhub")]
+    server_stack = [*settings.SERVER_PACKAGES, "psycopg"]
+    present = subprocess.run(
+        [forwarder_venv / "bin" / "python", "-c", "import importlib.util as u, sys; "
+         "print([n for n in sys.argv[1:] if u.find_spec(n)])", *server_stack],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert present.strip() == "[]"
+    usage = subprocess.run([*command, "forward", "--help"], env=env, capture_output=True, text=True)
+    assert usage.returncode == 0 and "--to" in usage.stdout, usage.stderr
+    refused = subprocess.run([*command, "serve"], env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "pip install 'dsmrhub[server]'" in refused.stderr, refused.stderr
+
+    key = "pi-key-0123456789abcdef"
+    dsmrhub(cli_env, "migrate", "-v0")
+    dsmrhub(cli_env, "api", "enable", "--key", key)
+    port = free_port()
+    server = subprocess.Popen(
+        [*DSMRHUB, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"], env=cli_env, cwd=tmp_path
+    )
+    items = telegrams(20, step=timedelta(minutes=1))
+    capture = tmp_path / "capture.txt"
+    capture.write_bytes(b"".join(telegram for _, telegram in items))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/", timeout=60)
+        forwarded = subprocess.run(
+            [*command, "forward", "--source", f"replay:{capture}?speed=0", "--to", base, "--key", key]
+            + ["--retry-max", "0.5"],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        stored = requests.get(
+            base + "/api/v2/datalogger/dsmrreading?ordering=timestamp&limit=100",
+            headers={"Authorization": f"Token {key}"},
+            timeout=10,
+        ).json()["results"]
+    finally:
+        stop_process(server)
+    assert forwarded.returncode == 0, forwarded.stderr
+    assert "read 20 telegrams" in forwarded.stdout and "sent 20, rejected 0, queued 0" in forwarded.stdout
+    assert [reading["timestamp"] for reading in stored] == [
+        datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for stamp, _ in items
+    ]
 
 
 def _dockerfile() -> str:

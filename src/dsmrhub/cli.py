@@ -8,6 +8,9 @@ import sys
 
 from dsmrhub.datadir import PRIVATE_UMASK, data_dir_tighten
 
+# What a forwarder-only install runs (see SERVER_INSTALLED in settings.py).
+FORWARDER_COMMANDS = frozenset({"forward", "help", "--help", "-h", "version", "--version"})
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dsmrhub.settings")
@@ -31,6 +34,12 @@ def main(argv: list[str] | None = None) -> None:
     # write to the memory pages those objects share with the parent.
     gc.freeze()
     args = sys.argv[1:] if argv is None else argv
+    # A forwarder-only install (`pip install dsmrhub`, settings.SERVER_INSTALLED false) has only `forward`.
+    if not settings.SERVER_INSTALLED and args and args[0] not in FORWARDER_COMMANDS:
+        sys.exit(
+            f"dsmrhub {args[0]}: this install is the forwarder only (dsmrhub forward); the hub needs "
+            "pip install 'dsmrhub[server]' (with PostgreSQL: 'dsmrhub[all]')"
+        )
     execute_from_command_line(["dsmrhub", *(args or ["help"])])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -48,6 +49,13 @@ DEBUG = os.environ.get("DSMRHUB_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("DSMRHUB_ALLOWED_HOSTS", "*").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DSMRHUB_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
+# `pip install dsmrhub` is the database-less forwarder (`dsmrhub forward` on a Pi): Django, pyserial and
+# the telegram reader. The hub itself (database, pages, API, MQTT) needs `dsmrhub[server]`; without that
+# stack only the app holding `forward` is installed, so that Django starts without it (and the CLI
+# names the extra for any other command).
+SERVER_PACKAGES = ("rest_framework", "django_filters", "drf_spectacular", "whitenoise", "granian", "paho")
+SERVER_INSTALLED = all(importlib.util.find_spec(name) is not None for name in SERVER_PACKAGES)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -67,6 +75,8 @@ INSTALLED_APPS = [
     "dsmrhub.mqtt",
     "dsmrhub.server",
 ]
+if not SERVER_INSTALLED:
+    INSTALLED_APPS = ["dsmrhub.datalogger"]
 
 MIDDLEWARE = [
     "dsmrhub.middleware.BodyLimitMiddleware",  # before anything reads a body
