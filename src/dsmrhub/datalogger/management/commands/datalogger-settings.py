@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from dsmrhub.datalogger.services import DEFAULT_SOURCE, datalogger_settings_get, datalogger_settings_update
+from dsmrhub.options import option_alias_deprecated
 
 
 class Command(BaseCommand):
@@ -9,15 +10,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--source", help="source URL; an empty string means the demo meter")
-        parser.add_argument("--key", help="decryption key (32 hex digits); empty string: none")
-        parser.add_argument("--auth-key", help="authentication key of an encrypted meter (optional)")
+        decryption_key = parser.add_argument(
+            "--decryption-key", metavar="HEX", help="decryption key (32 hex digits); empty string: none"
+        )
+        option_alias_deprecated(parser, "--key", target=decryption_key)
+        authentication_key = parser.add_argument(
+            "--authentication-key", metavar="HEX", help="authentication key of an encrypted meter (optional)"
+        )
+        option_alias_deprecated(parser, "--auth-key", target=authentication_key)
         parser.add_argument("--min-interval", type=float, help="seconds between stored telegrams (0: all)")
 
-    def handle(self, *args, source, key, auth_key, min_interval, **options) -> None:
-        if any(value is not None for value in (source, key, auth_key, min_interval)):
+    def handle(self, *args, source, decryption_key, authentication_key, min_interval, **options) -> None:
+        if any(value is not None for value in (source, decryption_key, authentication_key, min_interval)):
             try:
                 current = datalogger_settings_update(
-                    source=source, decryption_key=key, authentication_key=auth_key, min_interval=min_interval
+                    source=source,
+                    decryption_key=decryption_key,
+                    authentication_key=authentication_key,
+                    min_interval=min_interval,
                 )
             except ValidationError as error:
                 details = "; ".join(

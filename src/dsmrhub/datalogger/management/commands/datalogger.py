@@ -9,6 +9,7 @@ from dsmrhub.datalogger.models import validate_hex_key
 from dsmrhub.datalogger.services import ConfigOverrides, ReaderFailed, datalogger_run
 from dsmrhub.datalogger.sources import source_from_url
 from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, SpoolError
+from dsmrhub.options import option_alias_deprecated
 
 
 class Command(BaseCommand):
@@ -23,7 +24,10 @@ class Command(BaseCommand):
             help="serial:///dev/ttyUSB0[?preset=auto|dsmr4|dsmr22], socket://HOST:PORT, "
             "replay:FILE[?speed=N], demo[?interval=S] (default: the configured source, else demo)",
         )
-        parser.add_argument("--key", help="decryption key of an encrypted meter (32 hex digits)")
+        decryption_key = parser.add_argument(
+            "--decryption-key", metavar="HEX", help="decryption key of an encrypted meter (32 hex digits)"
+        )
+        option_alias_deprecated(parser, "--key", target=decryption_key)
         parser.add_argument("--min-interval", type=float, help="store at most one telegram per S seconds")
         parser.add_argument("--interval", type=float, help="demo: seconds between telegrams (1 or 10)")
         parser.add_argument("--backfill-hours", type=float, default=0, help="demo: history to create first")
@@ -51,8 +55,8 @@ class Command(BaseCommand):
         try:
             if source:
                 source_from_url(source)
-            if options["key"]:
-                validate_hex_key(options["key"])
+            if options["decryption_key"]:
+                validate_hex_key(options["decryption_key"])
         except Exception as error:  # ValueError or ValidationError: a readable reason either way
             raise CommandError(getattr(error, "messages", [str(error)])[0]) from None
         if options["min_interval"] is not None and options["min_interval"] < 0:
@@ -63,7 +67,9 @@ class Command(BaseCommand):
         try:
             summary = datalogger_run(
                 overrides=ConfigOverrides(
-                    source=source, decryption_key=options["key"], min_interval=options["min_interval"]
+                    source=source,
+                    decryption_key=options["decryption_key"],
+                    min_interval=options["min_interval"],
                 ),
                 stop=stop,
                 spool_path=options["buffer"],

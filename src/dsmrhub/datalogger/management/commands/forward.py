@@ -10,6 +10,7 @@ from dsmrhub.datalogger.models import validate_hex_key
 from dsmrhub.datalogger.sources import source_from_url
 from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, SpoolError
 from dsmrhub.datalogger.stream import StreamSettings
+from dsmrhub.options import option_alias_deprecated
 
 
 class Command(BaseCommand):
@@ -22,8 +23,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--source", required=True, help="serial:///dev/ttyUSB0, socket://HOST:PORT, …")
         parser.add_argument("--to", action="append", required=True, help="base URL of a target (repeatable)")
-        parser.add_argument("--key", action="append", required=True, help="API key of the --to before it")
-        parser.add_argument("--decryption-key", default="", help="encrypted meters: the 32-hex-digit key")
+        api_key = parser.add_argument(
+            "--api-key",
+            action="append",
+            metavar="KEY",
+            help="API key of the --to before it (one for all: give it once)",
+        )
+        option_alias_deprecated(parser, "--key", target=api_key)
+        parser.add_argument(
+            "--decryption-key", default="", metavar="HEX", help="encrypted meters: the 32-hex-digit key"
+        )
+        parser.add_argument(
+            "--authentication-key", default="", metavar="HEX", help="encrypted meters: the authentication key"
+        )
         parser.add_argument(
             "--min-interval", type=float, default=0, help="forward one telegram per S seconds"
         )
@@ -32,16 +44,17 @@ class Command(BaseCommand):
         parser.add_argument("--retry-max", type=float, default=60.0, help="longest pause between retries (s)")
 
     def handle(self, *args, **options) -> None:
-        urls, keys = options["to"], options["key"]
+        urls, keys = options["to"], options["api_key"] or []
         if len(keys) == 1 and len(urls) > 1:
             keys = keys * len(urls)
         if len(keys) != len(urls):
-            raise CommandError("give one --key per --to (or one --key for all)")
+            raise CommandError("give one --api-key per --to (or one --api-key for all)")
         try:
             source = source_from_url(options["source"])
             targets = [ForwardTarget(url=url, key=key) for url, key in zip(urls, keys, strict=True)]
-            if options["decryption_key"]:
-                validate_hex_key(options["decryption_key"])
+            for name in ("decryption_key", "authentication_key"):
+                if options[name]:
+                    validate_hex_key(options[name])
         except Exception as error:  # ValueError or ValidationError: a readable reason either way
             raise CommandError(getattr(error, "messages", [str(error)])[0]) from None
         stop = threading.Event()
@@ -54,7 +67,9 @@ class Command(BaseCommand):
                 stop=stop,
                 queue_dir=options["queue_dir"] or settings.DATA_DIR / "forward",
                 stream=StreamSettings(
-                    decryption_key=options["decryption_key"], min_interval=options["min_interval"]
+                    decryption_key=options["decryption_key"],
+                    authentication_key=options["authentication_key"],
+                    min_interval=options["min_interval"],
                 ),
                 queue_max=options["queue_max"],
                 retry_max=options["retry_max"],
