@@ -1,4 +1,3 @@
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from dsmrhub.server.runner import Part, parts_run
@@ -29,7 +28,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bind: str, source: str | None, demo_backfill_hours: float, without, **options):
-        call_command("migrate", interactive=False, verbosity=0)
         parts = [Part("web", ("serve", "--bind", bind))]
         if "datalogger" not in without:
             datalogger = ["datalogger", "--backfill-hours", str(demo_backfill_hours)]

@@ -1,4 +1,3 @@
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from dsmrhub.server.http import server_bind, server_run
@@ -17,6 +16,5 @@ class Command(BaseCommand):
             server_bind(bind)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"dsmrhub listening on http://{bind}/")
         server_run(bind=bind, workers=workers, threads=threads)
