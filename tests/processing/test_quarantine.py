@@ -168,3 +168,14 @@ def test_dsmrhub_process_finishes_and_readings_delete_clears_the_quarantine(inst
     install.run("process")
     assert install.query("SELECT COUNT(*) FROM processing_quarantinedreading") == [(0,)]
     assert install.stored_timestamps() == good
+
+
+@travel
+def test_the_live_figures_never_show_a_row_from_the_future():
+    from dsmrhub.processing.live import electricity_live_figures
+
+    placeable = reading(NOW - timedelta(seconds=5), "1500", "0")
+    store(placeable)
+    store(reading(NOW + timedelta(days=400), "1500", "9"))  # past every check, as by hand-written SQL
+    figures = electricity_live_figures()
+    assert figures.timestamp == placeable.timestamp

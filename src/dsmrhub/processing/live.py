@@ -19,7 +19,8 @@ from django.utils import timezone
 from dsmrhub.prices.costs import contract_for_day, cost_per_hour, gas_cost
 from dsmrhub.processing.models import GasConsumption
 from dsmrhub.processing.periods import local_zone
-from dsmrhub.readings.models import DsmrReading, MeterStatistics
+from dsmrhub.processing.quarantine import placeable_readings
+from dsmrhub.readings.models import MeterStatistics
 
 PHASES = (1, 2, 3)
 TARIFFS = (1, 2)  # the meter's 0-0:96.14.0; any other value (or none yet) is an unknown tariff
@@ -76,7 +77,7 @@ class GasLive:
 def electricity_live_figures(*, now: datetime | None = None) -> ElectricityLive | None:
     """The latest reading's figures (None without readings), priced by the contract of ``now``'s local day."""
     now = now or timezone.now()
-    latest = DsmrReading.objects.order_by("-timestamp").first()
+    latest = placeable_readings().order_by("-timestamp").first()
     if latest is None:
         return None
     tariff = MeterStatistics.row().values_list("electricity_tariff", flat=True).first()
