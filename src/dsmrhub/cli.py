@@ -101,9 +101,10 @@ def _migrate_first(command: str) -> None:
     try:
         migrations_apply_pending()
     except DatabaseError as error:  # unreachable, refused, or a migration that fails: one line, no traceback
+        reason = " ".join(str(error).split())  # the driver's message can span lines
         sys.exit(
-            f"dsmrhub {command}: the database cannot be brought up to date: {error}".rstrip()
-            + " (dsmrhub migrate shows the details)"
+            f"dsmrhub {command}: the database cannot be brought up to date: {reason} "
+            "(dsmrhub migrate shows the details)"
         )
 
 
