@@ -36,6 +36,7 @@ _HEX = "0123456789abcdefABCDEF"
 _NUMBER = "0123456789."
 _ZERO = Decimal(0)
 _LEADING_NOISE = " \t\r\n\x00"
+_UNKNOWN = object()  # not in a cache (None is a cached answer)
 # (variant, obis as sent) -> its table entry, for OBIS codes written unusually
 _aliases: BoundedCache[tuple[str, str], tuple | None] = BoundedCache(1000)
 _compiled: dict[str, dict[str, tuple]] = {}  # variant -> obis -> (kind, field, unit name, unit, channel)
@@ -150,10 +151,9 @@ def _table(spec: Spec) -> dict[str, tuple]:
 def _resolve(obis: str, spec: Spec) -> tuple | None:
     """Register for an OBIS code written unusually ('*255', '1-0:99:97.0', ...), cached."""
     key = (spec.name, obis)
-    try:
-        return _aliases[key]
-    except KeyError:
-        pass
+    compiled = _aliases.get(key, _UNKNOWN)
+    if compiled is not _UNKNOWN:
+        return compiled
     code = normalise_obis(obis, spec)
     # The table's own entry: one object for every spelling of a code, which the duplicate check relies on.
     compiled = _table(spec).get(code) if code and code != obis else None
@@ -184,6 +184,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
     lookup = _table(spec).get
     cache = zone_cache(zone)
     known = _line_cache(spec, zone)
+    recall, remember = known.get, known.put
     values: dict[str, object] = {}
     channels: dict[int, dict[str, object]] = {}
     other: dict[str, str] = {}
@@ -193,7 +194,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
     number = 1
     for line in lines[1:]:
         number += 1
-        contribution = known.get(line)
+        contribution = recall(line)
         if contribution is None:
             paren = line.find("(")
             if paren <= 0:
@@ -237,7 +238,7 @@ def _parse_lines(lines: list[str], spec: Spec, zone: ZoneInfo) -> tuple[dict, tu
                     contribution = _contribution(text[paren + 1 : -1], obis, entry, zone, cache)
                 except (_BadValue, ValueError, ArithmeticError):
                     raise TelegramError(f"bad value on line {number}: {text[:80]!r}", line=number) from None
-            known.put(line, contribution)
+            remember(line, contribution)
         tag = contribution[0]
         if tag is _VALUE:
             values[contribution[1]] = contribution[2]
