@@ -26,7 +26,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from dsmrhub.datalogger.pump import Backoff, LiveState, Pump, PumpConfig
+from dsmrhub.backoff import Backoff
+from dsmrhub.datalogger.pump import LiveState, Pump, PumpConfig
 from dsmrhub.datalogger.sources import Source
 from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, Spool, SpoolError, SpoolWriter
 from dsmrhub.datalogger.stream import Received, StreamSettings
@@ -162,7 +163,7 @@ class _Sender:
         self.retry_max = retry_max
         self.wake = threading.Event()
         self.poster = _Poster(target)
-        self.backoff = Backoff(0.5, retry_max)
+        self.backoff = Backoff(cap=retry_max)
         self.sent = 0
         self.rejected = 0
         self.failure: BaseException | None = None

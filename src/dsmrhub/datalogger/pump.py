@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from dsmrhub.backoff import Backoff
 from dsmrhub.datalogger.demo import DemoMeter
 from dsmrhub.datalogger.sources import Source, SourceEnded, SourceError, source_open
 from dsmrhub.datalogger.stream import Received, StreamSettings, TelegramStream
@@ -27,30 +28,13 @@ from dsmrhub.telegram import Discarded
 
 logger = logging.getLogger(__name__)
 
-FIRST_RETRY = 0.5
+TICK = 0.5  # seconds between tick() calls while pausing before a reopen
 
 
 @dataclass(frozen=True, slots=True)
 class PumpConfig:
     source: Source
     stream: StreamSettings
-
-
-class Backoff:
-    """Pauses that double from ``initial`` up to ``cap``."""
-
-    def __init__(self, initial: float, cap: float) -> None:
-        self.initial = min(initial, cap)
-        self.cap = cap
-        self._next = self.initial
-
-    def next(self) -> float:
-        pause = self._next
-        self._next = min(self._next * 2, self.cap)
-        return pause
-
-    def reset(self) -> None:
-        self._next = self.initial
 
 
 @dataclass
@@ -142,13 +126,13 @@ class Pump:
 
     def _pause(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
-        while not self.stop.wait(min(FIRST_RETRY, max(0.0, deadline - time.monotonic()))):
+        while not self.stop.wait(min(TICK, max(0.0, deadline - time.monotonic()))):
             self.tick()
             if time.monotonic() >= deadline:
                 return
 
     def run(self) -> None:
-        backoff = Backoff(FIRST_RETRY, self.retry_max)
+        backoff = Backoff(cap=self.retry_max)
         preferred: str | None = None
         while not self.stop.is_set():
             config = self.get_config()

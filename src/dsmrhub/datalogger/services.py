@@ -33,9 +33,10 @@ from django.db import (
 )
 from django.utils import timezone
 
+from dsmrhub.backoff import Backoff
 from dsmrhub.datalogger.demo import DemoMeter
 from dsmrhub.datalogger.models import DataloggerSettings, DataloggerState
-from dsmrhub.datalogger.pump import Backoff, LiveState, Pump, PumpConfig
+from dsmrhub.datalogger.pump import LiveState, Pump, PumpConfig
 from dsmrhub.datalogger.sources import DemoSource, source_describe, source_from_url
 from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, Spool, SpoolError, SpoolItem, SpoolWriter
 from dsmrhub.datalogger.stream import Received, StreamSettings
@@ -211,7 +212,7 @@ class Datalogger:
             tick=self.writer.retry,
         )
         reader = pump.start()
-        backoff = Backoff(0.5, self.retry_max)
+        backoff = Backoff(cap=self.retry_max)
         next_state = next_settings = 0.0
         stop_deadline: float | None = None
         while True:

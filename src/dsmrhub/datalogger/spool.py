@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dsmrhub.backoff import Backoff
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ITEMS = 100_000  # about 100 MB; a day at one telegram per second
-FIRST_RETRY = 0.5
 BUSY_TIMEOUT = 1.0  # seconds to wait for a lock held by another connection (a backup, the sqlite3 shell)
 
 
@@ -181,7 +182,7 @@ class SpoolWriter:
         self.problem = ""
         self.dropped = 0  # held items dropped because memory was full
         self._held: deque[tuple[str, bytes, datetime]] = deque()
-        self._pause = FIRST_RETRY
+        self._backoff = Backoff(cap=retry_max)
         self._retry_at = 0.0
 
     @property
@@ -218,7 +219,7 @@ class SpoolWriter:
             return False
         count = len(self._held)
         self._held.clear()
-        self._pause = FIRST_RETRY
+        self._backoff.reset()
         if self.problem:
             logger.info("%s writable again; wrote %d items held in memory", self.spool.path.name, count)
             self.problem = ""
@@ -226,8 +227,7 @@ class SpoolWriter:
         return True
 
     def _failed(self, problem: str) -> None:
-        self._retry_at = time.monotonic() + self._pause
-        self._pause = min(self._pause * 2, self.retry_max)
+        self._retry_at = time.monotonic() + self._backoff.next()
         if problem != self.problem:
             logger.warning("%s; holding %d items in memory until it works again", problem, len(self._held))
             self.problem = problem

@@ -25,6 +25,7 @@ from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
+from dsmrhub.backoff import FIRST_RETRY, Backoff
 from dsmrhub.mqtt.models import MQTTSettings, OutboxMessage
 from dsmrhub.mqtt.services import (
     CONNECTION_FIELDS,
@@ -191,14 +192,14 @@ class Connection:
 class Publisher:
     """Follows the readings, keeps discovery in step with the settings, and drains the outbox."""
 
-    def __init__(self, *, retry_min: float = 0.5, retry_max: float = 30.0, interval: float = 1.0) -> None:
-        self.retry_min = retry_min
-        self.retry_max = retry_max
+    def __init__(
+        self, *, retry_min: float = FIRST_RETRY, retry_max: float = 30.0, interval: float = 1.0
+    ) -> None:
         self.interval = interval
         self.connection: Connection | None = None
         self.settings_seen = None
         self.retry_at = 0.0
-        self.backoff = retry_min
+        self.backoff = Backoff(initial=retry_min, cap=retry_max)
         self.heartbeat_at = 0.0
         self.published = 0
 
@@ -272,17 +273,18 @@ class Publisher:
             self._failed(str(error))
             return False
         self.connection = connection
-        self.backoff = self.retry_min
+        self.backoff.reset()
         logger.info("MQTT connected to %s:%d", endpoint.host, endpoint.port)
         mqtt_state_update(connected=True, broker=f"{endpoint.host}:{endpoint.port}", last_error="")
         mqtt_discovery_sync(settings=settings, republish=True)  # the broker may have lost retained configs
         return True
 
     def _failed(self, error: str) -> None:
-        delay = self.backoff
-        self.backoff = min(self.backoff * 2, self.retry_max)
+        delay = self.backoff.next()
         self.retry_at = time.monotonic() + delay
-        level = logging.WARNING if delay == self.retry_min or delay >= self.retry_max else logging.DEBUG
+        level = (
+            logging.WARNING if delay == self.backoff.initial or delay >= self.backoff.cap else logging.DEBUG
+        )
         logger.log(level, "MQTT: %s; retrying in %.1f s", error, delay)
         mqtt_state_update(connected=False, last_error=error, last_error_at=timezone.now())
 

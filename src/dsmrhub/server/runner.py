@@ -13,6 +13,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from dsmrhub.backoff import Backoff
+
 logger = logging.getLogger(__name__)
 
 FIRST_BACKOFF = 1.0
@@ -61,7 +63,7 @@ def parts_run(parts: list[Part], *, stop: threading.Event | None = None) -> None
             signal.signal(signum, lambda *_: stop.set())
     running: dict[Part, subprocess.Popen | None] = {part: None for part in parts}
     started = dict.fromkeys(parts, time.monotonic())
-    backoff = dict.fromkeys(parts, FIRST_BACKOFF)
+    backoff = {part: Backoff(initial=FIRST_BACKOFF, cap=MAX_BACKOFF) for part in parts}
     restart_at: dict[Part, float] = dict.fromkeys(parts, 0.0)  # all due now: the first start
     seen: set[Part] = set()
     try:
@@ -71,15 +73,12 @@ def parts_run(parts: list[Part], *, stop: threading.Event | None = None) -> None
                 if process is None or process.poll() is None:
                     continue
                 if now - started[part] >= STABLE_AFTER:
-                    backoff[part] = FIRST_BACKOFF
+                    backoff[part].reset()
+                pause = backoff[part].next()
                 logger.error(
-                    "%s exited with code %s; restarting in %.0f s",
-                    part.name,
-                    process.returncode,
-                    backoff[part],
+                    "%s exited with code %s; restarting in %.0f s", part.name, process.returncode, pause
                 )
-                restart_at[part] = now + backoff[part]
-                backoff[part] = min(backoff[part] * 2, MAX_BACKOFF)
+                restart_at[part] = now + pause
                 running[part] = None
             for part, when in list(restart_at.items()):
                 if now >= when:
@@ -87,8 +86,7 @@ def parts_run(parts: list[Part], *, stop: threading.Event | None = None) -> None
                     started[part] = now
                     del restart_at[part]
                     if process is None:  # counts as a crash: try again after the backoff
-                        restart_at[part] = now + backoff[part]
-                        backoff[part] = min(backoff[part] * 2, MAX_BACKOFF)
+                        restart_at[part] = now + backoff[part].next()
                         continue
                     running[part] = process
                     logger.info(
