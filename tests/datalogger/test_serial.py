@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import threading
-import time
 
 import pytest
 
@@ -19,6 +18,11 @@ pytestmark = pytest.mark.xdist_group("processes")
 def connected(install) -> bool:
     rows = install.query("SELECT connected FROM datalogger_dataloggerstate")
     return bool(rows and rows[0][0])
+
+
+def last_error_at(install) -> object:
+    """When the datalogger last failed to read or open its source."""
+    return install.query("SELECT last_error_at FROM datalogger_dataloggerstate")[0][0]
 
 
 def test_serial_chunked_garbled_then_unplugged_and_back(install, tmp_path):
@@ -38,20 +42,20 @@ def test_serial_chunked_garbled_then_unplugged_and_back(install, tmp_path):
         position = 0
         while position < len(stream):  # reads split anywhere
             size = rng.randint(1, 700)
-            meter.send(stream[position : position + size])
+            meter.send(stream[position : position + size], pause=0.002)
             position += size
-            time.sleep(0.002)
         wait_until(lambda: install.stored_timestamps() == expected, message="first 8 readings")
 
         meter.unplug()  # the USB cable is pulled: the device node disappears
         wait_until(lambda: not connected(install), message="port loss noticed")
-        time.sleep(0.5)  # a few failed reopen attempts
+        for attempt in range(2):  # a few failed reopen attempts
+            failed_at = last_error_at(install)
+            wait_until(lambda at=failed_at: last_error_at(install) != at, message=f"reopen attempt {attempt}")
         meter.plug()
         wait_until(lambda: connected(install), message="port reopened")
         later = telegrams(4, first=10)
         first = later[0][1]
-        meter.send(first[:300])  # a telegram interrupted for a moment mid-way
-        time.sleep(0.6)
+        meter.send(first[:300], pause=0.6)  # a telegram interrupted for a moment mid-way
         meter.send(first[300:] + b"".join(t for _, t in later[1:]), chunk=64)
         expected += [stamp for stamp, _ in later]
         wait_until(lambda: install.stored_timestamps() == expected, message="readings after replug")

@@ -10,7 +10,6 @@ import socket
 import ssl
 import subprocess
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,9 +176,7 @@ class Mosquitto:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
-        deadline = time.monotonic() + 5
-        while _listening("127.0.0.1", self.port) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: not _listening("127.0.0.1", self.port), timeout=5, message="mosquitto stopped")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from io import StringIO
 
 import pytest
@@ -17,7 +16,7 @@ from dsmrhub.mqtt.services import mqtt_settings_get, mqtt_settings_update
 from dsmrhub.mqtt.topics import TOTALS_FIELDS
 from dsmrhub.readings.services import reading_ingest_telegram
 from tests.helpers import demo_telegrams
-from tests.processes import free_port
+from tests.processes import free_port, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +29,12 @@ def ingest(telegrams) -> None:
 def drain(publisher: Publisher, timeout: float = 30) -> None:
     """Step the publisher until the broker acknowledged everything (bounded in time: a loaded CI machine
     may need more passes for the PUBACKs to arrive)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def drained() -> bool:
         publisher.step()
-        if not OutboxMessage.objects.exists():
-            return
-    raise AssertionError(f"outbox not empty: {OutboxMessage.objects.count()} messages left")
+        return not OutboxMessage.objects.exists()
+
+    wait_until(drained, timeout=timeout, message="an empty outbox")
 
 
 def enable(broker, prefix: str, **values):
