@@ -7,12 +7,13 @@ supervisor all pace their retries with it.
 from __future__ import annotations
 
 FIRST_RETRY = 0.5  # seconds: the first pause after a failure, unless a caller has reason for another
+RETRY_MAX = 30.0  # seconds: the longest pause (the datalogger's and the MQTT publisher's default)
 
 
 class Backoff:
     """Pauses that double from ``initial`` up to ``cap``; ``reset()`` after a success."""
 
-    def __init__(self, *, cap: float, initial: float = FIRST_RETRY) -> None:
+    def __init__(self, *, cap: float = RETRY_MAX, initial: float = FIRST_RETRY) -> None:
         self.initial = min(initial, cap)
         self.cap = cap
         self._next = self.initial

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from dsmrhub.backoff import Backoff
+from dsmrhub.backoff import RETRY_MAX, Backoff
 from dsmrhub.datalogger.demo import DemoMeter
 from dsmrhub.datalogger.sources import Source, SourceEnded, SourceError, source_open
 from dsmrhub.datalogger.stream import Received, StreamSettings, TelegramStream
@@ -99,7 +99,7 @@ class Pump:
         sink: Callable[[list[Received | Discarded]], None],
         stop: threading.Event,
         live: LiveState,
-        retry_max: float = 30.0,
+        retry_max: float = RETRY_MAX,
         demo_meter: Callable[[], DemoMeter | None] = lambda: None,
         tick: Callable[[], object] = lambda: None,
     ) -> None:

@@ -33,7 +33,7 @@ from django.db import (
 )
 from django.utils import timezone
 
-from dsmrhub.backoff import Backoff
+from dsmrhub.backoff import RETRY_MAX, Backoff
 from dsmrhub.datalogger.demo import DemoMeter
 from dsmrhub.datalogger.models import DataloggerSettings, DataloggerState
 from dsmrhub.datalogger.pump import LiveState, Pump, PumpConfig
@@ -51,7 +51,8 @@ from dsmrhub.telegram import Discarded
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SOURCE = "demo"
+DEFAULT_SOURCE = "demo"  # when neither the command line nor the settings name one
+SETTINGS_POLL = 5.0  # seconds between reading the settings again
 BATCH = 1000  # at most this many telegrams stored per transaction when catching up
 STATE_EVERY = 2.0  # seconds between state heartbeats
 STOP_GRACE = 5.0  # seconds to finish storing what was read after a stop request
@@ -169,8 +170,8 @@ class Datalogger:
         stop: threading.Event,
         spool_path: Path | None = None,
         buffer_max: int = DEFAULT_MAX_ITEMS,
-        retry_max: float = 30.0,
-        settings_poll: float = 5.0,
+        retry_max: float = RETRY_MAX,
+        settings_poll: float = SETTINGS_POLL,
         backfill: timedelta = timedelta(0),
     ) -> None:
         self.overrides = overrides
@@ -429,8 +430,8 @@ def datalogger_run(
     stop: threading.Event,
     spool_path: Path | None = None,
     buffer_max: int = DEFAULT_MAX_ITEMS,
-    retry_max: float = 30.0,
-    settings_poll: float = 5.0,
+    retry_max: float = RETRY_MAX,
+    settings_poll: float = SETTINGS_POLL,
     backfill: timedelta = timedelta(0),
 ) -> DataloggerSummary:
     """Read the configured source and store its telegrams until ``stop`` (or the end of a replay)."""

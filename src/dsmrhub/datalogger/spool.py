@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dsmrhub.backoff import Backoff
+from dsmrhub.backoff import RETRY_MAX, Backoff
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ class SpoolWriter:
         spool: Spool,
         *,
         memory_max: int = MEMORY_MAX,
-        retry_max: float = 30.0,
+        retry_max: float = RETRY_MAX,
         on_change: Callable[[str], None] = lambda problem: None,
     ) -> None:
         self.spool = spool

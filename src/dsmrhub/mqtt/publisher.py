@@ -25,7 +25,7 @@ from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
-from dsmrhub.backoff import FIRST_RETRY, Backoff
+from dsmrhub.backoff import FIRST_RETRY, RETRY_MAX, Backoff
 from dsmrhub.mqtt.models import MQTTSettings, OutboxMessage
 from dsmrhub.mqtt.services import (
     CONNECTION_FIELDS,
@@ -193,7 +193,7 @@ class Publisher:
     """Follows the readings, keeps discovery in step with the settings, and drains the outbox."""
 
     def __init__(
-        self, *, retry_min: float = FIRST_RETRY, retry_max: float = 30.0, interval: float = 1.0
+        self, *, retry_min: float = FIRST_RETRY, retry_max: float = RETRY_MAX, interval: float = 1.0
     ) -> None:
         self.interval = interval
         self.connection: Connection | None = None

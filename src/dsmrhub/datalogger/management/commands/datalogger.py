@@ -5,8 +5,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dsmrhub.backoff import RETRY_MAX
 from dsmrhub.datalogger.models import validate_hex_key
-from dsmrhub.datalogger.services import ConfigOverrides, ReaderFailed, datalogger_run
+from dsmrhub.datalogger.services import SETTINGS_POLL, ConfigOverrides, ReaderFailed, datalogger_run
 from dsmrhub.datalogger.sources import source_from_url
 from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, SpoolError
 from dsmrhub.options import option_alias_deprecated
@@ -38,10 +39,10 @@ class Command(BaseCommand):
             "--buffer-max", type=int, default=DEFAULT_MAX_ITEMS, help="telegrams the buffer holds"
         )
         parser.add_argument(
-            "--retry-max", type=float, default=30.0, help="longest pause between reconnects (s)"
+            "--retry-max", type=float, default=RETRY_MAX, help="longest pause between reconnects (s)"
         )
         parser.add_argument(
-            "--settings-poll", type=float, default=5.0, help="seconds between settings checks"
+            "--settings-poll", type=float, default=SETTINGS_POLL, help="seconds between settings checks"
         )
 
     def handle(self, *args, **options) -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dsmrhub.backoff import RETRY_MAX
 from dsmrhub.mqtt.models import MQTTSettings
 from dsmrhub.mqtt.publisher import Publisher
 from dsmrhub.mqtt.selectors import mqtt_status
@@ -67,7 +68,9 @@ class Command(BaseCommand):
         actions.add_parser("show", help="the settings (password as ***) and the publisher's status")
         publish = actions.add_parser("publish", help="run the publisher (a part of `dsmrhub run`)")
         publish.add_argument("--interval", type=float, default=1.0, help="seconds between passes when idle")
-        publish.add_argument("--retry-max", type=float, default=30.0, help="longest wait between connects")
+        publish.add_argument(
+            "--retry-max", type=float, default=RETRY_MAX, help="longest wait between connects"
+        )
 
     def handle(self, *args, action: str, **options) -> None:
         if action == "publish":
