@@ -132,7 +132,7 @@ def test_today_and_live_with_a_contract(api_client, processed):
             "gas_price": D("1.00"),
         },
     )
-    MeterStatistics.objects.create(pk=1, timestamp=NOW, electricity_tariff=1)
+    MeterStatistics.store(timestamp=NOW, electricity_tariff=1)
     today = api_client.get("/api/v2/consumption/today").json()
     # 00:00-11:30 local = 11.5 h × 1.8 kW = 20.700 kWh; gas hours complete 23:00Z-10:00Z: 11 × 0.120
     assert today == {
@@ -274,16 +274,13 @@ def test_status_and_monitoring_report_the_datalogger(api_client):
     assert "datalogger" not in " ".join(
         p["problem"] for p in api_client.get("/api/v2/application/monitoring").json()["problems"]
     )
-    DataloggerState.objects.update_or_create(
-        pk=1,
-        defaults={
-            "source": "serial:///dev/ttyUSB0",
-            "connected": False,
-            "updated_at": NOW - timedelta(seconds=5),
-            "last_error": "[Errno 2] could not open port /dev/ttyUSB0",
-            "last_error_at": NOW - timedelta(seconds=5),
-            "telegrams_per_minute": 0,
-        },
+    DataloggerState.store(
+        source="serial:///dev/ttyUSB0",
+        connected=False,
+        updated_at=NOW - timedelta(seconds=5),
+        last_error="[Errno 2] could not open port /dev/ttyUSB0",
+        last_error_at=NOW - timedelta(seconds=5),
+        telegrams_per_minute=0,
     )
     body = api_client.get("/api/v2/application/status").json()
     assert body["datalogger"]["running"] is True
@@ -291,6 +288,6 @@ def test_status_and_monitoring_report_the_datalogger(api_client):
     assert body["datalogger"]["source"] == "serial:///dev/ttyUSB0"
     problems = api_client.get("/api/v2/application/monitoring").json()["problems"]
     assert any("cannot read serial:///dev/ttyUSB0: [Errno 2]" in p["problem"] for p in problems)
-    DataloggerState.objects.filter(pk=1).update(updated_at=NOW - timedelta(minutes=5))
+    DataloggerState.row().update(updated_at=NOW - timedelta(minutes=5))
     problems = api_client.get("/api/v2/application/monitoring").json()["problems"]
     assert any("stopped reporting" in p["problem"] for p in problems)

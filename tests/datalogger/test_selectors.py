@@ -14,8 +14,8 @@ NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 
 @pytest.mark.django_db
 def test_a_buffer_that_cannot_be_written_is_a_problem_while_it_lasts():
-    DataloggerState.objects.create(
-        pk=1, source="socket://meter:2001", connected=True, updated_at=NOW - timedelta(seconds=2),
+    DataloggerState.store(
+        source="socket://meter:2001", connected=True, updated_at=NOW - timedelta(seconds=2),
         buffer_error="cannot write the buffer datalogger-buffer.sqlite3: database or disk is full",
         held_telegrams=42, last_error_at=NOW - timedelta(seconds=30),
     )  # fmt: skip
@@ -28,5 +28,5 @@ def test_a_buffer_that_cannot_be_written_is_a_problem_while_it_lasts():
             "since": NOW - timedelta(seconds=30),
         }
     ]
-    DataloggerState.objects.filter(pk=1).update(buffer_error="", held_telegrams=0)
+    DataloggerState.row().update(buffer_error="", held_telegrams=0)
     assert datalogger_problems(now=NOW) == []

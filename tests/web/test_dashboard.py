@@ -66,7 +66,7 @@ def _known_readings() -> None:
             phase_voltage_l3=Decimal("229.9"),
         ),
     )
-    MeterStatistics.objects.update_or_create(pk=1, defaults={"timestamp": NOW, "electricity_tariff": 2})
+    MeterStatistics.store(timestamp=NOW, electricity_tariff=2)
     processing_run_pending()
 
 
@@ -156,7 +156,7 @@ def test_the_api_and_the_dashboard_show_the_same_live_figures(
             )
         )
         if tariff is not None:
-            MeterStatistics.objects.create(pk=1, timestamp=NOW, electricity_tariff=tariff)
+            MeterStatistics.store(timestamp=NOW, electricity_tariff=tariff)
         api = api_client.get("/api/v2/consumption/electricity-live").json()
         status = api_client.get("/api/v2/application/status").json()["capabilities"]
         header = client.get("/dashboard/live").json()["latest"]
