@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.db import connection
 
 POSTGRES_URL = os.environ.get("DSMRHUB_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -18,9 +17,3 @@ def test_postgresql_server_answers():
     except psycopg.OperationalError as error:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
     assert int(version.split(".")[0]) >= 13
-
-
-@pytest.mark.django_db
-def test_configured_database_is_in_use():
-    expected = "postgresql" if os.environ.get("DSMRHUB_DATABASE_URL", "").startswith("postg") else "sqlite"
-    assert connection.vendor == expected
