@@ -183,6 +183,8 @@ def test_the_base_install_is_a_forwarder_without_the_server_stack(forwarder_venv
     assert present.strip() == "[]"
     usage = subprocess.run([*command, "forward", "--help"], env=env, capture_output=True, text=True)
     assert usage.returncode == 0 and "--to" in usage.stdout, usage.stderr
+    listed = subprocess.run([*command, "help"], env=env, capture_output=True, text=True)
+    assert listed.returncode == 0 and "forward" in listed.stdout, listed.stderr
     refused = subprocess.run([*command, "serve"], env=env, capture_output=True, text=True)
     assert refused.returncode != 0 and "pip install 'dsmrhub[server]'" in refused.stderr, refused.stderr
 
