@@ -220,7 +220,9 @@ def _api_figures(root: Path, start: datetime) -> dict[str, dict]:
         data.mkdir()
         env = _env(data)
         subprocess.run([*DSMRHUB, "migrate", "-v0"], env=env, check=True, timeout=300)
-        subprocess.run([*DSMRHUB, "api", "enable", "--key", KEY], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*DSMRHUB, "api", "enable", "--api-key", KEY], env=env, check=True, capture_output=True
+        )
         port = free_port()
         server = _serve(command(port), data, port)
         try:

@@ -64,7 +64,7 @@ def _another_connection_holds_the_write_lock(target):
 @pytest.mark.xdist_group("processes")
 def test_a_held_lock_is_503_with_retry_after_everywhere_and_the_retry_is_stored(install):  # noqa: F811
     install.env["DSMRHUB_DATABASE_LOCK_TIMEOUT"] = "0.5"
-    install.run("api", "enable", "--key", KEY)
+    install.run("api", "enable", "--api-key", KEY)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = install.start("serve", "--bind", f"127.0.0.1:{port}", log="serve")

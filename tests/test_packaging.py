@@ -104,7 +104,7 @@ def test_the_installed_package_runs_the_whole_app(installed_wheel, cli_env, tmp_
         dutch = requests.get(base + "/", headers={"Accept-Language": "nl"}, timeout=10)
         assert 'lang="nl"' in dutch.text and dutch.text != page.text  # the compiled catalogue is shipped
 
-        dsmrhub(env, "api", "enable", "--key", "wheel-key-0123456789abc")
+        dsmrhub(env, "api", "enable", "--api-key", "wheel-key-0123456789abc")
         url = base + "/api/v2/datalogger/dsmrreading?ordering=-timestamp&limit=1"
         headers = {"Authorization": "Token wheel-key-0123456789abc"}
 
@@ -190,7 +190,7 @@ def test_the_base_install_is_a_forwarder_without_the_server_stack(forwarder_venv
 
     key = "pi-key-0123456789abcdef"
     dsmrhub(cli_env, "migrate", "-v0")
-    dsmrhub(cli_env, "api", "enable", "--key", key)
+    dsmrhub(cli_env, "api", "enable", "--api-key", key)
     port = free_port()
     server = subprocess.Popen(
         [*DSMRHUB, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"], env=cli_env, cwd=tmp_path
@@ -202,7 +202,7 @@ def test_the_base_install_is_a_forwarder_without_the_server_stack(forwarder_venv
     try:
         wait_for_http(base + "/", timeout=60)
         forwarded = subprocess.run(
-            [*command, "forward", "--source", f"replay:{capture}?speed=0", "--to", base, "--key", key]
+            [*command, "forward", "--source", f"replay:{capture}?speed=0", "--to", base, "--api-key", key]
             + ["--retry-max", "0.5"],
             env=env, capture_output=True, text=True, timeout=60,
         )  # fmt: skip

@@ -188,7 +188,7 @@ def test_production_server_answers_v1_posts_on_one_kept_alive_connection(install
     from tests.processes import free_port, stop_process, wait_for_http
 
     key = "serve-key-0123456789abcdef"
-    install.run("api", "enable", "--key", key)
+    install.run("api", "enable", "--api-key", key)
     port = free_port()
     server = install.start("serve", "--bind", f"127.0.0.1:{port}", log="serve")
     try:

@@ -29,7 +29,7 @@ NODEDSMR_KEY = "0123456789abcdef0123456789abcdef"
 
 def _run(install, key: str, stream: bytes, *, stored: list[int], rejected: int) -> None:
     meter = TcpMeter()
-    logger = install.start("datalogger", "--source", meter.url, "--key", key, log="datalogger")
+    logger = install.start("datalogger", "--source", meter.url, "--decryption-key", key, log="datalogger")
     try:
         meter.send(stream, chunk=61)  # frames split over many reads
         wait_until(lambda: install.rejected() == rejected, message="rejections counted")
@@ -41,7 +41,7 @@ def _run(install, key: str, stream: bytes, *, stored: list[int], rejected: int) 
 
 
 def test_encrypted_meter_through_the_datalogger(install):
-    install.run("datalogger-settings", "--auth-key", ESPHOME_AUTH_KEY)
+    install.run("datalogger-settings", "--authentication-key", ESPHOME_AUTH_KEY)
     # Noise, the meter's frame twice (stored once), and a frame of another meter (tag mismatch).
     _run(
         install,
@@ -64,6 +64,6 @@ def test_encrypted_meter_through_the_datalogger(install):
 
     # The node-dsmr frames decrypt (one without a tag check, one with a tag over an empty AAD),
     # but their content does not match the CRC: both rejected, nothing stored.
-    install.run("datalogger-settings", "--auth-key", "")
+    install.run("datalogger-settings", "--authentication-key", "")
     _run(install, NODEDSMR_KEY, NODEDSMR[0] + NODEDSMR[1], stored=[ESPHOME_TIMESTAMP], rejected=4)
     assert install.log_text("datalogger").count("CRC mismatch") == 2

@@ -30,7 +30,7 @@ def arrival_order(install) -> list[int]:
 def test_forward_to_two_targets_one_down_for_a_while(make_install, tmp_path):
     up, down, forwarder = make_install(), make_install(), make_install()
     for target in (up, down):
-        target.run("api", "enable", "--key", KEY)
+        target.run("api", "enable", "--api-key", KEY)
     ports = {up: free_port(), down: free_port()}
     servers = {up: up.start("serve", "--bind", f"127.0.0.1:{ports[up]}", "--workers", "1", log="serve")}
     meter = TcpMeter()
@@ -39,7 +39,9 @@ def test_forward_to_two_targets_one_down_for_a_while(make_install, tmp_path):
     forward = None
     try:
         wait_for_http(f"http://127.0.0.1:{ports[up]}/")
-        targets = [arg for t in (up, down) for arg in ("--to", f"http://127.0.0.1:{ports[t]}", "--key", KEY)]
+        targets = [
+            arg for t in (up, down) for arg in ("--to", f"http://127.0.0.1:{ports[t]}", "--api-key", KEY)
+        ]
         forward = forwarder.start(
             "forward", "--source", meter.url, *targets, "--retry-max", "0.5", log="forward"
         )
@@ -72,7 +74,7 @@ def test_a_target_refusing_the_host_keeps_the_queue_and_a_rejected_telegram_is_d
     sends another name) keeps every telegram queued until the target is fixed; the target's own
     `400 telegram rejected: …` drops that one telegram and counts it."""
     target, forwarder = make_install(), make_install()
-    target.run("api", "enable", "--key", KEY)
+    target.run("api", "enable", "--api-key", KEY)
     port = free_port()
     bind = ("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1")
     target.env["DSMRHUB_ALLOWED_HOSTS"] = "dsmr.example.org"
@@ -85,7 +87,7 @@ def test_a_target_refusing_the_host_keeps_the_queue_and_a_rejected_telegram_is_d
     try:
         wait_for_http(f"http://127.0.0.1:{port}/")
         forward = forwarder.start(
-            "forward", "--source", meter.url, "--to", f"http://127.0.0.1:{port}", "--key", KEY,
+            "forward", "--source", meter.url, "--to", f"http://127.0.0.1:{port}", "--api-key", KEY,
             "--retry-max", "0.5", log="forward",
         )  # fmt: skip
         meter.wait_client(timeout=60)
@@ -170,8 +172,9 @@ def test_proxy_errors_a_wrong_key_and_retry_after_keep_the_queue(install):
     meter = TcpMeter()
     items = telegrams(4)
     forward = install.start(
-        "forward", "--source", meter.url, "--to", target.url, "--key", KEY, "--retry-max", "2", log="forward"
-    )
+        "forward", "--source", meter.url, "--to", target.url, "--api-key", KEY,
+        "--retry-max", "2", log="forward",
+    )  # fmt: skip
     try:
         meter.wait_client(timeout=60)
         meter.send(b"".join(t for _, t in items))
@@ -208,7 +211,7 @@ def test_a_target_with_its_database_locked_answers_503_and_gets_everything_after
     """API v1 answers 503 with Retry-After while its database is locked past the lock timeout; the
     forwarder keeps the telegrams and delivers them, in order, once the lock is gone."""
     target, forwarder = make_install(), make_install()
-    target.run("api", "enable", "--key", KEY)
+    target.run("api", "enable", "--api-key", KEY)
     target.env["DSMRHUB_DATABASE_LOCK_TIMEOUT"] = "0.5"
     port = free_port()
     server = target.start("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", log="serve")
@@ -219,7 +222,7 @@ def test_a_target_with_its_database_locked_answers_503_and_gets_everything_after
     try:
         wait_for_http(f"http://127.0.0.1:{port}/")
         forward = forwarder.start(
-            "forward", "--source", meter.url, "--to", f"http://127.0.0.1:{port}", "--key", KEY,
+            "forward", "--source", meter.url, "--to", f"http://127.0.0.1:{port}", "--api-key", KEY,
             "--retry-max", "1", log="forward",
         )  # fmt: skip
         meter.wait_client(timeout=60)
