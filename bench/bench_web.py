@@ -52,7 +52,7 @@ def _measure() -> dict[str, dict]:
     from django.test import Client
 
     from bench.bench_processing import _generate
-    from dsmrhub.prices.services import contract_save
+    from dsmrhub.processing.contracts import contract_save
     from dsmrhub.processing.services import processing_rebuild
     from dsmrhub.readings.models import MeterStatistics
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from dsmrhub.prices.services import contract_save
+from dsmrhub.processing.contracts import contract_save
 from dsmrhub.processing.services import processing_run_pending
 from dsmrhub.readings.models import MeterStatistics
 from dsmrhub.readings.services import reading_ingest_telegram

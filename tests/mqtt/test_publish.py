@@ -114,7 +114,7 @@ def test_day_totals_carry_the_contract_prices_and_fixed_cost(shared_broker, pref
     from datetime import date
     from decimal import Decimal
 
-    from dsmrhub.prices.services import contract_save
+    from dsmrhub.processing.contracts import contract_save
 
     contract_save(
         description="Energy 2026", start=date(2026, 1, 1), prices=dict(

@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import PRICE_FIELDS, contract_save
+from dsmrhub.prices.services import PRICE_FIELDS
+from dsmrhub.processing.contracts import contract_save
 from dsmrhub.processing.models import DayStatistics
 from dsmrhub.processing.services import processing_run_pending
 from tests.prices.days import KWH_PER_DAY, MARCH_2, MARCH_3, two_days

@@ -7,7 +7,7 @@ import pytest
 
 from dsmrhub.prices.costs import contract_for_day, contracts_for_days, cost_per_hour, costs_compute, gas_cost
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import contract_save
+from dsmrhub.processing.contracts import contract_save
 
 pytestmark = pytest.mark.django_db
 D = Decimal

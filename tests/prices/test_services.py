@@ -8,14 +8,8 @@ from decimal import Decimal
 import pytest
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import (
-    FIRST_DAY,
-    LAST_DAY,
-    ContractError,
-    contract_day_after,
-    contract_delete,
-    contract_save,
-)
+from dsmrhub.prices.services import FIRST_DAY, LAST_DAY, ContractError, contract_day_after
+from dsmrhub.processing.contracts import contract_delete, contract_save
 from dsmrhub.processing.models import DayStatistics
 from dsmrhub.processing.services import processing_run_pending
 from tests.prices.days import GAS_PER_DAY, KWH_PER_DAY, MARCH_2, MARCH_3, two_days

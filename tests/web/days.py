@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from dsmrhub.prices.services import contract_save
+from dsmrhub.processing.contracts import contract_save
 from dsmrhub.processing.services import processing_run_pending
 from tests.processing.builders import reading, store
 

@@ -9,8 +9,7 @@ import pytest
 from django.test import Client
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.selectors import contract_totals
-from dsmrhub.prices.services import contract_save
+from dsmrhub.processing.contracts import contract_save, contract_totals
 from dsmrhub.processing.models import DayStatistics
 from dsmrhub.processing.services import processing_run_pending
 from tests.processing.builders import steady_stream, store, utc

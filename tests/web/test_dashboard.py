@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from dsmrhub.prices.services import contract_save
+from dsmrhub.processing.contracts import contract_save
 from dsmrhub.processing.live import watts
 from dsmrhub.processing.services import processing_run_pending
 from dsmrhub.readings.models import MeterStatistics

@@ -11,13 +11,8 @@ from django.http import HttpRequest
 from django.utils.translation import ngettext
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import (
-    PRICE_FIELDS,
-    ContractError,
-    contract_delete,
-    contract_save,
-    contract_validate,
-)
+from dsmrhub.prices.services import PRICE_FIELDS, ContractError, contract_validate
+from dsmrhub.processing.contracts import contract_delete, contract_save
 
 
 class EnergyContractForm(forms.ModelForm):

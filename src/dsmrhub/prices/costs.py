@@ -1,8 +1,8 @@
-"""The cost rules and contract look-ups that processing builds on (this module imports nothing of processing).
+"""The cost rules and contract look-ups that processing builds on.
 
-``prices`` has two layers: ``models`` and this module sit below ``processing`` (which prices its day
-statistics with them); ``services`` (contract changes, which reprice through processing), ``selectors``,
-the admin and the ``contract`` command sit above it. So no module imports another in a cycle.
+``prices`` sits below ``processing`` (docs/architecture.md, the package graph): processing prices its day
+statistics with these rules and reprices them after a contract change (``processing.contracts``). Only the
+entry points of ``prices`` (the admin and the ``contract`` command) call up into processing.
 """
 
 from __future__ import annotations

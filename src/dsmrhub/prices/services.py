@@ -1,27 +1,23 @@
-"""Contract changes: one validation and one save/delete that reprices the affected days at once.
+"""Which contracts are valid: one validation for the contracts page, the ``contract`` command and the admin.
 
-The web form, the ``contract`` command and the admin all call ``contract_validate`` (to show errors) and
-``contract_save``/``contract_delete`` (which validate again under the lock, store, and reprice).
-The cost rules themselves live in ``prices.costs``, below processing.
+They call ``contract_validate`` to show errors, and ``processing.contracts.contract_save``/``contract_delete``
+to store a change (validated again under the lock) and reprice its days at once. The cost rules live in
+``prices.costs``. Nothing in ``prices`` imports processing (docs/architecture.md, the package graph).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, MinValueValidator
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.processing.services import costs_refresh
-from dsmrhub.processing.sql import lock_derived_data
 
 PRICE_FIELDS = (
     "electricity_delivered_1_price",
@@ -52,12 +48,6 @@ class ContractError(ValueError):
         super().__init__(message)
         self.field = field
         self.overlaps = overlaps
-
-
-@dataclass(frozen=True, slots=True)
-class ContractChange:
-    contract: EnergyContract
-    days_repriced: int  # day statistics whose costs were recomputed
 
 
 def _price_check(name: str, value: Any) -> None:
@@ -135,63 +125,3 @@ def contract_day_after(contract: EnergyContract) -> date | None:
     if contract.end is None or not FIRST_DAY <= contract.end < LAST_DAY:
         return None
     return contract.end + timedelta(days=1)
-
-
-def _missing(contract_id: int) -> ContractError:
-    return ContractError(_("There is no contract %(id)s.") % {"id": contract_id})
-
-
-def _span(*periods: tuple[date, date | None]) -> tuple[date, date | None]:
-    """The smallest range covering every period (None: open-ended)."""
-    ends = [end for _, end in periods]
-    last = None if None in ends else max(end for end in ends if end is not None)
-    return min(start for start, _ in periods), last
-
-
-def contract_save(
-    *,
-    contract_id: int | None = None,
-    description: str,
-    start: date,
-    end: date | None = None,
-    prices: Mapping[str, Any],
-) -> ContractChange:
-    """Add (``contract_id`` None) or change a contract and reprice the days of its old and new period.
-
-    Prices not given keep their value (a new contract: 0). Validation, the write and the repricing are one
-    transaction under the derived-data lock, so two concurrent changes cannot both pass the overlap check.
-    """
-    with transaction.atomic():
-        lock_derived_data()
-        contract_validate(
-            contract_id=contract_id, description=description, start=start, end=end, prices=prices
-        )
-        if contract_id is None:
-            contract = EnergyContract(description=description.strip(), start=start, end=end)
-            periods = [(start, end)]
-        else:
-            contract = EnergyContract.objects.select_for_update().filter(pk=contract_id).first()
-            if contract is None:
-                raise _missing(contract_id)
-            periods = [(start, end), (contract.start, contract.end)]
-            contract.description, contract.start, contract.end = description.strip(), start, end
-        for name, value in prices.items():
-            setattr(contract, name, Decimal(str(value)))
-        contract.save()
-        first, last = _span(*periods)
-        days = costs_refresh(first_day=first, last_day=last)
-    contract.refresh_from_db()
-    return ContractChange(contract=contract, days_repriced=days)
-
-
-def contract_delete(*, contract_id: int) -> ContractChange:
-    """Remove a contract; the days it covered cost 0.00 from now on (repriced at once)."""
-    with transaction.atomic():
-        lock_derived_data()
-        contract = EnergyContract.objects.select_for_update().filter(pk=contract_id).first()
-        if contract is None:
-            raise _missing(contract_id)
-        contract.delete()
-        days = costs_refresh(first_day=contract.start, last_day=contract.end)
-    contract.pk = contract_id  # Django clears it on delete; callers name the removed contract
-    return ContractChange(contract=contract, days_repriced=days)

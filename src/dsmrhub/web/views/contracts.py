@@ -14,8 +14,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.selectors import contracts_with_totals
-from dsmrhub.prices.services import ContractError, contract_day_after, contract_delete, contract_save
+from dsmrhub.prices.services import ContractError, contract_day_after
+from dsmrhub.processing.contracts import contract_delete, contract_save, contracts_with_totals
 from dsmrhub.web.forms import PRICE_LABELS, ContractForm
 
 

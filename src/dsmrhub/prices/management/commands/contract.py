@@ -1,4 +1,4 @@
-"""``dsmrhub contract add|list|remove``: the CLI over ``prices.services`` (same checks and repricing)."""
+"""``dsmrhub contract add|list|remove``: the CLI over ``processing.contracts`` (same checks and repricing)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.management.base import BaseCommand, CommandError
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import ContractError, contract_delete, contract_save
+from dsmrhub.prices.services import ContractError
+from dsmrhub.processing.contracts import contract_delete, contract_save
 
 PRICES = {  # option → model field
     "electricity_delivered_1": "electricity_delivered_1_price",
