@@ -1,6 +1,6 @@
 """A telegram holding one register twice (with a valid CRC) is rejected with the parser's reason on every
-path that stores telegrams: the ingest service (datalogger, API v1), the bulk check (import, datalogger
-batches), API v1 itself and `dsmrhub import`."""
+path that stores telegrams: the ingest service (datalogger, API v1), the one check it shares with the bulk
+path (import, datalogger batches), API v1 itself and `dsmrhub import`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from dsmrhub.readings import bulk
+from dsmrhub.readings.check import reading_check_telegram
 from dsmrhub.readings.models import DsmrReading, MeterStatistics
 from dsmrhub.readings.services import ReadingRejected, reading_ingest_telegram
 from tests.helpers import demo_telegrams, with_crc
@@ -42,13 +42,13 @@ def test_the_ingest_service_rejects_and_counts_it(duplicate):
     assert DsmrReading.objects.count() == 0
 
 
-def test_the_bulk_check_gives_the_same_reason_cold_and_warm(duplicate):
+def test_the_check_gives_the_same_reason_cold_and_warm(duplicate):
     telegram, reason = duplicate
     moment, good = demo_telegrams(1)[0]
     for _ in range(2):  # the second time the lines come from the parser's line cache
-        assert not isinstance(bulk.reading_check_telegram(good, received_at=moment), str)
-        assert bulk.reading_check_telegram(telegram, received_at=moment) == reason
-        assert bulk.reading_check_telegram(telegram.encode(), received_at=moment) == reason
+        assert not isinstance(reading_check_telegram(good, received_at=moment), str)
+        assert reading_check_telegram(telegram, received_at=moment) == reason
+        assert reading_check_telegram(telegram.encode(), received_at=moment) == reason
 
 
 def test_api_v1_answers_400_with_the_reason(client, api_key, duplicate):

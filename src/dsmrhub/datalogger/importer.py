@@ -22,7 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from dsmrhub.readings.bulk import BulkResult, Checked, readings_check_many, readings_store_checked
+from dsmrhub.readings.bulk import BulkResult, readings_check_many, readings_store_checked
+from dsmrhub.readings.check import Checked
 from dsmrhub.telegram import Discarded, Frame, TelegramFramer
 
 logger = logging.getLogger(__name__)

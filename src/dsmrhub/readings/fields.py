@@ -4,6 +4,10 @@ SQLite stores integers in 1–8 bytes by size, but a DecimalField as an 8-byte R
 26-character text. Meter positions are therefore stored as whole thousandths and timestamps as whole Unix
 seconds; the ORM converts both ways, so lookups (``timestamp__gte=datetime``) and Sum/Min/Max aggregates
 work unchanged. Raw SQL sees the integers (``timestamp / 60`` is the UTC minute).
+
+The conversions to those integers are written here once (``round_stored``,
+``ScaledDecimalField.column_value``, ``epoch_column``); the ingest check (``readings.check``) and the plain
+SQL of ``readings.sql`` call them instead of going through the ORM.
 """
 
 from __future__ import annotations
@@ -18,6 +22,28 @@ from django.db.models import lookups
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
+
+# One rounding rule for every stored decimal (meter positions, powers, voltages, currents): to the column's
+# places, halves rounded up (away from zero; stored values are never negative). A meter sends its values at
+# its own precision, so this only matters for values with more places: API v2 POST values and the
+# per-minute means of processing. Those means, costs and the live watts are rounded half up as documented
+# in the README, so a reading is stored as a mean of it would be, and one rule holds from the API down to
+# the columns (a reading's values are subtracted and averaged, never summed, so half-even's lack of bias
+# buys nothing here). Used by the model fields, both ingest paths (``readings.check``) and the API v2
+# serializer; processing's SQL means apply it in SQL (``processing.sql.mean_half_up``).
+STORED_ROUNDING = ROUND_HALF_UP
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(10)}
+
+
+def round_stored(value: Decimal, places: int) -> Decimal:
+    """``value`` at ``places`` decimals by the stored-value rule (``STORED_ROUNDING``: half up).
+    Raises ``decimal.InvalidOperation`` when the result would need more than 28 digits."""
+    return value.quantize(_QUANTA[places], rounding=STORED_ROUNDING)
+
+
+def epoch_column(moment: datetime) -> int:
+    """An aware datetime as its ``EpochSecondsField`` column: whole Unix seconds, sub-seconds dropped."""
+    return math.floor(moment.timestamp())
 
 
 class _CompactIntegerField(models.BigIntegerField):
@@ -57,7 +83,7 @@ class EpochSecondsField(_CompactIntegerField):
         value = self.to_python(value)
         if timezone.is_naive(value):
             raise ValueError(f"naive datetime {value} given for {self.name}; timestamps must be aware")
-        return math.floor(value.timestamp())
+        return epoch_column(value)
 
     def value_to_string(self, obj) -> str:
         value = self.value_from_object(obj)
@@ -75,7 +101,7 @@ class ScaledDecimalField(_CompactIntegerField):
     def __init__(self, *args, max_digits: int, decimal_places: int, **kwargs) -> None:
         self.max_digits = max_digits
         self.decimal_places = decimal_places
-        self._quantum = Decimal(1).scaleb(-decimal_places)
+        self.limit = Decimal(10) ** (max_digits - decimal_places)  # rounded values must stay below it
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
@@ -90,9 +116,14 @@ class ScaledDecimalField(_CompactIntegerField):
         if value is None:
             return None
         try:
-            return Decimal(str(value)).quantize(self._quantum, rounding=ROUND_HALF_UP)
+            return round_stored(Decimal(str(value)), self.decimal_places)
         except ArithmeticError:
             raise forms.ValidationError(f"{value!r} is not a decimal number") from None
+
+    def column_value(self, value: Decimal) -> int:
+        """A Decimal's column value: rounded by ``round_stored``, in whole units of the last place.
+        Raises ``ArithmeticError`` for NaN, infinity and numbers too long to round."""
+        return int(round_stored(value, self.decimal_places).scaleb(self.decimal_places))
 
     def get_prep_value(self, value):
         if value is None:

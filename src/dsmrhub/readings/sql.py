@@ -2,22 +2,22 @@
 
 The ORM spends more time compiling an INSERT or UPDATE than SQLite spends running it; at one telegram per
 second that does not matter, for an import or a backlog it does. Values still go through each field's own
-``get_db_prep_value``, so the compact column types convert exactly as they do in the ORM.
+conversion (``get_db_prep_value``, or for the compact fields their ``column_value`` / ``epoch_column`` that it
+uses too), so they convert exactly as they do in the ORM.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from dsmrhub.db import raw
-from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
+from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField, epoch_column
 
 
 def _conflict_target(conflict: str | tuple[str, ...]) -> str:
@@ -42,12 +42,12 @@ def _converter(field: models.Field) -> Callable[[Any, Any], Any]:
     generic path costs several calls per value; these give the very same column values)."""
     generic = field.get_db_prep_value
     if isinstance(field, ScaledDecimalField):
-        quantum, places = field._quantum, field.decimal_places
+        column_value = field.column_value
 
         def scaled(value: Any, db) -> Any:
             if value.__class__ is Decimal:  # Decimal(str(value)) == value: to_python's rounding, then scaling
                 try:
-                    return int(value.quantize(quantum, rounding=ROUND_HALF_UP).scaleb(places))
+                    return column_value(value)
                 except ArithmeticError:  # NaN, too many digits: the field raises its own error
                     pass
             return None if value is None else generic(value, db)
@@ -57,7 +57,7 @@ def _converter(field: models.Field) -> Callable[[Any, Any], Any]:
 
         def epoch(value: Any, db) -> Any:
             if value.__class__ is datetime and value.utcoffset() is not None:
-                return math.floor(value.timestamp())
+                return epoch_column(value)
             return None if value is None else generic(value, db)
 
         return epoch
@@ -82,6 +82,14 @@ def insert_unless_present(
     return (
         raw.execute(_insert_sql(model, tuple(values), conflict, db.vendor), _params(model, values, db)) == 1
     )
+
+
+def insert_columns_unless_present(
+    model: type[models.Model], names: tuple[str, ...], columns: Sequence, *, conflict: str | tuple[str, ...]
+) -> bool:
+    """``insert_unless_present`` for values already converted to their columns (``readings.check``)."""
+    sql = _insert_sql(model, names, conflict, connections[DEFAULT_DB_ALIAS].vendor)
+    return raw.execute(sql, columns) == 1
 
 
 @cache
