@@ -262,3 +262,34 @@ def test_delete_a_range_without_a_valid_bound_is_400_and_deletes_nothing(api_cli
     response = api_client.delete(URL + query)
     assert response.status_code == 400, response.content
     assert DsmrReading.objects.count() == 10
+
+
+def test_post_values_on_a_half_are_rounded_by_the_stored_rule(api_client):
+    """More places than a column keeps are rounded half up (readings.fields.STORED_ROUNDING), as on every
+    other path; the expected values come from the rule, not from a list."""
+    from tests.readings.test_rounding import GAS_HALF, HALVES, stored
+
+    halves = {name: text for name, _, text, _ in HALVES} | {"extra_device_delivered": GAS_HALF}
+    data = {**SEED_EXAMPLE, **halves, "extra_device_timestamp": SEED_EXAMPLE["timestamp"]}
+    response = api_client.post(URL, data, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    reading = DsmrReading.objects.get(pk=body["id"])
+    for name, text in halves.items():
+        assert getattr(reading, name) == stored(name, text), name
+        assert Decimal(body[name]) == stored(name, text), name
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"electricity_delivered_1": "1234567890.0005"}, "electricity_delivered_1"),  # 13 whole digits
+        # 999999.9995 kW rounds to 1000000.000: one digit too many
+        ({"electricity_currently_delivered": "999999.9995"}, "electricity_currently_delivered"),
+    ],
+)
+def test_post_values_too_big_once_rounded_are_400(api_client, change, field):
+    response = api_client.post(URL, {**SEED_EXAMPLE, **change})
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert DsmrReading.objects.count() == 0

@@ -126,3 +126,17 @@ def test_the_reading_counter_follows_inserts_and_deletes():
     assert reading_count() == 5 == DsmrReading.objects.count()
     DsmrReading.objects.filter(timestamp__lte=demo_telegrams(2)[1][0]).delete()
     assert reading_count() == 3 == DsmrReading.objects.count()
+
+
+def test_a_value_that_reaches_its_limit_once_rounded_is_out_of_range():
+    from dsmrhub.readings.check import reading_check_values
+    from dsmrhub.readings.models import READING_REQUIRED_FIELDS
+
+    field = DsmrReading._meta.get_field("electricity_currently_delivered")
+    half_below_limit = field.limit - Decimal(1).scaleb(-field.decimal_places) / 2  # 999999.9995 kW
+    values = {"timestamp": datetime(2026, 1, 1, tzinfo=UTC), **dict.fromkeys(READING_REQUIRED_FIELDS, 0)}
+    just_in = reading_check_values({**values, field.name: half_below_limit - Decimal("0.0001")})
+    assert not isinstance(just_in, str)
+    assert reading_check_values({**values, field.name: half_below_limit}) == (
+        f"{field.name} is out of range ({half_below_limit})"
+    )

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import contextlib
+
 from rest_framework import serializers
 
 from dsmrhub.api.fields import UTCDateTimeField
-from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField
+from dsmrhub.readings.fields import STORED_ROUNDING, EpochSecondsField, ScaledDecimalField, round_stored
 from dsmrhub.readings.models import (
     INT32_MAX,
     METER_COUNTER_FIELDS,
@@ -35,6 +37,19 @@ class BlankIsNullMixin:
         return super().to_internal_value(data)
 
 
+class StoredDecimalField(serializers.DecimalField):
+    """A reading's decimal: more places than its column keeps are rounded by the stored-value rule
+    (``readings.fields.round_stored``) instead of refused; too many whole digits still are."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(rounding=STORED_ROUNDING, **kwargs)
+
+    def validate_precision(self, value):
+        with contextlib.suppress(ArithmeticError):  # too long to round: refused for its digits
+            value = round_stored(value, self.decimal_places)
+        return super().validate_precision(value)
+
+
 class CompactFieldsMixin:
     """Serve the compact model columns as what they mean: decimals with their places, UTC datetimes."""
 
@@ -46,6 +61,10 @@ class CompactFieldsMixin:
 
 
 class DsmrReadingSerializer(BlankIsNullMixin, CompactFieldsMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **CompactFieldsMixin.serializer_field_mapping,
+        ScaledDecimalField: StoredDecimalField,
+    }
     id = serializers.IntegerField(read_only=True, help_text="The reading's timestamp in Unix seconds")
     timestamp = UTCDateTimeField()
 
