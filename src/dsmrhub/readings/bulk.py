@@ -21,12 +21,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from dsmrhub.readings.check import READING_COLUMNS, Checked, reading_check_telegram
-from dsmrhub.readings.fields import epoch_column
 from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
 from dsmrhub.readings.services import meter_statistics_get, meter_statistics_store
 
 logger = logging.getLogger(__name__)
 
+_TIMESTAMP = READING_COLUMNS.index("timestamp")
 _COLUMNS = ", ".join(
     connection.ops.quote_name(DsmrReading._meta.get_field(name).column) for name in READING_COLUMNS
 )
@@ -74,21 +74,21 @@ def readings_ingest_bulk(
 def readings_store_checked(*, checked: list[Checked | str], log_rejections: bool = False) -> BulkResult:
     """Store already checked telegrams (from ``readings_check_many``) in one transaction."""
     result = BulkResult()
-    fresh: dict[datetime, Checked] = {}
+    fresh: dict[int, Checked] = {}  # by the timestamp column (Unix seconds), the reading's unique key
     for item in checked:
         if isinstance(item, str):
             result.rejected[item] += 1
             if log_rejections:
                 logger.warning("telegram rejected: %s", item)
-        elif item.timestamp in fresh:
+        elif (seconds := item.row[_TIMESTAMP]) in fresh:
             result.duplicates += 1
         else:
-            fresh[item.timestamp] = item
+            fresh[seconds] = item
     with transaction.atomic():
         if fresh:
             existing = _stored_seconds(list(fresh))
             result.duplicates += len(existing)
-            new = [item for stamp, item in fresh.items() if epoch_column(stamp) not in existing]
+            new = [item for seconds, item in fresh.items() if seconds not in existing]
             result.stored = _insert_readings(new)
             _insert_mbus(new)
             newest = fresh[max(fresh)]
@@ -101,9 +101,8 @@ def readings_store_checked(*, checked: list[Checked | str], log_rejections: bool
     return result
 
 
-def _stored_seconds(timestamps: list[datetime]) -> set[int]:
-    """Which of ``timestamps`` are stored already, as epoch seconds (the column's own value)."""
-    seconds = [epoch_column(stamp) for stamp in timestamps]
+def _stored_seconds(seconds: list[int]) -> set[int]:
+    """Which of the timestamp column values ``seconds`` are stored already."""
     quote = connection.ops.quote_name
     table = quote(DsmrReading._meta.db_table)
     column = quote(DsmrReading._meta.get_field("timestamp").column)
