@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "dsmrhub.api",
     "dsmrhub.datalogger",
     "dsmrhub.web",
+    "dsmrhub.spotprices",
     "dsmrhub.prices",
     "dsmrhub.processing",
     "dsmrhub.mqtt",

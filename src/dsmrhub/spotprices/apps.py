@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SpotPricesConfig(AppConfig):
+    name = "dsmrhub.spotprices"
+    verbose_name = "Market prices"
