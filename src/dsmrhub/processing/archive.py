@@ -126,6 +126,7 @@ class ArchiveRow:
     label: str  # language-neutral label (hours: "14:00"); the view may localise dates
     use: dict[str, Decimal] | None  # USE_FIELDS plus "returned"; None when there is no data
     total_cost: Decimal | None = None
+    imported: bool = False  # an hour or day of imported history (processing.history)
 
 
 @dataclass
@@ -168,7 +169,7 @@ def _day(period: ArchivePeriod) -> ArchiveData:
         row["hour_start"]: row
         for row in HourStatistics.objects.filter(
             hour_start__gte=from_epoch(start), hour_start__lt=from_epoch(end)
-        ).values("hour_start", *USE_FIELDS)
+        ).values("hour_start", "imported", *USE_FIELDS)
     }
     slots = range(start, end, HOUR)
     unusual = len(slots) != 24  # 23- or 25-hour day: name the zone so 02:00 CEST and 02:00 CET differ
@@ -177,9 +178,17 @@ def _day(period: ArchivePeriod) -> ArchiveData:
         local = from_epoch(moment).astimezone(zone)
         row = stats.get(from_epoch(moment))
         label = local.strftime("%H:%M %Z" if unusual else "%H:%M")
-        rows.append(ArchiveRow(start=local, label=label, use=_use(row) if row else None))
-    day = DayStatistics.objects.filter(day=period.first).values(*COST_FIELDS).first()
-    return ArchiveData(period, rows, _sums(rows), _costs(day), costs_per_row=False)
+        rows.append(
+            ArchiveRow(
+                start=local,
+                label=label,
+                use=_use(row) if row else None,
+                imported=bool(row and row["imported"]),
+            )
+        )
+    day = DayStatistics.objects.filter(day=period.first).values("imported", *COST_FIELDS).first()
+    extra = {"imported": bool(day and day["imported"])}
+    return ArchiveData(period, rows, _sums(rows), _costs(day), costs_per_row=False, extra=extra)
 
 
 def _costs(values: dict[str, Any] | None) -> dict[str, Decimal] | None:
@@ -194,7 +203,7 @@ def _month(period: ArchivePeriod) -> ArchiveData:
     stats = {
         row["day"]: row
         for row in DayStatistics.objects.filter(day__gte=period.first, day__lte=period.last).values(
-            "day", *USE_FIELDS, "total_cost"
+            "day", "imported", *USE_FIELDS, "total_cost"
         )
     }
     rows = []
@@ -207,6 +216,7 @@ def _month(period: ArchivePeriod) -> ArchiveData:
                 label=day.isoformat(),
                 use=_use(row) if row else None,
                 total_cost=row["total_cost"] if row else None,
+                imported=bool(row and row["imported"]),
             )
         )
         day += timedelta(days=1)

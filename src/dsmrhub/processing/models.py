@@ -79,6 +79,8 @@ class HourStatistics(models.Model):
     electricity1_returned = ScaledDecimalField(**POSITION)
     electricity2_returned = ScaledDecimalField(**POSITION)
     gas = ScaledDecimalField(**POSITION)
+    # History brought in from DSMR-reader for a period whose readings are gone (processing.history).
+    imported = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["hour_start"]
@@ -111,6 +113,8 @@ class DayStatistics(models.Model):
     gas_cost = ScaledDecimalField(**MONEY)
     fixed_cost = ScaledDecimalField(**FIXED)
     total_cost = ScaledDecimalField(**MONEY)
+    # History brought in from DSMR-reader for a day whose readings are gone (processing.history).
+    imported = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["day"]

@@ -259,14 +259,17 @@ def _months(first: int, last: int) -> list[tuple[int, int]]:
 
 
 def _clear_derived(*, since_epoch: int | None) -> None:
+    """Delete the derived rows (since a moment); imported statistics stay (``processing.statistics``)."""
     if since_epoch is None:
-        for model in (ElectricityConsumption, GasConsumption, HourStatistics, DayStatistics, MeterEpoch):
+        for model in (ElectricityConsumption, GasConsumption, MeterEpoch):
             model.objects.all().delete()
+        HourStatistics.objects.filter(imported=False).delete()
+        DayStatistics.objects.filter(imported=False).delete()
         PendingMinute.objects.all().delete()
         return
     moment = from_epoch(since_epoch)
     ElectricityConsumption.objects.filter(read_at__gt=moment).delete()
     GasConsumption.objects.filter(read_at__gte=moment).delete()
-    HourStatistics.objects.filter(hour_start__gte=moment).delete()
-    DayStatistics.objects.filter(day__gte=local_date(since_epoch)).delete()
+    HourStatistics.objects.filter(hour_start__gte=moment, imported=False).delete()
+    DayStatistics.objects.filter(day__gte=local_date(since_epoch), imported=False).delete()
     MeterEpoch.objects.filter(timestamp__gt=moment).delete()

@@ -2,6 +2,13 @@
 
 Consumption in a period is A(end) − A(start), A(t) being the position of the latest reading at or before t
 plus earlier meter drops; so the hours of a day add up exactly to the day, and days to the meter advance.
+
+Imported history (rows with ``imported=True``, written by ``processing.history.statistics_import``) is never
+deleted by a refresh or rebuild. Where processing computes its own row for a period, that row replaces the
+imported one — except for a period that starts before the first reading (processing would only see part of
+it, while the imported row was computed from readings since deleted): there the imported row stays and the
+own row is not written. A period for which processing computes no row (no readings in it) keeps its
+imported row. See ``_own_or_imported``.
 """
 
 from __future__ import annotations
@@ -33,6 +40,11 @@ def _dec(thousandths: int) -> Decimal:
 
 def latest_reading_at(*, window: Window) -> int | None:
     sql = f"SELECT MAX(timestamp) FROM {READINGS} WHERE {window.contains('timestamp')}"
+    return fetch(sql, window.bounds)[0][0]
+
+
+def first_reading_at(*, window: Window) -> int | None:
+    sql = f"SELECT MIN(timestamp) FROM {READINGS} WHERE {window.contains('timestamp')}"
     return fetch(sql, window.bounds)[0][0]
 
 
@@ -72,9 +84,9 @@ def statistics_refresh(*, first_day: date, last_day: date, window: Window) -> No
     latest = latest_reading_at(window=window)
     span_start, span_end = day_start(first_day), day_end(last_day)
     HourStatistics.objects.filter(
-        hour_start__gte=from_epoch(span_start), hour_start__lt=from_epoch(span_end)
+        hour_start__gte=from_epoch(span_start), hour_start__lt=from_epoch(span_end), imported=False
     ).delete()
-    DayStatistics.objects.filter(day__gte=first_day, day__lte=last_day).delete()
+    DayStatistics.objects.filter(day__gte=first_day, day__lte=last_day, imported=False).delete()
     raw = _position_at(span_start, window) if latest is not None else None
     if raw is None:
         return
@@ -136,8 +148,36 @@ def statistics_refresh(*, first_day: date, last_day: date, window: Window) -> No
         if gas is not None:
             gas_reading = gas.delivered
         hour = end
-    HourStatistics.objects.bulk_create(hours)
-    DayStatistics.objects.bulk_create(_day_rows(days, latest=latest, first_day=first_day, last_day=last_day))
+    first = first_reading_at(window=window)
+    day_rows = _day_rows(days, latest=latest, first_day=first_day, last_day=last_day)
+    hour_span = {"hour_start__gte": from_epoch(span_start), "hour_start__lt": from_epoch(span_end)}
+    day_span = {"day__gte": first_day, "day__lte": last_day}
+    HourStatistics.objects.bulk_create(_own_or_imported(hours, key="hour_start", span=hour_span, first=first))
+    DayStatistics.objects.bulk_create(_own_or_imported(day_rows, key="day", span=day_span, first=first))
+
+
+def _own_or_imported(rows: list, *, key: str, span: dict, first: int) -> list:
+    """The own rows to write, after removing the imported rows they replace (same model, same period).
+
+    An own row replaces an imported row of its period when the period starts at or after the first reading
+    (``first``, Unix seconds): processing then saw the whole period. For a period that starts before it,
+    the imported row is kept and the own (partial) row dropped. ``span`` filters the refreshed range.
+    """
+    if not rows:
+        return rows
+    model = type(rows[0])
+    imported = set(model.objects.filter(**span, imported=True).values_list(key, flat=True))
+    if not imported:
+        return rows
+
+    def start(value) -> int:
+        return day_start(value) if key == "day" else int(value.timestamp())
+
+    keep = [row for row in rows if getattr(row, key) not in imported or start(getattr(row, key)) >= first]
+    replaced = [getattr(row, key) for row in keep if getattr(row, key) in imported]
+    for at in range(0, len(replaced), 500):
+        model.objects.filter(**{f"{key}__in": replaced[at : at + 500], "imported": True}).delete()
+    return keep
 
 
 def _day_rows(days: dict[date, dict], *, latest: int, first_day: date, last_day: date) -> list[DayStatistics]:
