@@ -1,0 +1,87 @@
+"""Market prices in the Django admin: the fetch settings are editable, the stored prices read-only
+(they change only through ``dsmrhub prices import`` and ``fetch``, which check them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+
+from dsmrhub.spotprices.models import MarketPrice, PriceFetchSettings
+from dsmrhub.spotprices.providers import PROVIDERS
+
+
+class PriceFetchSettingsForm(forms.ModelForm):
+    """The token is write-only: never rendered back; left empty, the stored one is kept."""
+
+    token = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="ENTSO-E security token. Empty keeps the stored one; tick 'clear token' to remove it.",
+    )
+    clear_token = forms.BooleanField(required=False)
+
+    class Meta:
+        model = PriceFetchSettings
+        fields = ["enabled", "provider", "zone"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        provider = PROVIDERS.get(data.get("provider", ""))
+        token = "" if data.get("clear_token") else (data.get("token") or self.instance.token)
+        if data.get("enabled") and provider is not None and provider.needs_token and not token:
+            self.add_error("token", f"{provider.key} needs a security token")
+        zone = (data.get("zone") or "").strip()
+        if provider is not None and provider.needs_token and len(zone) != 16:
+            self.add_error("zone", "a bidding zone is a 16-character EIC code, e.g. 10YNL----------L")
+        return data
+
+    def save(self, commit: bool = True):
+        settings = super().save(commit=False)
+        if self.cleaned_data.get("clear_token"):
+            settings.token = ""
+        elif self.cleaned_data.get("token"):
+            settings.token = self.cleaned_data["token"]
+        if commit:
+            settings.save()
+        return settings
+
+
+@admin.register(PriceFetchSettings)
+class PriceFetchSettingsAdmin(admin.ModelAdmin):
+    form = PriceFetchSettingsForm
+    list_display = ["__str__", "enabled", "provider", "zone", "last_success_at", "last_error"]
+    fields = [
+        "enabled",
+        "provider",
+        "token",
+        "clear_token",
+        "zone",
+        "last_attempt_at",
+        "last_success_at",
+        "last_error",
+    ]
+    readonly_fields = ["last_attempt_at", "last_success_at", "last_error"]
+
+    def has_add_permission(self, request) -> bool:
+        return not PriceFetchSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MarketPrice)
+class MarketPriceAdmin(admin.ModelAdmin):
+    list_display = ["commodity", "start", "end", "price", "source", "fetched_at"]
+    list_filter = ["commodity", "source"]
+    ordering = ["-start", "commodity"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
