@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "dsmrhub.spotprices",
     "dsmrhub.prices",
     "dsmrhub.processing",
+    "dsmrhub.switching",
     "dsmrhub.mqtt",
     "dsmrhub.server",
 ]

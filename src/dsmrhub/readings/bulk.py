@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dsmrhub.readings.check import READING_COLUMNS, Checked, reading_check_telegram
+from dsmrhub.readings.check import READING_COLUMNS, Checked, reading_check_telegram, reading_check_values
 from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
 from dsmrhub.readings.services import meter_statistics_get, meter_statistics_store
 
@@ -62,6 +62,13 @@ def readings_check_many(
             if index != newest and not isinstance(item, str):
                 checked[index] = Checked(item.timestamp, item.row, item.mbus, None)
     return checked
+
+
+def readings_check_values_many(values: Iterable[dict]) -> list[Checked | str]:
+    """``reading_check_values`` for many readings given as values (an import from another program's
+    database), judged at one moment; store the result with ``readings_store_checked``."""
+    now = timezone.now()
+    return [reading_check_values(item, now=now) for item in values]
 
 
 def readings_ingest_bulk(
