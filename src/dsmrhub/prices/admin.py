@@ -11,14 +11,27 @@ from django.http import HttpRequest
 from django.utils.translation import ngettext
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import PRICE_FIELDS, ContractError, contract_validate
+from dsmrhub.prices.services import MORE_PRICE_FIELDS, PRICE_FIELDS, ContractError, contract_validate
 from dsmrhub.processing.contracts import contract_delete, contract_save
+
+# The kind, bands and price terms are edited with `dsmrhub contract add --spec`; the admin shows the kind.
+EDITED = (*PRICE_FIELDS, *MORE_PRICE_FIELDS)
+
+
+def _prices(data: dict[str, Any]) -> dict[str, Any]:
+    """The prices given (the fields added with the contract kinds may be left empty: kept)."""
+    return {name: data[name] for name in EDITED if data.get(name) is not None}
 
 
 class EnergyContractForm(forms.ModelForm):
     class Meta:
         model = EnergyContract
-        fields = ["description", "start", "end", *PRICE_FIELDS]
+        fields = ["description", "start", "end", *EDITED]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in MORE_PRICE_FIELDS:
+            self.fields[name].required = False
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -30,7 +43,7 @@ class EnergyContractForm(forms.ModelForm):
                 description=data["description"],
                 start=data["start"],
                 end=data.get("end"),
-                prices={name: data[name] for name in PRICE_FIELDS},
+                prices=_prices(data),
             )
         except ContractError as error:
             self.add_error(error.field, error.args[0])
@@ -44,6 +57,7 @@ class EnergyContractAdmin(admin.ModelAdmin):
         "description",
         "start",
         "end",
+        "kind",
         "electricity_delivered_1_price",
         "electricity_delivered_2_price",
         "gas_price",
@@ -57,7 +71,7 @@ class EnergyContractAdmin(admin.ModelAdmin):
             description=data["description"],
             start=data["start"],
             end=data.get("end"),
-            prices={name: data[name] for name in PRICE_FIELDS},
+            prices=_prices(data),
         )
         obj.pk = saved.contract.pk  # the admin logs and redirects to this object
         obj.refresh_from_db()

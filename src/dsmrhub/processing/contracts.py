@@ -9,7 +9,7 @@ command all call it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,8 +18,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import ContractError, contract_validate
+from dsmrhub.prices.models import ContractKind, EnergyContract
+from dsmrhub.prices.services import ContractError, contract_parts, contract_parts_store, contract_validate
+from dsmrhub.prices.tariffs import BandSpec, TermSpec
 from dsmrhub.processing.selectors import day_statistics_totals
 from dsmrhub.processing.services import costs_refresh
 from dsmrhub.processing.sql import lock_derived_data
@@ -49,29 +50,59 @@ def contract_save(
     start: date,
     end: date | None = None,
     prices: Mapping[str, Any],
+    kind: str | None = None,
+    holidays_country: str | None = None,
+    bands: Sequence[BandSpec] | None = None,
+    terms: Sequence[TermSpec] | None = None,
 ) -> ContractChange:
     """Add (``contract_id`` None) or change a contract and reprice the days of its old and new period.
 
-    Prices not given keep their value (a new contract: 0). Validation, the write and the repricing are one
-    transaction under the derived-data lock, so two concurrent changes cannot both pass the overlap check.
+    Prices, kind, holidays country, bands and terms not given keep their value (a new contract: 0, fixed,
+    none). Validation, the write and the repricing are one transaction under the derived-data lock, so two
+    concurrent changes cannot both pass the overlap check.
     """
     with transaction.atomic():
         lock_derived_data()
+        stored = None
+        if contract_id is not None:
+            stored = EnergyContract.objects.select_for_update().filter(pk=contract_id).first()
+            if stored is None:
+                raise _missing(contract_id)
+        kind = kind or (stored.kind if stored else ContractKind.FIXED)
+        if holidays_country is None:
+            holidays_country = stored.holidays_country if stored else ""
+        if kind != ContractKind.BANDS and bands is None:
+            bands = []  # parts of another kind are dropped with it
+        if kind != ContractKind.DYNAMIC and terms is None:
+            terms = []
+        if stored is not None and (bands is None or terms is None):
+            stored_bands, stored_terms = contract_parts(stored)
+            bands = stored_bands if bands is None else bands
+            terms = stored_terms if terms is None else terms
+        bands, terms = list(bands or []), list(terms or [])
         contract_validate(
-            contract_id=contract_id, description=description, start=start, end=end, prices=prices
+            contract_id=contract_id,
+            description=description,
+            start=start,
+            end=end,
+            prices=prices,
+            kind=kind,
+            holidays_country=holidays_country,
+            bands=bands,
+            terms=terms,
         )
-        if contract_id is None:
+        if stored is None:
             contract = EnergyContract(description=description.strip(), start=start, end=end)
             periods = [(start, end)]
         else:
-            contract = EnergyContract.objects.select_for_update().filter(pk=contract_id).first()
-            if contract is None:
-                raise _missing(contract_id)
+            contract = stored
             periods = [(start, end), (contract.start, contract.end)]
             contract.description, contract.start, contract.end = description.strip(), start, end
+        contract.kind, contract.holidays_country = kind, holidays_country
         for name, value in prices.items():
             setattr(contract, name, Decimal(str(value)))
         contract.save()
+        contract_parts_store(contract=contract, bands=bands, terms=terms)
         first, last = _span(*periods)
         days = costs_refresh(first_day=first, last_day=last)
     contract.refresh_from_db()
