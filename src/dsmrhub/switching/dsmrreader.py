@@ -235,18 +235,17 @@ def _check(source: Source) -> None:
             f"unknown DSMR-reader schema version: migration {', '.join(sorted(unknown)[:3])} is newer than "
             "v5.11, the newest version this importer knows (update dsmrhub)"
         )
-    if "dsmr_datalogger" not in latest or "dsmr_stats" not in latest:
-        raise SourceError(
-            f"database {conn.info.dbname!r} is not a DSMR-reader database (no DSMR-reader migrations)"
+    if not latest:  # DSMR-reader's tables but no migration recorded (a schema-only copy)
+        source.version = "v4/v5 (no migrations recorded; recognised by its tables)"
+    else:
+        if latest.get("dsmr_backend", 0) < OLDEST_BACKEND_MIGRATION:
+            raise SourceError(
+                "this DSMR-reader database is older than v4.0: upgrade DSMR-reader to v4 or v5 first"
+            )
+        datalogger = latest.get("dsmr_datalogger", 0)
+        source.version = RELEASE_BY_DATALOGGER.get(
+            datalogger, f"v4/v5 (dsmr_datalogger migration {datalogger:04d})"
         )
-    if latest.get("dsmr_backend", 0) < OLDEST_BACKEND_MIGRATION:
-        raise SourceError(
-            "this DSMR-reader database is older than v4.0: upgrade DSMR-reader to v4 or v5 first"
-        )
-    datalogger = latest["dsmr_datalogger"]
-    source.version = RELEASE_BY_DATALOGGER.get(
-        datalogger, f"v4/v5 (dsmr_datalogger migration {datalogger:04d})"
-    )
     for table, column in conn.execute(
         "SELECT table_name, column_name FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = ANY(%s)",
