@@ -23,6 +23,7 @@ from dsmrhub.mqtt.models import MQTTSettings, MQTTState
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
 from dsmrhub.readings.services import reading_ingest_telegram
+from dsmrhub.spotprices.models import MarketPrice, PriceFetchSettings
 from dsmrhub.web.models import WebSettings
 from tests.helpers import demo_telegrams
 
@@ -107,6 +108,7 @@ READ_ONLY: dict[type[Model], Callable[[], Model]] = {
 
 def test_every_admin_is_tested_here_or_with_what_it_recomputes():
     elsewhere = {EnergyContract, User, Group}  # tests/prices/test_admin.py; Django's own
+    elsewhere |= {MarketPrice, PriceFetchSettings}  # tests/spotprices/test_admin.py
     assert set(admin.site._registry) == set(EDITABLE) | set(READ_ONLY) | elsewhere
 
 

@@ -20,7 +20,7 @@ FORWARDER_COMMANDS = frozenset({"forward", "help", "--help", "-h", "version", "-
 # is missing here is listed under "Other", so a new command shows up without editing this.
 COMMAND_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Run", ("run", "serve", "datalogger", "forward", "process")),
-    ("Data", ("import", "import-dsmrreader", "rebuild", "readings-delete")),
+    ("Data", ("import", "import-dsmrreader", "rebuild", "readings-delete", "prices")),
     ("Settings", ("api", "mqtt", "contract", "datalogger-settings")),
     ("Admin", ("createsuperuser", "changepassword", "migrate", "shell")),
 )

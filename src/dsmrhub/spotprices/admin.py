@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
+from dsmrhub.spotprices.fetch import price_fetch_settings_problems
 from dsmrhub.spotprices.models import MarketPrice, PriceFetchSettings
-from dsmrhub.spotprices.providers import PROVIDERS
 
 
 class PriceFetchSettingsForm(forms.ModelForm):
@@ -28,13 +28,13 @@ class PriceFetchSettingsForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        provider = PROVIDERS.get(data.get("provider", ""))
+        if self.errors:
+            return data
         token = "" if data.get("clear_token") else (data.get("token") or self.instance.token)
-        if data.get("enabled") and provider is not None and provider.needs_token and not token:
-            self.add_error("token", f"{provider.key} needs a security token")
-        zone = (data.get("zone") or "").strip()
-        if provider is not None and provider.needs_token and len(zone) != 16:
-            self.add_error("zone", "a bidding zone is a 16-character EIC code, e.g. 10YNL----------L")
+        for name, reason in price_fetch_settings_problems(
+            enabled=data["enabled"], provider=data["provider"], token=token, zone=data["zone"]
+        ):
+            self.add_error(name, reason)
         return data
 
     def save(self, commit: bool = True):

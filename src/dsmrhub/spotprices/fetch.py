@@ -161,3 +161,43 @@ def prices_schedule_step(*, now: datetime, backoff: Backoff) -> float:
 
 def schedule_backoff() -> Backoff:
     return Backoff(initial=RETRY_FIRST, cap=RETRY_MAX)
+
+
+ZONE_LENGTH = 16  # an EIC code
+
+
+def price_fetch_settings_update(
+    *,
+    enabled: bool | None = None,
+    provider: str | None = None,
+    token: str | None = None,
+    zone: str | None = None,
+) -> PriceFetchSettings:
+    """Change the given settings (None: keep); the admin form applies the same checks.
+    Raises ``PriceInputError`` for an unknown provider, a bad zone, or ENTSO-E enabled without a token."""
+    config = PriceFetchSettings.load()
+    changes = {
+        name: value
+        for name, value in (("enabled", enabled), ("provider", provider), ("token", token), ("zone", zone))
+        if value is not None
+    }
+    merged = {**{name: getattr(config, name) for name in ("enabled", "provider", "token", "zone")}, **changes}
+    problems = price_fetch_settings_problems(**merged)
+    if problems:
+        raise PriceInputError("; ".join(reason for _, reason in problems))
+    return PriceFetchSettings.store(**changes) if changes else config
+
+
+def price_fetch_settings_problems(
+    *, enabled: bool, provider: str, token: str, zone: str
+) -> list[tuple[str, str]]:
+    """What is wrong with these settings, as (field, reason) pairs; empty when they are fine."""
+    chosen = PROVIDERS.get(provider)
+    if chosen is None:
+        return [("provider", f"unknown provider {provider!r} (one of {', '.join(sorted(PROVIDERS))})")]
+    problems = []
+    if enabled and chosen.needs_token and not token:
+        problems.append(("token", f"{chosen.key} needs a security token"))
+    if chosen.needs_token and len(zone.strip()) != ZONE_LENGTH:
+        problems.append(("zone", "a bidding zone is a 16-character EIC code, e.g. 10YNL----------L"))
+    return problems

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -62,8 +62,9 @@ class PricesStored:
         if not self.total:
             return "no prices"
         span = f"{self.first_start.isoformat()} – {self.last_end.isoformat()}"
+        noun = "price" if self.total == 1 else "prices"
         return (
-            f"{self.total} prices ({span}): {self.added} new, {self.replaced} changed, "
+            f"{self.total} {noun} ({span}): {self.added} new, {self.replaced} changed, "
             f"{self.unchanged} unchanged, {self.removed} removed"
         )
 
@@ -88,7 +89,8 @@ def _check(period: PricePeriod) -> PricePeriod:
             f"{where}: price {period.price} € per {unit} is beyond ±{PRICE_LIMIT} "
             "(wrong unit? €/MWh needs unit MWh)"
         )
-    return PricePeriod(period.commodity, period.start, period.end, round_stored(period.price, PLACES))
+    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
+    return PricePeriod(period.commodity, start, end, round_stored(period.price, PLACES))
 
 
 def _check_no_overlap(periods: list[PricePeriod]) -> None:

@@ -17,6 +17,7 @@ from dsmrhub.mqtt.selectors import mqtt_status
 from dsmrhub.processing.models import MeterEpoch
 from dsmrhub.processing.selectors import application_problems, application_status
 from dsmrhub.readings.models import MeterStatistics
+from dsmrhub.spotprices.selectors import spot_price_problems
 
 
 def database_size() -> int | None:
@@ -67,7 +68,7 @@ def status_gather(*, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     application = application_status(now=now)
     capabilities = application["capabilities"]
-    problems = [*datalogger_problems(now=now), *application_problems(now=now)]
+    problems = [*datalogger_problems(now=now), *application_problems(now=now), *spot_price_problems(now=now)]
     rejected = MeterStatistics.row().values_list("rejected_telegrams", flat=True).first()
     return {
         "now": now,

@@ -5,6 +5,7 @@ from dsmrhub.server.runner import Part, parts_run
 # The processor's follow mode (dsmrhub.processing) and the MQTT publisher (idle while MQTT is disabled).
 PROCESSOR_ARGS = ("process", "--follow")
 MQTT_ARGS = ("mqtt", "publish")
+PRICES_ARGS = ("prices", "schedule")  # day-ahead prices (idle while price fetching is disabled)
 
 
 class Command(BaseCommand):
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             "--without",
             action="append",
             default=[],
-            choices=["datalogger", "processor", "mqtt"],
+            choices=["datalogger", "processor", "mqtt", "prices"],
             help="leave a part out (repeatable), e.g. when a remote datalogger feeds the API",
         )
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
             parts.append(Part("processor", PROCESSOR_ARGS))
         if "mqtt" not in without:
             parts.append(Part("mqtt", MQTT_ARGS))
+        if "prices" not in without:
+            parts.append(Part("prices", PRICES_ARGS))
         self.stdout.write(
             f"dsmrhub: web on http://{bind}/  parts: {', '.join(part.name for part in parts)}  (Ctrl-C stops)"
         )

@@ -11,8 +11,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils import timezone
 
-from dsmrhub.spotprices.fetch import PriceFetchError, prices_fetch, prices_schedule_step, schedule_backoff
+from dsmrhub.spotprices.fetch import (
+    PriceFetchError,
+    price_fetch_settings_update,
+    prices_fetch,
+    prices_schedule_step,
+    schedule_backoff,
+)
 from dsmrhub.spotprices.formats import prices_parse_file
+from dsmrhub.spotprices.providers import PROVIDERS
 from dsmrhub.spotprices.selectors import spot_price_status
 from dsmrhub.spotprices.services import PriceInputError, market_prices_store
 
@@ -53,6 +60,13 @@ class Command(BaseCommand):
         fetch.add_argument(
             "--replace", action="store_true", help="also replace overlapping prices of other sources"
         )
+        config = actions.add_parser("settings", help="show or change the price fetch settings")
+        switch = config.add_mutually_exclusive_group()
+        switch.add_argument("--enable", dest="enabled", action="store_true", default=None)
+        switch.add_argument("--disable", dest="enabled", action="store_false")
+        config.add_argument("--provider", choices=sorted(PROVIDERS))
+        config.add_argument("--token", help="ENTSO-E security token")
+        config.add_argument("--zone", help="ENTSO-E bidding zone (EIC code), e.g. 10YNL----------L")
         actions.add_parser("schedule", help="fetch day-ahead prices every day while fetching is enabled")
         actions.add_parser("status", help="show whether prices for today and tomorrow are complete")
 
@@ -98,6 +112,19 @@ class Command(BaseCommand):
             close_old_connections()  # a connection idle for hours may have been dropped
             pause = prices_schedule_step(now=timezone.now(), backoff=backoff)
             stop.wait(pause)
+
+    def _settings(
+        self, *, enabled: bool | None, provider: str | None, token: str | None, zone: str | None, **options
+    ):
+        try:
+            config = price_fetch_settings_update(enabled=enabled, provider=provider, token=token, zone=zone)
+        except PriceInputError as error:
+            raise CommandError(str(error)) from None
+        token_state = "set" if config.token else "not set"
+        self.stdout.write(
+            f"fetching {'enabled' if config.enabled else 'disabled'}: provider {config.provider}, "
+            f"zone {config.zone}, token {token_state}"
+        )
 
     def _status(self, **options) -> None:
         status = spot_price_status(now=timezone.now())
