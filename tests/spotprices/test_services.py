@@ -38,9 +38,13 @@ def test_store_then_same_source_replaces_and_reimport_is_idempotent():
     rows = stored()
     assert [row[3] for row in rows] == [D("0.1"), D("-0.02"), D("0.3")]
 
-    again = market_prices_store(periods=quarters(["0.1", "-0.02", "0.3"]), source="import")
+    identity = list(MarketPrice.objects.order_by("start").values_list("id", "fetched_at"))
+    later = datetime(2026, 10, 26, tzinfo=UTC)
+    again = market_prices_store(periods=quarters(["0.1", "-0.02", "0.3"]), source="import", now=later)
     assert (again.added, again.replaced, again.unchanged, again.removed) == (0, 0, 3, 0)
     assert stored() == rows
+    # repeated prices are left as they were: same rows, same fetch time (nothing for the cost engine to redo)
+    assert list(MarketPrice.objects.order_by("start").values_list("id", "fetched_at")) == identity
 
     # the same source with a corrected second price and one hour period over quarters 3..6
     corrected = quarters(["0.1", "-0.025"]) + [

@@ -6,7 +6,8 @@ The rules (the README's "Energy prices: import and fetch"):
   per m³ (gas), at most ``PRICE_LIMIT`` either way (negative prices are real), stored at 6 places (half up);
 - the periods of one commodity in one batch may not overlap;
 - a batch from a source replaces that source's stored prices over the periods it brings (a corrected or
-  finer series, or the same one again: re-importing is idempotent); a stored price of *another* source
+  finer series); a price it repeats exactly is left untouched (row, id and fetched_at), so re-importing
+  or re-fetching the same series changes nothing (and reprices nothing); a stored price of *another* source
   overlapping them is an error, unless the caller asks to replace any source (``replace=True``);
 - all or nothing: any error stores nothing.
 """
@@ -151,30 +152,33 @@ def market_prices_store(
                     f"{row.source!r}; {len(foreign)} stored period(s) of another source overlap "
                     f"(import with --replace to replace them)"
                 )
-            previous = {(row.start, row.end): row.price for row in hits}
+            previous = {(row.start, row.end): row for row in hits}
+            keep: set[int] = set()  # rows this batch repeats exactly (same source): left as they are
             for period in batch:
                 old = previous.pop((period.start, period.end), None)
                 if old is None:
                     added += 1
-                elif old == period.price:
-                    unchanged += 1
-                else:
+                elif old.price != period.price:
                     replaced += 1
+                else:
+                    unchanged += 1
+                    if old.source == source:
+                        keep.add(old.pk)
+                        continue
+                new_rows.append(
+                    MarketPrice(
+                        commodity=commodity,
+                        start=period.start,
+                        end=period.end,
+                        price=period.price,
+                        source=source,
+                        fetched_at=now,
+                    )
+                )
             removed += len(previous)
-            ids = [row.pk for row in hits]
+            ids = [row.pk for row in hits if row.pk not in keep]
             for chunk in range(0, len(ids), _DELETE_CHUNK):
                 MarketPrice.objects.filter(pk__in=ids[chunk : chunk + _DELETE_CHUNK]).delete()
-            new_rows += [
-                MarketPrice(
-                    commodity=commodity,
-                    start=period.start,
-                    end=period.end,
-                    price=period.price,
-                    source=source,
-                    fetched_at=now,
-                )
-                for period in batch
-            ]
         MarketPrice.objects.bulk_create(new_rows, batch_size=1000)
     starts = [period.start for batch in by_commodity.values() for period in batch]
     ends = [period.end for batch in by_commodity.values() for period in batch]
