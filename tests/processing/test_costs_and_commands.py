@@ -40,7 +40,9 @@ def test_process_and_rebuild_commands_print_a_summary():
     store(*steady_stream(utc(2026, 3, 1, 22), utc(2026, 3, 3, 0), step=timedelta(minutes=5)))
     assert "processed" in _run("process")
     hours = HourStatistics.objects.count()
-    assert hours == 27  # 21:00-22:00 (holds the first reading, at 22:00) through 23:00-00:00
+    # 22:00-23:00 UTC (the first reading is at 22:00, the end of hour 21:00-22:00, which has no row)
+    # through 23:00-00:00 the next day: 26 complete hours
+    assert hours == 26
     output = _run("rebuild")
     assert "rebuilt from" in output and "readings/s" in output
     assert HourStatistics.objects.count() == hours

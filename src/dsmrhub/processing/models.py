@@ -94,6 +94,28 @@ class HourStatistics(models.Model):
         return epoch_seconds(self.hour_start)
 
 
+class QuarterStatistics(models.Model):
+    """Electricity in one complete quarter hour [quarter_start, quarter_start + 15 min): position at its
+    end − position at its start, by the hours' rule (``processing.positions``); clock-aligned (% 900 s)."""
+
+    quarter_start = EpochSecondsField(primary_key=True)
+    delivered_1 = ScaledDecimalField(**POSITION)
+    delivered_2 = ScaledDecimalField(**POSITION)
+    returned_1 = ScaledDecimalField(**POSITION)
+    returned_2 = ScaledDecimalField(**POSITION)
+
+    class Meta:
+        ordering = ["quarter_start"]
+        verbose_name_plural = "quarter statistics"
+
+    def __str__(self) -> str:
+        return f"quarter {self.quarter_start:%Y-%m-%d %H:%M}Z"
+
+    @property
+    def id(self) -> int:
+        return epoch_seconds(self.quarter_start)
+
+
 class DayStatistics(models.Model):
     """Consumption and costs of one complete local day (midnight to midnight in settings.TIME_ZONE)."""
 

@@ -30,6 +30,7 @@ from dsmrhub.processing.models import (
     MeterEpoch,
     PendingMinute,
     ProcessingState,
+    QuarterStatistics,
 )
 from dsmrhub.processing.periods import MINUTE, day_start, from_epoch, local_date
 from dsmrhub.processing.quarantine import (
@@ -261,7 +262,7 @@ def _months(first: int, last: int) -> list[tuple[int, int]]:
 def _clear_derived(*, since_epoch: int | None) -> None:
     """Delete the derived rows (since a moment); imported statistics stay (``processing.statistics``)."""
     if since_epoch is None:
-        for model in (ElectricityConsumption, GasConsumption, MeterEpoch):
+        for model in (ElectricityConsumption, GasConsumption, MeterEpoch, QuarterStatistics):
             model.objects.all().delete()
         HourStatistics.objects.filter(imported=False).delete()
         DayStatistics.objects.filter(imported=False).delete()
@@ -271,5 +272,6 @@ def _clear_derived(*, since_epoch: int | None) -> None:
     ElectricityConsumption.objects.filter(read_at__gt=moment).delete()
     GasConsumption.objects.filter(read_at__gte=moment).delete()
     HourStatistics.objects.filter(hour_start__gte=moment, imported=False).delete()
+    QuarterStatistics.objects.filter(quarter_start__gte=moment).delete()
     DayStatistics.objects.filter(day__gte=local_date(since_epoch), imported=False).delete()
     MeterEpoch.objects.filter(timestamp__gt=moment).delete()

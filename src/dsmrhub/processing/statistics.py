@@ -18,13 +18,12 @@ from datetime import date
 from decimal import Decimal
 
 from dsmrhub.prices.costs import contracts_for_days, costs_compute
-from dsmrhub.processing.epochs import REGISTERS, epoch_offsets, epochs_between
-from dsmrhub.processing.models import DayStatistics, GasConsumption, HourStatistics
+from dsmrhub.processing.models import DayStatistics, GasConsumption, HourStatistics, QuarterStatistics
 from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, hour_shift, local_date
+from dsmrhub.processing.positions import NAMES, QUARTER, period_uses
 from dsmrhub.processing.quarantine import Window
-from dsmrhub.processing.sql import MINUTES, READINGS, fetch
+from dsmrhub.processing.sql import READINGS, fetch
 
-NAMES = list(REGISTERS)  # delivered_1, returned_1, delivered_2, returned_2
 # statistics field ← register
 STAT_FIELDS = {
     "delivered_1": "electricity1",
@@ -48,36 +47,6 @@ def first_reading_at(*, window: Window) -> int | None:
     return fetch(sql, window.bounds)[0][0]
 
 
-def _position_at(moment: int, window: Window) -> list[int] | None:
-    """Raw register positions of the latest reading at or before ``moment`` (else the first reading's)."""
-    columns = ", ".join(NAMES)
-    rows = fetch(
-        f"SELECT {columns} FROM {MINUTES} WHERE read_at = "
-        f"(SELECT MAX(read_at) FROM {MINUTES} WHERE read_at <= %s)",
-        [moment],
-    )
-    if rows:
-        return list(rows[0])
-    columns = ", ".join(REGISTERS.values())
-    rows = fetch(
-        f"SELECT {columns} FROM {READINGS} WHERE timestamp = "
-        f"(SELECT MIN(timestamp) FROM {READINGS} WHERE {window.contains('timestamp')})",
-        window.bounds,
-    )
-    return list(rows[0]) if rows else None
-
-
-def _hour_end_positions(start: int, end: int, shift: int) -> dict[int, list[int]]:
-    """hour start → raw positions at the hour's end, for hours in [start, end) that have minute rows."""
-    rows = fetch(
-        f"SELECT m.read_at, {', '.join('m.' + n for n in NAMES)} FROM {MINUTES} m JOIN ("
-        f"SELECT MAX(read_at) AS last_at FROM {MINUTES} WHERE read_at > %s AND read_at <= %s "
-        f"GROUP BY (read_at - %s + 3599) / 3600) g ON m.read_at = g.last_at",
-        [start, end, shift],
-    )
-    return {((read_at - shift + HOUR - 1) // HOUR - 1) * HOUR + shift: list(pos) for read_at, *pos in rows}
-
-
 def statistics_refresh(*, first_day: date, last_day: date, window: Window) -> None:
     """Rewrite the hour and day statistics of the local days [first_day, last_day] (complete periods only);
     readings outside the processor's window do not count."""
@@ -87,26 +56,26 @@ def statistics_refresh(*, first_day: date, last_day: date, window: Window) -> No
         hour_start__gte=from_epoch(span_start), hour_start__lt=from_epoch(span_end), imported=False
     ).delete()
     DayStatistics.objects.filter(day__gte=first_day, day__lte=last_day, imported=False).delete()
-    raw = _position_at(span_start, window) if latest is not None else None
-    if raw is None:
-        return
+    QuarterStatistics.objects.filter(
+        quarter_start__gte=from_epoch(span_start), quarter_start__lt=from_epoch(span_end)
+    ).delete()
     shift = hour_shift(span_start, span_end)
-    ends = _hour_end_positions(span_start, span_end, shift)
-    offsets = epoch_offsets(until=span_start)
-    drops = epochs_between(after=span_start, until=span_end)
-    adjusted = [raw[i] + offsets.get(name, 0) for i, name in enumerate(NAMES)]
+    found = (
+        period_uses(start=span_start, end=span_end, length=HOUR, shift=shift, window=window)
+        if latest is not None
+        else None
+    )
+    if found is None:
+        return
+    raw, uses = found
+    first = first_reading_at(window=window)
     gas_hours = {
         int(row.read_at.timestamp()): row
         for row in GasConsumption.objects.filter(
             read_at__gte=from_epoch(span_start), read_at__lt=from_epoch(span_end)
         )
     }
-    gas_position = (
-        GasConsumption.objects.filter(read_at__lt=from_epoch(span_start))
-        .order_by("-read_at")
-        .values_list("delivered", flat=True)[:1]
-    )
-    gas_reading = gas_position[0] if gas_position else None
+    gas_reading = _gas_position_before(span_start)
 
     hours: list[HourStatistics] = []
     days: dict[date, dict] = {}
@@ -121,18 +90,14 @@ def statistics_refresh(*, first_day: date, last_day: date, window: Window) -> No
                 "sums": defaultdict(int),
                 "gas": Decimal(0),
             }
-        use = [0, 0, 0, 0]
-        if hour in ends:
-            raw = ends[hour]
-            while drops and drops[0][0] <= end:
-                _, register, amount = drops.pop(0)
-                offsets[register] = offsets.get(register, 0) + amount
-            for i, name in enumerate(NAMES):
-                new = raw[i] + offsets.get(name, 0)
-                use[i] = new - adjusted[i]
-                adjusted[i] = new
+        period = uses.get(hour)
+        use = period.use if period else [0, 0, 0, 0]
+        if period:
+            raw = period.raw
         gas = gas_hours.get(hour)
-        if hour in ends or gas is not None:
+        # An hour that ends at or before the first reading has no statistic (a DSMR 4 gas value stamped
+        # before the first reading only gives the position the first day starts from).
+        if (period or gas is not None) and end > first:
             gas_use = gas.currently_delivered if gas is not None else Decimal("0.000")
             hours.append(
                 HourStatistics(
@@ -145,15 +110,43 @@ def statistics_refresh(*, first_day: date, last_day: date, window: Window) -> No
                 days[day]["sums"][name] += use[i]
             days[day]["gas"] += gas_use
             days[day]["has_data"] = True
+            if days[day]["gas_reading"] is None and gas is not None:
+                # The first day with gas: its position at the first gas value (as electricity's first day
+                # starts at the first reading).
+                days[day]["gas_reading"] = gas.delivered - gas.currently_delivered
         if gas is not None:
             gas_reading = gas.delivered
         hour = end
-    first = first_reading_at(window=window)
     day_rows = _day_rows(days, latest=latest, first_day=first_day, last_day=last_day)
     hour_span = {"hour_start__gte": from_epoch(span_start), "hour_start__lt": from_epoch(span_end)}
     day_span = {"day__gte": first_day, "day__lte": last_day}
     HourStatistics.objects.bulk_create(_own_or_imported(hours, key="hour_start", span=hour_span, first=first))
+    _quarters_store(span_start, span_end, latest=latest, window=window)
     DayStatistics.objects.bulk_create(_own_or_imported(day_rows, key="day", span=day_span, first=first))
+
+
+def _quarters_store(start: int, end: int, *, latest: int, window: Window) -> None:
+    """The complete quarter hours in [start, end) (local midnights are quarter starts in every zone)."""
+    found = period_uses(start=start, end=end, length=QUARTER, shift=0, window=window)
+    if found is None:
+        return
+    QuarterStatistics.objects.bulk_create(
+        QuarterStatistics(
+            quarter_start=from_epoch(period.start),
+            **{name: _dec(period.use[i]) for i, name in enumerate(NAMES)},
+        )
+        for period in found[1].values()
+        if period.start + QUARTER <= latest
+    )
+
+
+def _gas_position_before(moment: int) -> Decimal | None:
+    rows = (
+        GasConsumption.objects.filter(read_at__lt=from_epoch(moment))
+        .order_by("-read_at")
+        .values_list("delivered", flat=True)[:1]
+    )
+    return rows[0] if rows else None
 
 
 def _own_or_imported(rows: list, *, key: str, span: dict, first: int) -> list:
