@@ -99,9 +99,16 @@ def test_entsoe_fetch_sends_token_and_zone_and_stores_quarter_hours(fake_provide
     ((path, query),) = fake_provider.requests
     assert query == {
         "securityToken": "secret-token-123", "documentType": "A44", "in_Domain": "10YBE----------2",
-        "out_Domain": "10YBE----------2", "periodStart": "202603282300", "periodEnd": "202603292200",
+        "out_Domain": "10YBE----------2", "contract_MarketAgreement.type": "A01",
+        "periodStart": "202603282300", "periodEnd": "202603292200",
     }  # fmt: skip
     assert prices_missing_for(day=march29) == []
+
+
+def test_only_http_urls_are_asked(tmp_path):
+    PriceFetchSettings.store(enabled=True, provider="energyzero")
+    with pytest.raises(PriceFetchError, match="only http and https URLs"):
+        prices_fetch(days=[DEC4], now=NOW, base_url=(tmp_path / "prices.json").as_uri())
 
 
 def test_entsoe_without_token_is_an_error_before_asking(fake_provider):

@@ -164,6 +164,14 @@ def test_entsoe_finest_resolution_wins_where_series_overlap():
     ]  # fmt: skip
 
 
+def test_entsoe_a_second_auction_sequence_does_not_override_the_first():
+    tag = "classificationSequence_AttributeInstanceComponent.position"
+    first = hour("PT60M", {1: "50"}).replace("<TimeSeries>", f"<TimeSeries><{tag}>1</{tag}>")
+    second = hour("PT60M", {1: "70"}).replace("<TimeSeries>", f"<TimeSeries><{tag}>2</{tag}>")
+    for document in (entsoe(first, second), entsoe(second, first)):
+        assert [p[2] for p in delivered(prices_parse_entsoe(document))] == [D("0.05")]
+
+
 @pytest.mark.parametrize(
     ("document", "says"),
     [

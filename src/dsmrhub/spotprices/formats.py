@@ -6,6 +6,7 @@ Every problem is a ``PriceInputError`` with a one-line reason.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
@@ -204,7 +205,7 @@ def prices_parse_entsoe(text: str | bytes) -> list[PricePeriod]:
         raise PriceInputError(
             f"ENTSO-E document of type {kind}, expected {DAY_AHEAD_DOCUMENT} (day-ahead prices)"
         )
-    by_step: dict[timedelta, dict[datetime, tuple[datetime, Decimal]]] = {}
+    by_step: dict[timedelta, dict[datetime, tuple[datetime, Decimal, int]]] = {}
     for number, series in enumerate(_children(root, "TimeSeries"), start=1):
         where = f"time series {number}"
         currency = _text(series, "currency_Unit.name", where=where)
@@ -217,20 +218,32 @@ def prices_parse_entsoe(text: str | bytes) -> list[PricePeriod]:
         curve = (curve_node.text or "").strip() if curve_node is not None else "A01"
         if curve not in ("A01", "A03"):
             raise PriceInputError(f"ENTSO-E document: {where}: unsupported curve type {curve}")
+        # zones with more than one day-ahead auction number them; the first (lowest) is the market price
+        sequence_node = _child(series, "classificationSequence_AttributeInstanceComponent.position")
+        sequence_text = (sequence_node.text or "").strip() if sequence_node is not None else "1"
+        sequence = int(sequence_text) if sequence_text.isdigit() else 1
         for period in _children(series, "Period"):
             step, rows = _entsoe_period(period, curve=curve, where=where)
             seen = by_step.setdefault(step, {})
             for start, end, amount in rows:
                 if start in seen and seen[start][1] != amount:
-                    raise PriceInputError(
-                        f"ENTSO-E document: two different prices for {start.isoformat()} ({where})"
-                    )
-                seen[start] = (end, amount)
+                    if seen[start][2] < sequence:
+                        continue
+                    if seen[start][2] == sequence:
+                        raise PriceInputError(
+                            f"ENTSO-E document: two different prices for {start.isoformat()} ({where})"
+                        )
+                seen[start] = (end, amount, sequence)
+    # where series of different resolutions cover the same time, the finest is kept
     kept: list[tuple[datetime, datetime, Decimal]] = []
     for step in sorted(by_step):
-        finer = sorted(kept)
-        for start, (end, amount) in sorted(by_step[step].items()):
-            if not any(s < end and start < e for s, e, _ in finer):
+        finer = sorted(
+            kept
+        )  # not overlapping each other: only the last one starting before ``end`` can overlap
+        starts = [row[0] for row in finer]
+        for start, (end, amount, _) in sorted(by_step[step].items()):
+            before = bisect.bisect_left(starts, end) - 1
+            if before < 0 or finer[before][1] <= start:
                 kept.append((start, end, amount))
     if not kept:
         raise PriceInputError("ENTSO-E document without prices")

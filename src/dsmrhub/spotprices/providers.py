@@ -53,6 +53,7 @@ def _entsoe_requests(base: str, token: str, zone: str, start: datetime, end: dat
         "documentType": "A44",
         "in_Domain": zone,
         "out_Domain": zone,
+        "contract_MarketAgreement.type": "A01",  # day-ahead
         "periodStart": _entsoe_time(start),
         "periodEnd": _entsoe_time(end),
     }
@@ -112,6 +113,8 @@ def _redacted(url: str) -> str:
 
 def http_get(url: str, *, timeout: float = TIMEOUT) -> bytes:
     """The body of a 200 answer; ``ProviderError`` (one line, token never shown) for anything else."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ProviderError(f"{_redacted(url)}: only http and https URLs are asked")
     request = urllib.request.Request(url, headers={"User-Agent": f"dsmrhub/{__version__}"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) URLs only

@@ -18,11 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from dsmrhub.readings.fields import round_stored
+from dsmrhub.readings.fields import epoch_column, round_stored
 from dsmrhub.spotprices.models import MARKET_PRICE, Commodity, MarketPrice
 
 PRICE_LIMIT = Decimal(10)  # € per kWh or m³: a price beyond ±10 is a unit mistake, not a market price
@@ -104,7 +105,15 @@ def _check_no_overlap(periods: list[PricePeriod]) -> None:
             )
 
 
-def _overlapping(stored: list[MarketPrice], periods: list[PricePeriod]) -> list[MarketPrice]:
+class _Stored(NamedTuple):
+    pk: int
+    start: datetime
+    end: datetime
+    price: Decimal
+    source: str
+
+
+def _overlapping(stored: list[_Stored], periods: list[PricePeriod]) -> list[_Stored]:
     """The stored rows (sorted by start) that overlap any of ``periods`` (sorted, not overlapping)."""
     hits: list[MarketPrice] = []
     index = 0
@@ -115,6 +124,37 @@ def _overlapping(stored: list[MarketPrice], periods: list[PricePeriod]) -> list[
         if index < len(periods) and periods[index].start < row.end:
             hits.append(row)
     return hits
+
+
+def _insert(rows: list[tuple[str, datetime, datetime, Decimal, str]], *, fetched_at: datetime) -> None:
+    """INSERT the rows with one executemany: the columns converted by the fields' own rules
+    (``epoch_column``, ``ScaledDecimalField.column_value``), ~3x faster than bulk_create for a year of
+    quarter hours."""
+    if not rows:
+        return
+    fields = {field.name: field for field in MarketPrice._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    names = ("commodity", "start", "end", "price", "source", "fetched_at")
+    columns = ", ".join(quote(fields[name].column) for name in names)
+    values = ", ".join(["%s"] * len(names))
+    sql = f"INSERT INTO {quote(MarketPrice._meta.db_table)} ({columns}) VALUES ({values})"
+    fetched = fields["fetched_at"].get_db_prep_value(fetched_at, connection)
+    price = fields["price"]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                (
+                    commodity,
+                    epoch_column(start),
+                    epoch_column(end),
+                    price.column_value(amount),
+                    source,
+                    fetched,
+                )
+                for commodity, start, end, amount, source in rows
+            ],
+        )
 
 
 def market_prices_store(
@@ -134,15 +174,17 @@ def market_prices_store(
         by_commodity[checked.commodity].append(checked)
     added = replaced = unchanged = removed = 0
     with transaction.atomic():
-        new_rows: list[MarketPrice] = []
+        new_rows: list[tuple[str, datetime, datetime, Decimal, str]] = []
         for commodity, batch in sorted(by_commodity.items()):
             batch.sort(key=lambda period: period.start)
             _check_no_overlap(batch)
-            stored = list(
-                MarketPrice.objects.select_for_update()
+            stored = [
+                _Stored(*row)
+                for row in MarketPrice.objects.select_for_update()
                 .filter(commodity=commodity, start__lt=batch[-1].end, end__gt=batch[0].start)
                 .order_by("start")
-            )
+                .values_list("pk", "start", "end", "price", "source")
+            ]
             hits = _overlapping(stored, batch)
             foreign = [row for row in hits if row.source != source]
             if foreign and not replace:
@@ -165,21 +207,12 @@ def market_prices_store(
                     if old.source == source:
                         keep.add(old.pk)
                         continue
-                new_rows.append(
-                    MarketPrice(
-                        commodity=commodity,
-                        start=period.start,
-                        end=period.end,
-                        price=period.price,
-                        source=source,
-                        fetched_at=now,
-                    )
-                )
+                new_rows.append((commodity, period.start, period.end, period.price, source))
             removed += len(previous)
             ids = [row.pk for row in hits if row.pk not in keep]
             for chunk in range(0, len(ids), _DELETE_CHUNK):
                 MarketPrice.objects.filter(pk__in=ids[chunk : chunk + _DELETE_CHUNK]).delete()
-        MarketPrice.objects.bulk_create(new_rows, batch_size=1000)
+        _insert(new_rows, fetched_at=now)
     starts = [period.start for batch in by_commodity.values() for period in batch]
     ends = [period.end for batch in by_commodity.values() for period in batch]
     return PricesStored(
