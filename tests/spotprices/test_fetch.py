@@ -18,6 +18,7 @@ from dsmrhub.spotprices.fetch import (
 )
 from dsmrhub.spotprices.models import MarketPrice, PriceFetchSettings
 from dsmrhub.spotprices.selectors import market_prices, prices_missing_for
+from dsmrhub.spotprices.services import PricePeriod, market_prices_store
 from tests.spotprices.conftest import FIXTURES
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +208,19 @@ def test_schedule_fetches_what_is_due_and_backs_off_on_failure(fake_provider, cl
     requests = len(fake_provider.requests)
     assert prices_schedule_step(now=NOW, backoff=backoff) == IDLE
     assert len(fake_provider.requests) == requests
+
+
+def test_todays_gas_hours_make_today_due_only_for_a_provider_with_gas():
+    morning = datetime(2026, 12, 4, 9, tzinfo=UTC)
+    electricity = [
+        PricePeriod(commodity, DEC4_START + n * H, DEC4_START + (n + 1) * H, D("0.1"))
+        for n in range(24)
+        for commodity in ("electricity_delivered", "electricity_returned")
+    ]
+    # gas until 06:00 local only (the previous gas day), as asked the afternoon before
+    gas = [PricePeriod("gas", DEC4_START + n * H, DEC4_START + (n + 1) * H, D("0.46")) for n in range(6)]
+    market_prices_store(periods=electricity + gas, source="energyzero")
+    PriceFetchSettings.store(enabled=True, provider="energyzero")
+    assert prices_fetch_due(now=morning) == [DEC4]
+    PriceFetchSettings.store(provider="entsoe")
+    assert prices_fetch_due(now=morning) == []

@@ -127,13 +127,20 @@ def _fetch(
 
 
 def prices_fetch_due(*, now: datetime) -> list[date]:
-    """The local days the schedule should fetch now: today when its prices are missing, and tomorrow
-    once prices are published (after ``PUBLISHED_AFTER``) while its prices are missing."""
+    """The local days the schedule should fetch now: today while any of its prices the provider gives
+    is missing (gas too: a gas day starts at 06:00, so its hours arrive over two fetches), and tomorrow
+    once prices are published (after ``PUBLISHED_AFTER``) while its electricity prices are missing."""
     local = now.astimezone(_zone())
-    days = [local.date()]
-    if local.time() >= PUBLISHED_AFTER:
-        days.append(local.date() + timedelta(days=1))
-    return [day for day in days if prices_missing_for(day=day)]
+    today = local.date()
+    provider = PROVIDERS.get(PriceFetchSettings.peek().provider)
+    commodities = provider.commodities if provider else COMPLETE_CHECKED
+    days = []
+    if any(prices_missing_for(day=today, commodity=commodity) for commodity in commodities):
+        days.append(today)
+    tomorrow = today + timedelta(days=1)
+    if local.time() >= PUBLISHED_AFTER and prices_missing_for(day=tomorrow):
+        days.append(tomorrow)
+    return days
 
 
 def prices_schedule_step(*, now: datetime, backoff: Backoff) -> float:

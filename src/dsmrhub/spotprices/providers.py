@@ -37,6 +37,7 @@ class PriceProvider:
     key: str  # PriceFetchSettings.provider and MarketPrice.source
     base_url: str
     needs_token: bool
+    commodities: tuple[str, ...]  # what it stores (electricity: delivered and returned)
     requests: Callable[
         [str, str, str, datetime, datetime], list[PriceRequest]
     ]  # base, token, zone, start, end
@@ -92,6 +93,7 @@ PROVIDERS: dict[str, PriceProvider] = {
             key=Provider.ENTSOE,
             base_url="https://web-api.tp.entsoe.eu/api",
             needs_token=True,
+            commodities=(Commodity.ELECTRICITY_DELIVERED, Commodity.ELECTRICITY_RETURNED),
             requests=_entsoe_requests,
             parse=_entsoe_parse,
         ),
@@ -99,6 +101,7 @@ PROVIDERS: dict[str, PriceProvider] = {
             key=Provider.ENERGYZERO,
             base_url="https://api.energyzero.nl/v1/energyprices",
             needs_token=False,
+            commodities=(Commodity.ELECTRICITY_DELIVERED, Commodity.ELECTRICITY_RETURNED, Commodity.GAS),
             requests=_energyzero_requests,
             parse=lambda body, commodity: prices_parse_energyzero(body, commodity=commodity),
         ),
