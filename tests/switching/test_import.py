@@ -3,7 +3,9 @@ into the test database (SQLite, or PostgreSQL with DSMRHUB_DATABASE_URL)."""
 
 from __future__ import annotations
 
-from collections import Counter
+import contextlib
+import socket
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -350,26 +352,66 @@ def test_the_source_is_opened_read_only(make_source):
     assert source_query(name, "SELECT count(*) FROM dsmr_datalogger_dsmrreading")[0][0] == 18048
 
 
+class CuttingProxy:
+    """A TCP proxy to the PostgreSQL server that drops both connections once ``limit`` bytes have come
+    back from the server: a source that goes away in the middle of the readings."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.sent = 0
+        self.cut = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", 5432))
+            threading.Thread(target=self._pipe, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, True), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, target: socket.socket, counted: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if counted:
+                    self.sent += len(data)
+                    if self.sent > self.limit:
+                        self.cut.set()
+                        break
+                target.sendall(data)
+        except OSError:
+            pass
+        for end in (source, target):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
 def test_a_connection_lost_midway_stops_with_one_line_and_a_rerun_completes_it(make_source):
     name = make_source("full")
-    terminated = Counter()
-
-    def progress(done: int, total: int, seconds: float) -> None:
-        if done and not terminated["done"]:  # after the first committed batch: kill the source's backend
-            terminated["done"] = admin(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = %s AND application_name = 'dsmrhub import-dsmrreader'",
-                (name,),
-            )[0][0]
-
-    with pytest.raises(ImportError_) as raised:
-        dsmrreader_import(url=source_url(name), batch=1000, progress=progress)
-    assert terminated["done"] == 1
+    proxy = CuttingProxy(limit=1_000_000)  # the readings come as ~2.7 MB of COPY text
+    try:
+        url = source_url(name).replace(":5432/", f":{proxy.port}/")
+        with pytest.raises(ImportError_) as raised:
+            dsmrreader_import(url=url, batch=1000, jobs=1)
+    finally:
+        proxy.close()
+    assert proxy.cut.is_set()
     message = str(raised.value)
     assert "lost the DSMR-reader database" in message and "run the import again" in message
     assert "\n" not in message
     partial = DsmrReading.objects.count()
     assert 0 < partial < 18048 and partial == raised.value.summary.readings_stored
+    assert ImportCheckpoint.objects.get().readings_until == max(
+        _stored_readings()
+    )  # the last committed batch
     summary = dsmrreader_import(url=source_url(name))
     assert summary.readings_stored == 18048 - partial
     _assert_readings_equal_source(name)
@@ -419,3 +461,30 @@ def test_overlapping_and_gapped_prices_become_contracts_without_failing(make_sou
     assert summary.contracts_created == 4
     again = dsmrreader_import(url=source_url(name))
     assert (again.contracts_created, again.contracts_present) == (0, 4)
+
+
+def test_two_processes_store_the_same_as_one(make_source):
+    """Reading and checking in a second process (on the same snapshot) stores exactly what one does."""
+    name = make_source("full")
+    summary = dsmrreader_import(url=source_url(name), batch=2000, jobs=2)
+    assert summary.readings_stored == 18048
+    _assert_readings_equal_source(name)
+    gas_stamps = source_query(
+        name, "SELECT count(DISTINCT extra_device_timestamp) FROM dsmr_datalogger_dsmrreading"
+    )
+    assert MBusReading.objects.count() == gas_stamps[0][0]
+
+
+def test_two_processes_lose_the_source_midway_with_one_line(make_source):
+    name = make_source("full")
+    proxy = CuttingProxy(limit=1_000_000)
+    try:
+        with pytest.raises(ImportError_) as raised:
+            dsmrreader_import(url=source_url(name).replace(":5432/", f":{proxy.port}/"), batch=1000, jobs=2)
+    finally:
+        proxy.close()
+    assert "lost the DSMR-reader database" in str(raised.value) and "\n" not in str(raised.value)
+    partial = DsmrReading.objects.count()
+    assert 0 < partial < 18048
+    assert dsmrreader_import(url=source_url(name), jobs=2).readings_stored == 18048 - partial
+    _assert_readings_equal_source(name)

@@ -21,9 +21,11 @@ Everything small is read and checked before anything is written; what is skipped
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -37,7 +39,7 @@ from dsmrhub.processing.contracts import contract_save
 from dsmrhub.processing.history import ImportedDay, ImportedHour, statistics_import
 from dsmrhub.processing.periods import HOUR, day_end, day_start
 from dsmrhub.readings.bulk import readings_check_values_many, readings_store_checked
-from dsmrhub.readings.check import Checked
+from dsmrhub.readings.check import READING_COLUMNS, Checked
 from dsmrhub.readings.models import MeterStatistics
 from dsmrhub.switching import dsmrreader
 from dsmrhub.switching.dsmrreader import READING_FIELDS, Source, SourceError
@@ -46,6 +48,7 @@ from dsmrhub.switching.models import ImportCheckpoint, TemperatureReading
 logger = logging.getLogger(__name__)
 
 BATCH = 20_000  # readings per transaction
+PARALLEL_FROM = 100_000  # readings from which a second process reads and checks while this one stores
 RETAINED_PER_HOUR = 2  # DSMR-reader's retention keeps the first and the last reading of a UTC hour
 GAS_DEVICE_TYPE = 3  # M-Bus device type of a gas meter
 ZERO = Decimal("0.000")
@@ -134,12 +137,15 @@ class ImportError_(Exception):
         self.summary = summary
 
 
-def dsmrreader_import(*, url: str, batch: int = BATCH, progress: Progress | None = None) -> ImportSummary:
+def dsmrreader_import(
+    *, url: str, batch: int = BATCH, jobs: int = 0, progress: Progress | None = None
+) -> ImportSummary:
     """Import a DSMR-reader database (``url``, a PostgreSQL URL) into dsmrhub's database.
 
     Raises ``SourceError`` (nothing written) when the source is not a DSMR-reader v4/v5 database this
     importer knows, cannot be read or refuses permission; ``ImportError_`` when it stops midway (what was
-    committed stays; a re-run completes it)."""
+    committed stays; a re-run completes it). ``jobs``: 1 reads, checks and stores in this process, 2 reads
+    and checks in a second one; 0 (default) picks 2 from ``PARALLEL_FROM`` readings on several cores."""
     began = time.perf_counter()
     source = dsmrreader.source_open(url=url)  # SourceError: nothing read, nothing written
     summary = ImportSummary(source=source.identity, version=source.version)
@@ -168,6 +174,7 @@ def dsmrreader_import(*, url: str, batch: int = BATCH, progress: Progress | None
             total=total,
             batch=batch,
             channel=channel,
+            jobs=jobs or (2 if total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 1),
             summary=summary,
             began=began,
             progress=progress,
@@ -195,6 +202,7 @@ def _readings(
     total: int,
     batch: int,
     channel: int,
+    jobs: int,
     summary: ImportSummary,
     began: float,
     progress: Progress | None,
@@ -202,22 +210,104 @@ def _readings(
     done = 0
     if progress:
         progress(0, total, time.perf_counter() - began)
-    for rows in dsmrreader.readings_stream(source, since=since, batch=batch):
-        checked = _check(rows, channel=channel, summary=summary)
-        newest = rows[-1][0]
+    if jobs > 1:
+        batches = _batches_forked(source, since=since, batch=batch, channel=channel)
+    else:
+        batches = _batches(source, since=since, batch=batch, channel=channel)
+    for part in batches:
         with transaction.atomic():
-            result = readings_store_checked(checked=checked)
+            result = readings_store_checked(checked=part.checked())
             ImportCheckpoint.objects.update_or_create(
-                source=source.identity, defaults={"readings_until": newest}
+                source=source.identity, defaults={"readings_until": part.newest}
             )
         summary.readings_stored += result.stored
         summary.readings_present += result.duplicates
-        summary.readings_read += len(rows)
-        done += len(rows)
+        summary.readings_read += part.read
+        summary.readings_rejected.update(part.rejected)
+        summary.gas_left_out.update(part.gas_left_out)
+        done += part.read
         if progress:
             progress(done, total, time.perf_counter() - began)
 
 
+@dataclass
+class _Batch:
+    """A checked batch in a form that is cheap to send between processes: the checked rows' column values
+    (plain ints) and, sparsely, the M-Bus values of the rows that carry a new gas value."""
+
+    read: int  # source rows
+    newest: datetime  # the newest source timestamp among them
+    rows: list[tuple]  # ``Checked.row`` of each reading to store
+    mbus: dict[int, tuple]  # index in rows -> ``Checked.mbus``
+    rejected: Counter  # reason -> readings
+    gas_left_out: Counter  # reason -> readings stored without their gas value
+
+    def checked(self) -> list[Checked]:
+        mbus = self.mbus
+        return [
+            Checked(datetime.fromtimestamp(row[_TIMESTAMP], UTC), row, mbus.get(index, ()), None)
+            for index, row in enumerate(self.rows)
+        ]
+
+
+_TIMESTAMP = READING_COLUMNS.index("timestamp")
+
+
+def _batches(source: Source, *, since: datetime | None, batch: int, channel: int) -> Iterator[_Batch]:
+    last_gas: list = [None]  # the gas timestamp of the previous reading, across batches
+    for rows in dsmrreader.readings_stream(source, since=since, batch=batch):
+        yield _check(rows, channel=channel, last_gas=last_gas)
+
+
+def _batches_forked(source: Source, *, since: datetime | None, batch: int, channel: int) -> Iterator[_Batch]:
+    """``_batches`` from a second process on a second connection that shares this one's snapshot
+    (``pg_export_snapshot``): reading and checking there, storing here, on two cores at once. At most two
+    batches are in flight (the pipe blocks), so memory stays flat."""
+    snapshot = dsmrreader.snapshot_export(source)
+    receive, send = _FORK.Pipe(duplex=False)
+    worker = _FORK.Process(
+        target=_produce,
+        args=(send, source.url, snapshot, source.columns, since, batch, channel),
+        name="dsmrreader-reader",
+        daemon=True,
+    )
+    worker.start()
+    send.close()
+    try:
+        while True:
+            try:
+                message = receive.recv()
+            except EOFError:
+                raise SourceError("the process reading the DSMR-reader database ended unexpectedly") from None
+            if message is None:
+                return
+            if isinstance(message, str):
+                raise SourceError(message)
+            yield message
+    finally:
+        receive.close()
+        worker.join(timeout=5)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+
+
+def _produce(send, url, snapshot, columns, since, batch, channel) -> None:
+    """In the reading process: stream, check and send batches; then None, or the error's one line."""
+    try:
+        source = dsmrreader.source_attach(url=url, snapshot=snapshot, columns=columns)
+        for part in _batches(source, since=since, batch=batch, channel=channel):
+            send.send(part)
+        send.send(None)
+    except SourceError as error:
+        send.send(str(error))
+    except (BrokenPipeError, EOFError):  # the importing process is gone
+        pass
+    finally:
+        send.close()
+
+
+_FORK = multiprocessing.get_context("fork")
 _INTEGER_DECIMALS: dict[int, Decimal] = {}
 
 
@@ -230,11 +320,15 @@ def _values(row: tuple) -> dict[str, Any]:
     return values
 
 
-def _check(rows: list[tuple], *, channel: int, summary: ImportSummary) -> list[Checked]:
+def _check(rows: list[tuple], *, channel: int, last_gas: list) -> _Batch:
     """The one ingest check for a batch; a reading whose gas value cannot be stored is stored without it
-    (as the telegram path does), anything else rejected is counted with its reason."""
+    (as the telegram path does), anything else rejected is counted with its reason. A gas value becomes an
+    M-Bus value with the first reading that carries it (the bulk path stores each value once anyway)."""
     values = [_values(row) for row in rows]
-    good: list[Checked] = []
+    good: list[tuple] = []
+    mbus: dict[int, tuple] = {}
+    rejected: Counter = Counter()
+    gas_left_out: Counter = Counter()
     for item, checked in zip(values, readings_check_values_many(values), strict=True):
         gas_at, gas = item["extra_device_timestamp"], item["extra_device_delivered"]
         if isinstance(checked, str) and gas is not None:
@@ -242,15 +336,16 @@ def _check(rows: list[tuple], *, channel: int, summary: ImportSummary) -> list[C
                 [{**item, "extra_device_timestamp": None, "extra_device_delivered": None}]
             )
             if not isinstance(retry[0], str):
-                summary.gas_left_out[checked] += 1
+                gas_left_out[checked] += 1
                 checked, gas = retry[0], None
         if isinstance(checked, str):
-            summary.readings_rejected[checked] += 1
+            rejected[checked] += 1
             continue
-        if gas is not None:  # the gas value as an M-Bus value too, as a telegram's would be
-            checked = checked._replace(mbus=((channel, GAS_DEVICE_TYPE, "", gas_at, gas, "m3"),))
-        good.append(checked)
-    return good
+        if gas is not None and gas_at != last_gas[0]:  # the gas value as an M-Bus value, as a telegram's
+            mbus[len(good)] = ((channel, GAS_DEVICE_TYPE, "", gas_at, gas, "m3"),)
+            last_gas[0] = gas_at
+        good.append(checked.row)
+    return _Batch(len(rows), rows[-1][0], good, mbus, rejected, gas_left_out)
 
 
 # --------------------------------------------------------------------------------------------- contracts
