@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from dsmrhub.prices.costs import contracts_for_days, costs_compute
+from dsmrhub.processing.costs import day_statistics_price
 from dsmrhub.processing.models import DayStatistics, GasConsumption, HourStatistics, QuarterStatistics
 from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, hour_shift, local_date
 from dsmrhub.processing.positions import NAMES, QUARTER, period_uses
@@ -174,13 +174,11 @@ def _own_or_imported(rows: list, *, key: str, span: dict, first: int) -> list:
 
 
 def _day_rows(days: dict[date, dict], *, latest: int, first_day: date, last_day: date) -> list[DayStatistics]:
-    contracts = contracts_for_days(first=first_day, last=last_day)
     rows = []
     for day, data in days.items():
         if not data.get("has_data") or day_end(day) > latest:
             continue
         use = {STAT_FIELDS[name]: _dec(data["sums"][name]) for name in NAMES}
-        costs = costs_compute(contract=contracts.get(day), gas=data["gas"], **use)
         rows.append(
             DayStatistics(
                 day=day,
@@ -188,13 +186,9 @@ def _day_rows(days: dict[date, dict], *, latest: int, first_day: date, last_day:
                 **use,
                 **{f"{STAT_FIELDS[name]}_reading": _dec(data["raw"][i]) for i, name in enumerate(NAMES)},
                 gas_reading=data["gas_reading"],
-                electricity1_cost=costs.electricity1,
-                electricity2_cost=costs.electricity2,
-                gas_cost=costs.gas,
-                fixed_cost=costs.fixed,
-                total_cost=costs.total,
             )
         )
+    day_statistics_price(rows)  # the cost columns, by the cost engine (processing.costs)
     return rows
 
 
@@ -208,18 +202,7 @@ def statistics_costs_refresh(*, first_day: date | None = None, last_day: date | 
     rows = list(days)
     if not rows:
         return 0
-    contracts = contracts_for_days(first=rows[0].day, last=rows[-1].day)
-    for row in rows:
-        costs = costs_compute(
-            contract=contracts.get(row.day),
-            electricity1=row.electricity1,
-            electricity2=row.electricity2,
-            electricity1_returned=row.electricity1_returned,
-            electricity2_returned=row.electricity2_returned,
-            gas=row.gas,
-        )
-        row.electricity1_cost, row.electricity2_cost = costs.electricity1, costs.electricity2
-        row.gas_cost, row.fixed_cost, row.total_cost = costs.gas, costs.fixed, costs.total
+    day_statistics_price(rows)
     DayStatistics.objects.bulk_update(
         rows,
         ["electricity1_cost", "electricity2_cost", "gas_cost", "fixed_cost", "total_cost"],
