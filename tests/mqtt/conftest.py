@@ -45,11 +45,31 @@ def shared_broker() -> tuple[str, int]:
 @pytest.fixture
 def prefix():
     """A topic prefix of this test alone, so parallel workers never see each other's messages. Its retained
-    availability message is cleared from the shared broker afterwards."""
+    messages (availability, state topics) are cleared from the shared broker afterwards."""
     name = f"test-{uuid.uuid4().hex[:12]}"
     yield name
     if _listening(*SHARED):
-        publish.single(f"{name}/status", "", qos=1, retain=True, hostname=SHARED[0], port=SHARED[1])
+        clear_retained(name)
+
+
+def clear_retained(prefix: str) -> None:
+    """Empty every retained message under ``prefix/`` on the shared broker (retained messages arrive right
+    after subscribing, before a marker published afterwards)."""
+    subscriber = Subscriber(*SHARED, [f"{prefix}/#"])
+    marker = f"{prefix}/end-of-retained-{uuid.uuid4().hex[:8]}"
+    try:
+        publish.single(marker, "end", qos=1, hostname=SHARED[0], port=SHARED[1])
+        subscriber.wait_for(1, topic=marker)
+        with subscriber.lock:
+            topics = {m.topic for m in subscriber.messages if m.retain and m.payload}
+    finally:
+        subscriber.close()
+    if topics:
+        publish.multiple(
+            [{"topic": topic, "payload": "", "qos": 1, "retain": True} for topic in sorted(topics)],
+            hostname=SHARED[0],
+            port=SHARED[1],
+        )
 
 
 @dataclass

@@ -58,9 +58,15 @@ def test_discovery_configs_and_their_removal(shared_broker, prefix, subscribe):
         assert by_object["reading_phase_voltage_l1"]["unit_of_measurement"] == "V"
         assert by_object["reading_phase_power_current_l2"]["device_class"] == "current"
         cost = by_object["day_consumption_total_cost"]
-        assert (cost["device_class"], cost["state_class"], cost["unit_of_measurement"]) == (
-            "monetary", "total", "EUR",
-        )  # fmt: skip
+        assert (cost["device_class"], cost.get("state_class"), cost["unit_of_measurement"]) == (
+            "monetary",
+            None,
+            "EUR",
+        )  # fmt: skip  (resets daily: no state class; total/total_cost is the never-resetting one)
+        total = by_object["total_total_cost"]
+        assert (total["device_class"], total["state_class"]) == ("monetary", "total")
+        gas_hour = by_object["consumption_gas_currently_delivered"]
+        assert ("device_class" not in gas_hour, gas_hour["state_class"]) == (True, "measurement")
         assert len({config["unique_id"] for config in by_object.values()}) == len(ENTITIES)
         # Every sensor is unavailable in Home Assistant while the publisher's status says "offline".
         assert {config["availability_topic"] for config in by_object.values()} == {f"{prefix}/status"}

@@ -107,7 +107,9 @@ def test_exact_payloads_of_a_known_telegram(shared_broker, prefix, subscribe):
     assert day["fixed_cost"] == "0.00"
     assert seen[f"{prefix}/current-month/total_cost"] == "0.00"
     assert seen[f"{prefix}/current-year/fixed_cost"] == "0.00"
-    assert all(not m.retain for m in subscriber.messages)
+    assert all(
+        not m.retain for m in subscriber.messages
+    )  # live delivery: the retain flag is for late subscribers
 
 
 def test_day_totals_carry_the_contract_prices_and_fixed_cost(shared_broker, prefix, subscribe):

@@ -49,6 +49,7 @@ class MQTTSettingsAdmin(admin.ModelAdmin):
                     "publish_day_totals",
                     "publish_period_totals",
                     "publish_gas",
+                    "publish_quarter_peaks",
                 ]
             },
         ),

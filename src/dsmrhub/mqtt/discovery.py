@@ -39,7 +39,14 @@ def _power(topic: str, name: str) -> SensorEntity:
 
 
 def _cost(topic: str, name: str, feature: str) -> SensorEntity:
-    return SensorEntity(topic, name, feature, "monetary", "total", "currency")
+    """Costs of a day, month or year: they drop to zero when the period starts again, so no state class (Home
+    Assistant would book each reset as a negative cost); the ``total/`` costs feed its statistics."""
+    return SensorEntity(topic, name, feature, "monetary", None, "currency")
+
+
+def _cost_total(topic: str, name: str) -> SensorEntity:
+    """Costs since the first day: never reset, so ``total`` needs no last_reset (Energy dashboard costs)."""
+    return SensorEntity(topic, name, "publish_period_totals", "monetary", "total", "currency")
 
 
 _PHASES = (1, 2, 3)
@@ -72,8 +79,15 @@ ENTITIES: tuple[SensorEntity, ...] = (
     SensorEntity(
         "reading/extra_device_delivered", "Gas meter", "publish_split", "gas", "total_increasing", "m³"
     ),
+    # Not device class gas: Home Assistant allows gas only with total/total_increasing (a meter position).
     SensorEntity(
-        "consumption/gas/currently_delivered", "Gas used last hour", "publish_gas", "gas", "measurement", "m³"
+        "consumption/gas/currently_delivered",
+        "Gas used last hour",
+        "publish_gas",
+        None,
+        "measurement",
+        "m³",
+        icon="mdi:fire",
     ),
     SensorEntity(
         "meter-stats/electricity_tariff", "Tariff", "publish_meter_stats", icon="mdi:swap-horizontal"
@@ -100,6 +114,18 @@ ENTITIES: tuple[SensorEntity, ...] = (
     _cost("day-consumption/total_cost", "Costs today", "publish_day_totals"),
     _cost("current-month/total_cost", "Costs this month", "publish_period_totals"),
     _cost("current-year/total_cost", "Costs this year", "publish_period_totals"),
+    _cost_total("total/electricity_cost_merged", "Electricity costs"),
+    _cost_total("total/gas_cost", "Gas costs"),
+    _cost_total("total/total_cost", "Costs"),
+    SensorEntity(
+        "consumption/quarter-hour-peak-electricity/average_delivered",
+        "Power used, last quarter hour",
+        "publish_quarter_peaks",
+        "power",
+        "measurement",
+        "W",
+        TO_WATT,
+    ),
 )
 
 

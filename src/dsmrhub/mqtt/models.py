@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,13 @@ validate_topic_prefix = RegexValidator(
     r"^[^#+/\s][^#+\s]*[^#+/\s]$|^[^#+/\s]$",
     "a topic prefix has no spaces, '#' or '+', and does not start or end with '/'",
 )
+
+
+def node_id_new() -> str:
+    """A node id of this install alone: Home Assistant's device identifier and the unique_id prefix of every
+    sensor, so two dsmrhub instances on one Home Assistant (or one broker) never collide. Made once, when the
+    settings row is created (or by the migration for an install that had the old shared default)."""
+    return f"dsmrhub_{secrets.token_hex(4)}"
 
 
 class MQTTSettings(Singleton):
@@ -56,11 +64,19 @@ class MQTTSettings(Singleton):
     publish_gas = models.BooleanField(
         default=True, help_text="Each new gas hour on <prefix>/consumption/gas/."
     )
+    publish_quarter_peaks = models.BooleanField(
+        default=True,
+        help_text="Each completed quarter hour on <prefix>/consumption/quarter-hour-peak-electricity/.",
+    )
     discovery = models.BooleanField(default=True, help_text="Home Assistant MQTT discovery.")
     discovery_prefix = models.CharField(
         max_length=100, default="homeassistant", validators=[validate_topic_prefix]
     )
-    node_id = models.SlugField(max_length=64, default="dsmrhub", help_text="Home Assistant device id.")
+    node_id = models.SlugField(
+        max_length=64,
+        default=node_id_new,
+        help_text="Home Assistant device id and unique_id prefix; different on every install.",
+    )
     currency = models.CharField(max_length=8, default="EUR", help_text="Unit of the cost sensors.")
     outbox_max = models.PositiveIntegerField(
         default=100_000, validators=[MinValueValidator(100)], help_text="Oldest messages are dropped beyond."

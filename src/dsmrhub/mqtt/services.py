@@ -23,12 +23,15 @@ from dsmrhub.mqtt.topics import (
     GAS_FIELDS,
     METER_STATS_FIELDS,
     PRICE_FIELDS,
+    QUARTER_PEAK_FIELDS,
     READING_FIELDS,
+    SINCE_START_TOPIC,
     TOTALS_FIELDS,
 )
 from dsmrhub.prices.costs import contract_for_day
 from dsmrhub.processing.models import GasConsumption
 from dsmrhub.processing.periods import from_epoch, to_epoch
+from dsmrhub.processing.quarters import quarter_peaks
 from dsmrhub.processing.selectors import DAY_TOTAL_FIELDS, consumption_today, day_statistics_totals
 from dsmrhub.readings.models import DsmrReading, MeterStatistics
 
@@ -138,8 +141,13 @@ def _json_value(value: Any) -> Any:
 
 
 def _split(prefix: str, values: dict[str, Any]) -> list[Message]:
-    """One message per field, skipping absent values."""
-    return [Message(f"{prefix}/{name}", _text(value)) for name, value in values.items() if value is not None]
+    """One message per field, skipping absent values. Retained: a subscriber that (re)starts gets the last
+    value of every state topic at once (Home Assistant after a restart: the gas hour, today's totals)."""
+    return [
+        Message(f"{prefix}/{name}", _text(value), retain=True)
+        for name, value in values.items()
+        if value is not None
+    ]
 
 
 def _totals(values: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -197,7 +205,20 @@ def _latest_messages(*, settings: MQTTSettings, newest: DsmrReading) -> list[Mes
                 messages += _period_messages(
                     settings=settings, today=date.fromisoformat(today["day"]), day=day
                 )
+    if settings.publish_quarter_peaks:
+        messages += quarter_peak_messages(settings=settings)
     return messages
+
+
+def quarter_peak_messages(*, settings: MQTTSettings) -> list[Message]:
+    """The latest complete quarter hour (processing's quarter statistics): start, end, average kW."""
+    peak = quarter_peaks(ordering="-read_at_start").first()
+    if peak is None:
+        return []
+    return _split(
+        f"{settings.prefix}/consumption/quarter-hour-peak-electricity",
+        {name: getattr(peak, name) for name in QUARTER_PEAK_FIELDS},
+    )
 
 
 def _period_messages(*, settings: MQTTSettings, today: date, day: dict[str, Decimal]) -> list[Message]:
@@ -205,6 +226,7 @@ def _period_messages(*, settings: MQTTSettings, today: date, day: dict[str, Deci
     for name, start in (
         ("current-month", today.replace(day=1)),
         ("current-year", today.replace(month=1, day=1)),
+        (SINCE_START_TOPIC, date.min),
     ):
         sums = day_statistics_totals(first=start, last=today - timedelta(days=1))
         values = {field: sums[field] + day[field] for field in DAY_TOTAL_FIELDS}

@@ -58,6 +58,11 @@ PRICE_FIELDS = {
     "energy_supplier_price_gas": "gas_price",
 }
 GAS_FIELDS = ("read_at", "delivered", "currently_delivered")
+# The latest complete quarter hour (DSMR-reader's "quarter-hour peak electricity consumption" topics).
+QUARTER_PEAK_FIELDS = ("read_at_start", "read_at_end", "average_delivered")
+# Use and costs since the first day with statistics: never reset, so Home Assistant's statistics (and the
+# Energy dashboard's cost entities) add up without a last_reset. Our own topics (not DSMR-reader's).
+SINCE_START_TOPIC = "total"
 STATUS_TOPIC = "status"  # retained "online"; "offline" on a clean stop and as the Last Will
 STATUS_ONLINE = "online"
 STATUS_OFFLINE = "offline"
@@ -83,8 +88,14 @@ FEATURES = (
         "publish_period_totals",
         "period-totals",
         "current-month/",
-        "this month's and year's use and costs (also current-year/)",
+        "this month's, year's and all time's use and costs (also current-year/ and total/)",
     ),
     Feature("publish_gas", "gas", "consumption/gas/", "each new gas hour"),
+    Feature(
+        "publish_quarter_peaks",
+        "quarter-peaks",
+        "consumption/quarter-hour-peak-electricity/",
+        "the average power of each completed quarter hour",
+    ),
 )
 FEATURES_BY_NAME = {feature.name: feature for feature in FEATURES}

@@ -166,6 +166,7 @@ MQTT_LABELS = {
     "publish_day_totals": _("Today's totals and costs"),
     "publish_period_totals": _("This month's and year's totals"),
     "publish_gas": _("Gas per hour"),
+    "publish_quarter_peaks": _("Average power per quarter hour"),
     "discovery": _("Home Assistant discovery"),
     "discovery_prefix": _("Discovery prefix"),
     "node_id": _("Home Assistant device id"),
@@ -186,8 +187,9 @@ MQTT_TOPICS = {  # shown under each feature: the topics it publishes
     "publish_split": ["reading/<field>"],
     "publish_meter_stats": ["meter-stats/<field>"],
     "publish_day_totals": ["day-consumption/<field>"],
-    "publish_period_totals": ["current-month/<field>", "current-year/<field>"],
+    "publish_period_totals": ["current-month/<field>", "current-year/<field>", "total/<field>"],
     "publish_gas": ["consumption/gas/<field>"],
+    "publish_quarter_peaks": ["consumption/quarter-hour-peak-electricity/<field>"],
 }
 
 
