@@ -488,3 +488,37 @@ def test_two_processes_lose_the_source_midway_with_one_line(make_source):
     assert 0 < partial < 18048
     assert dsmrreader_import(url=source_url(name), jobs=2).readings_stored == 18048 - partial
     _assert_readings_equal_source(name)
+
+
+def test_a_v4_database_without_the_later_columns(make_source):
+    """DSMR-reader v4.0–v4.2 (TABLES.md): no fixed daily cost (v4.3), no start-of-day positions (v4.13), no
+    gas/electricity reading timestamps (v5.10), no quarter-hour peaks (v5.2), no extra device channel."""
+    name = make_source("full")
+    for statement in (
+        "ALTER TABLE dsmr_consumption_energysupplierprice DROP COLUMN fixed_daily_cost",
+        "ALTER TABLE dsmr_stats_daystatistics DROP COLUMN fixed_cost, DROP COLUMN electricity1_reading, "
+        "DROP COLUMN electricity2_reading, DROP COLUMN electricity1_returned_reading, "
+        "DROP COLUMN electricity2_returned_reading, DROP COLUMN gas_reading, "
+        "DROP COLUMN electricity_reading_timestamp, DROP COLUMN gas_reading_timestamp",
+        "DROP TABLE dsmr_consumption_quarterhourpeakelectricityconsumption",
+        "ALTER TABLE dsmr_datalogger_dataloggersettings DROP COLUMN dsmr_extra_device_channel",
+        "DELETE FROM django_migrations WHERE (app = 'dsmr_consumption' AND name >= '0016') "
+        "OR (app = 'dsmr_stats' AND name >= '0015') OR (app = 'dsmr_datalogger' AND name >= '0031')",
+    ):
+        source_query(name, statement)
+    summary = dsmrreader_import(url=source_url(name))
+    assert summary.version.startswith("v4/v5 (dsmr_datalogger migration 0030)")
+    assert summary.readings_stored == 18048
+    contract = EnergyContract.objects.get()
+    assert contract.fixed_daily_cost == 0 and contract.gas_price == Decimal("0.8")
+    # 24 Oct, its readings gone; its start-of-day positions from its first reading left in the source
+    day = DayStatistics.objects.get()
+    first = truths()["stream"]["per_local_day"]["2026-10-24"]["first_positions"]
+    assert day.imported and day.electricity1 == Decimal("10.193")
+    assert day.electricity1_reading == Decimal(first["electricity_delivered_1"])
+    assert day.electricity2_returned_reading == Decimal(first["electricity_returned_2"])
+    assert day.gas_reading == Decimal(first["extra_device_delivered"])
+    assert summary.positions_unknown == 0
+    assert "not imported: dsmr_consumption_quarterhourpeakelectricityconsumption" not in "\n".join(
+        summary.lines()
+    )

@@ -345,6 +345,18 @@ def readings_per_hour(source: Source) -> dict[int, int]:
     return dict(_rows(source, query))
 
 
+def first_positions(source: Source, *, start: datetime, end: datetime) -> tuple | None:
+    """(delivered 1, delivered 2, returned 1, returned 2, gas) of the first reading in [start, end), gas
+    only when its own timestamp lies in that range too; None when there is no reading."""
+    query = sql.SQL(
+        "SELECT electricity_delivered_1, electricity_delivered_2, electricity_returned_1, "
+        "electricity_returned_2, CASE WHEN extra_device_timestamp >= %s THEN extra_device_delivered END "
+        "FROM {} WHERE timestamp >= %s AND timestamp < %s ORDER BY timestamp, id LIMIT 1"
+    ).format(sql.Identifier(READINGS))
+    rows = _rows(source, query, [start, start, end])
+    return rows[0] if rows else None
+
+
 def prices_read(source: Source) -> list[dict[str, Any]]:
     columns = ("id", "start", "end", "description", *PRICE_COLUMNS)
     rows = _rows(source, _select(source, PRICES, columns) + sql.SQL(" ORDER BY start, id"))

@@ -153,6 +153,7 @@ def dsmrreader_import(
         # Everything small first, so a source that fails here has written nothing.
         prices = dsmrreader.prices_read(source)
         days = dsmrreader.days_read(source)
+        _positions_from_readings(source, days)
         hours = dsmrreader.hours_read(source)
         per_hour = dsmrreader.readings_per_hour(source) if days or hours else {}
         temperatures = dsmrreader.temperatures_read(source)
@@ -465,6 +466,22 @@ def _gone(start: int, end: int, per_hour: dict[int, int]) -> bool:
             return False
         hour += HOUR
     return True
+
+
+def _positions_from_readings(source: Source, days: list[dict[str, Any]]) -> None:
+    """Start-of-day meter positions that DSMR-reader left empty (before v4.13) from the day's first reading
+    in the source, where one is left (retention keeps the first of every hour)."""
+    names = ("electricity1", "electricity2", "electricity1_returned", "electricity2_returned", "gas")
+    for day in days:
+        if day["electricity1_reading"] is not None:
+            continue
+        start = datetime.fromtimestamp(day_start(day["day"]), UTC)
+        end = datetime.fromtimestamp(day_end(day["day"]), UTC)
+        first = dsmrreader.first_positions(source, start=start, end=end)
+        if first is not None:
+            for name, value in zip(names, first, strict=True):
+                if day[f"{name}_reading"] is None:
+                    day[f"{name}_reading"] = value
 
 
 def _positions(days: list[dict[str, Any]]) -> None:
