@@ -3,10 +3,13 @@ contract_save; bad input is one clear error with nothing stored."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -259,3 +262,24 @@ def test_every_existing_contract_migrates_unchanged():
         D("0.987654"),
         date(2025, 12, 31),
     )
+
+
+def test_the_contract_command_adds_any_kind_from_a_spec(tmp_path):
+    spec = tmp_path / "bands.json"
+    spec.write_text(json.dumps(PEAK_OFFPEAK))
+    out = StringIO()
+    call_command("contract", "add", "--spec", str(spec), stdout=out)
+    assert out.getvalue().startswith("added contract")
+    listing = StringIO()
+    call_command("contract", "list", stdout=listing)
+    assert "Peak and off-peak  bands" in listing.getvalue()
+    with pytest.raises(CommandError, match="--description is required"):
+        call_command("contract", "add", "--start", "2030-01-01", stdout=StringIO())
+    with pytest.raises(CommandError, match="Bands “a” and “b” overlap on mon 00:00–24:00."):
+        bad = {
+            **PEAK_OFFPEAK,
+            "start": "2030-01-01",
+            "bands": [{"name": n, "periods": [{"days": "all"}]} for n in "ab"],
+        }
+        call_command("contract", "add", "--spec", json.dumps(bad), stdout=StringIO())
+    assert EnergyContract.objects.count() == 1
