@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from dsmrhub.readings.fields import EpochSecondsField, ScaledDecimalField, epoch_column
 from dsmrhub.readings.models import (
+    BELGIAN_DEMAND_FIELDS,
     READING_PHASE_GRID_FIELDS,
     READING_PHASE_POWER_FIELDS,
     READING_REQUIRED_FIELDS,
@@ -231,7 +232,7 @@ def _values_from_telegram(parsed: Telegram, *, received_at: datetime, now: datet
     return values
 
 
-_TELEGRAM_READING_FIELDS = READING_REQUIRED_FIELDS + OPTIONAL_READING_FIELDS
+_TELEGRAM_READING_FIELDS = READING_REQUIRED_FIELDS + OPTIONAL_READING_FIELDS + BELGIAN_DEMAND_FIELDS
 _telegram_reading_values = operator.attrgetter(*_TELEGRAM_READING_FIELDS)  # one C call per telegram
 _TARIFF_FIELDS = tuple(
     (direction, f"electricity_{direction}_total", f"electricity_{direction}_1", f"electricity_{direction}_2")

@@ -29,6 +29,8 @@ METER_COUNTER_FIELDS = (
     "long_power_failure_count",
     *(f"voltage_{event}_count_l{phase}" for event in ("sag", "swell") for phase in (1, 2, 3)),
 )
+# Belgian meters (e-MUCS): the quarter-hour demand registers a capacity tariff is billed on, stored when sent
+BELGIAN_DEMAND_FIELDS = ("current_average_demand", "maximum_demand_month", "maximum_demand_month_at")
 INT32_MAX = 2**31 - 1  # counters are 4-byte integers in PostgreSQL
 
 POSITION = {"max_digits": 12, "decimal_places": 3}  # meter positions, kWh / m3
@@ -65,6 +67,11 @@ class DsmrReading(models.Model):
     phase_power_current_l1 = ScaledDecimalField(**CURRENT, null=True, blank=True)
     phase_power_current_l2 = ScaledDecimalField(**CURRENT, null=True, blank=True)
     phase_power_current_l3 = ScaledDecimalField(**CURRENT, null=True, blank=True)
+    # Belgian meters: 1-0:1.4.0 the running quarter's average demand, 1-0:1.6.0 this month's highest
+    # quarter-hour demand and when it happened (kW); NULL for meters that do not send them.
+    current_average_demand = ScaledDecimalField(**POWER, null=True, blank=True)
+    maximum_demand_month = ScaledDecimalField(**POWER, null=True, blank=True)
+    maximum_demand_month_at = EpochSecondsField(null=True, blank=True)
 
     class Meta:
         ordering = ["timestamp"]
@@ -108,6 +115,22 @@ class MBusReading(models.Model):
 
     def __str__(self) -> str:
         return f"channel {self.channel} {self.value} {self.unit} at {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class MeterMonthPeak(models.Model):
+    """A Belgian meter's own highest quarter-hour demand of a finished month (its 0-0:98.1.0 history), one
+    row per local month; kept from the newest telegram that lists the month (``readings.peaks``)."""
+
+    month = models.DateField(primary_key=True)  # the first day of the local month the peak belongs to
+    occurred_at = EpochSecondsField(null=True, blank=True)  # when the peak happened, as the meter sends it
+    value = ScaledDecimalField(**POWER)  # kW
+
+    class Meta:
+        ordering = ["month"]
+        verbose_name = "meter month peak"
+
+    def __str__(self) -> str:
+        return f"meter peak {self.value} kW in {self.month:%Y-%m}"
 
 
 class MeterStatistics(Singleton):

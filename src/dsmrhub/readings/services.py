@@ -27,6 +27,7 @@ from dsmrhub.readings.check import (
     reading_from_columns,
 )
 from dsmrhub.readings.models import INT32_MAX, METER_COUNTER_FIELDS, DsmrReading, MBusReading, MeterStatistics
+from dsmrhub.readings.peaks import meter_month_peaks_store
 from dsmrhub.readings.sql import insert_columns_unless_present, insert_unless_present, upsert
 from dsmrhub.telegram import Telegram
 
@@ -184,7 +185,8 @@ def _store_mbus(checked: Checked) -> None:
 
 def meter_statistics_store(*, parsed: Telegram, timestamp: datetime) -> None:
     """Copy the meter's counters from a stored telegram, unless a newer telegram already did (late
-    telegrams don't go back)."""
+    telegrams don't go back); and a Belgian meter's month peak history (``readings.peaks``)."""
+    meter_month_peaks_store(parsed=parsed)
     changes = {name: _fit_counter(name, getattr(parsed, name)) for name in STATISTICS_FIELDS}
     changes["dsmr_version"] = fit_text(MeterStatistics, "dsmr_version", parsed.dsmr_version)
     changes.update(timestamp=timestamp, latest_telegram=parsed.raw)
