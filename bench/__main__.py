@@ -13,6 +13,7 @@ MODULES = [
     "bench.bench_ingest",
     "bench.bench_datalogger",
     "bench.bench_processing",
+    "bench.bench_costs",
     "bench.bench_switching",
     "bench.bench_mqtt",
     "bench.bench_web",

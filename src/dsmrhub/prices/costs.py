@@ -18,9 +18,10 @@ from __future__ import annotations
 import calendar
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 
 from dsmrhub.prices.models import ContractKind, EnergyContract, TermCommodity
@@ -220,18 +221,28 @@ class MarketSeries:
 
     def __init__(self, *, start: int, end: int) -> None:
         self._rows: dict[str, tuple[list[int], list[int], list[Decimal]]] = {}
-        rows = (
-            MarketPrice.objects.filter(start__lt=datetime_utc(end), end__gt=datetime_utc(start))
-            .order_by("commodity", "start")
-            .values_list("commodity", "start", "end", "price")
-        )
+        self._at: dict[str, dict[int, Decimal]] = {}  # period start → price: the common exact hit
+        places = MarketPrice._meta.get_field("price").decimal_places
+        table = connection.ops.quote_name(MarketPrice._meta.db_table)
+        with connection.cursor() as cursor:  # the columns' integers: no per-row field conversion
+            cursor.execute(
+                f'SELECT commodity, start, "end", price FROM {table} WHERE start < %s AND "end" > %s '
+                "ORDER BY commodity, start",
+                [end, start],
+            )
+            rows = cursor.fetchall()
         for commodity, first, last, price in rows:
             starts, ends, prices = self._rows.setdefault(commodity, ([], [], []))
-            starts.append(int(first.timestamp()))
-            ends.append(int(last.timestamp()))
-            prices.append(price)
+            value = Decimal(int(price)).scaleb(-places)
+            starts.append(first)
+            ends.append(last)
+            prices.append(value)
+            self._at.setdefault(commodity, {})[first] = value
 
     def price(self, commodity: str, moment: int) -> Decimal | None:
+        exact = self._at.get(commodity, {}).get(moment)
+        if exact is not None:
+            return exact
         series = self._rows.get(commodity)
         if series is None:
             return None
@@ -244,10 +255,6 @@ class MarketSeries:
     def returned_price(self, moment: int) -> Decimal | None:
         price = self.price(TermCommodity.ELECTRICITY_RETURNED, moment)
         return self.price(TermCommodity.ELECTRICITY_DELIVERED, moment) if price is None else price
-
-
-def datetime_utc(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def electricity_amounts(
