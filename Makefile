@@ -38,7 +38,7 @@ wrk:
 	  || echo "wrk missing: API v1 is benchmarked with the Python client only (apt-get install wrk)"; }
 
 run: install
-	$(BIN)/dsmrhub run
+	$(BIN)/dsmrhub run --source demo
 
 test: install browser
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

@@ -73,7 +73,8 @@ def test_serve_answers_v1_and_v2_over_http(cli_env):
 def test_run_serves_and_stores_demo_readings_then_stops_on_sigterm(cli_env):
     port = free_port()
     runner = subprocess.Popen(
-        [*DSMRHUB, "run", "--bind", f"127.0.0.1:{port}", "--demo-backfill-hours", "0.5"], env=cli_env
+        [*DSMRHUB, "run", "--bind", f"127.0.0.1:{port}", "--source", "demo", "--demo-backfill-hours", "0.5"],
+        env=cli_env,
     )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/", timeout=60)
@@ -219,3 +220,11 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(cli_env):
     assert result.stderr.startswith("dsmrhub api: the database cannot be brought up to date: ")
     assert result.stderr.endswith("(dsmrhub migrate shows the details)\n")
     assert "Connection refused" in result.stderr or "connection failed" in result.stderr
+
+
+def test_version_is_dsmrhubs_own(cli_env):
+    import dsmrhub as package
+
+    for spelling in ("--version", "version"):
+        result = dsmrhub(cli_env, spelling)
+        assert result.stdout == f"{package.__version__}\n"  # not Django's

@@ -39,7 +39,7 @@ class DataloggerSettings(Singleton):
         default="",
         validators=[validate_source_url],
         help_text="serial:///dev/ttyUSB0[?preset=auto|dsmr4|dsmr22], socket://HOST:PORT, "
-        "replay:FILE[?speed=N] or demo[?interval=S]. Empty: the demo meter.",
+        "replay:FILE[?speed=N] or demo[?interval=S]. Empty: none (nothing is read until one is set).",
     )
     decryption_key = models.CharField(
         max_length=32,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dsmrhub.datalogger.models import DataloggerState
+from dsmrhub.datalogger.services import NO_SOURCE
 
 ALIVE_WITHIN = timedelta(seconds=30)  # the datalogger writes a heartbeat every few seconds
 
@@ -64,7 +65,13 @@ def datalogger_problems(*, now: datetime | None = None) -> list[dict[str, Any]]:
             }
         )
     if not status["connected"]:
-        if status["last_error"]:
+        if status["last_error"] == NO_SOURCE:  # waiting for a source to be set (never demo data by itself)
+            problem = _(
+                "No meter source is configured, so nothing is read. Set one on the settings page, with "
+                "`dsmrhub datalogger-settings --source serial:///dev/ttyUSB0` (or socket://HOST:PORT), or "
+                "with the DSMRHUB_SOURCE environment variable."
+            )
+        elif status["last_error"]:
             problem = _("The datalogger cannot read %(source)s: %(error)s") % {
                 "source": status["source"],
                 "error": status["last_error"],

@@ -51,7 +51,12 @@ from dsmrhub.telegram import Discarded
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SOURCE = "demo"  # when neither the command line nor the settings name one
+SOURCE_ENV = "DSMRHUB_SOURCE"  # the source when the command line names none (Docker, systemd)
+NO_SOURCE = (
+    "no meter source configured: set one with `dsmrhub datalogger-settings --source serial:///dev/ttyUSB0` "
+    "(or socket://HOST:PORT), on the settings page, or with the DSMRHUB_SOURCE environment variable "
+    "(`--source demo`: the demo meter)"
+)
 SETTINGS_POLL = 5.0  # seconds between reading the settings again
 BATCH = 1000  # at most this many telegrams stored per transaction when catching up
 STATE_EVERY = 2.0  # seconds between state heartbeats
@@ -98,9 +103,15 @@ class ConfigOverrides:
     min_interval: float | None = None
 
 
+class NoSourceConfigured(ValueError):
+    """Neither the command line nor the settings name a source: there is nothing to read (never demo data)."""
+
+
 def datalogger_config_resolve(*, overrides: ConfigOverrides) -> PumpConfig:
     stored = datalogger_settings_get()
-    source_url = overrides.source or stored.source or DEFAULT_SOURCE
+    source_url = overrides.source or stored.source
+    if not source_url:
+        raise NoSourceConfigured(NO_SOURCE)
     key = stored.decryption_key if overrides.decryption_key is None else overrides.decryption_key
     interval = stored.min_interval if overrides.min_interval is None else overrides.min_interval
     return PumpConfig(
@@ -109,6 +120,27 @@ def datalogger_config_resolve(*, overrides: ConfigOverrides) -> PumpConfig:
             decryption_key=key, authentication_key=stored.authentication_key, min_interval=interval
         ),
     )
+
+
+def datalogger_wait_for_source(*, overrides: ConfigOverrides, stop: threading.Event, poll: float) -> bool:
+    """Wait until a source is configured (True) or ``stop`` (False). Meanwhile say how to set one: once in
+    the log, and on the status page through the state's heartbeat and error."""
+    logged = False
+    while not stop.is_set():
+        try:
+            if overrides.source or datalogger_settings_get().source:
+                return True
+            now = timezone.now()
+            DataloggerState.store(
+                source="", connected=False, updated_at=now, last_error=NO_SOURCE, last_error_at=now
+            )
+        except DatabaseError:
+            connections.close_all()
+        if not logged:
+            logger.warning(NO_SOURCE)
+            logged = True
+        stop.wait(poll)
+    return False
 
 
 # Demo meter ---------------------------------------------------------------------------------------
@@ -187,6 +219,7 @@ class Datalogger:
         self.summary = DataloggerSummary()
         self.config: PumpConfig | None = None
         self._demo_meter: DemoMeter | None = None
+        self._reload_error = ""
         self._wake = threading.Event()
         self._database_error = ""
         self._buffer_read_error = ""
@@ -393,9 +426,14 @@ class Datalogger:
         except DatabaseError:
             connections.close_all()
             return
-        except ValueError as error:  # a bad URL stored by hand: keep what runs
-            logger.error("datalogger settings: %s", error)
+        except ValueError as error:  # a bad URL stored by hand, or the source removed: keep what runs
+            if str(error) != self._reload_error:  # said once, not every poll
+                logger.error(
+                    "datalogger settings: %s; still reading %s", error, source_describe(self.config.source)
+                )
+                self._reload_error = str(error)
             return
+        self._reload_error = ""
         if config == self.config:
             return
         if config.source != self.config.source:

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from dsmrhub.datalogger.services import DEFAULT_SOURCE, datalogger_settings_get, datalogger_settings_update
+from dsmrhub.datalogger.services import datalogger_settings_get, datalogger_settings_update
 from dsmrhub.options import option_alias_deprecated
 
 
@@ -9,7 +9,10 @@ class Command(BaseCommand):
     help = "Show or change the datalogger settings; a running datalogger picks changes up within seconds."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--source", help="source URL; an empty string means the demo meter")
+        parser.add_argument(
+            "--source",
+            help="source URL (e.g. serial:///dev/ttyUSB0, socket://HOST:PORT, demo); an empty string: none",
+        )
         decryption_key = parser.add_argument(
             "--decryption-key", metavar="HEX", help="decryption key (32 hex digits); empty string: none"
         )
@@ -36,7 +39,7 @@ class Command(BaseCommand):
                 raise CommandError(details) from None
         else:
             current = datalogger_settings_get()
-        self.stdout.write(f"source: {current.source or DEFAULT_SOURCE + ' (default)'}")
+        self.stdout.write(f"source: {current.source or 'none (the datalogger waits for one)'}")
         self.stdout.write(f"decryption key: {'set' if current.decryption_key else 'none'}")
         self.stdout.write(f"authentication key: {'set' if current.authentication_key else 'none'}")
         self.stdout.write(f"minimum interval: {current.min_interval:g} s")

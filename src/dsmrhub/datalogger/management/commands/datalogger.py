@@ -1,3 +1,4 @@
+import os
 import signal
 import threading
 from datetime import timedelta
@@ -7,7 +8,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dsmrhub.backoff import RETRY_MAX
 from dsmrhub.datalogger.models import validate_hex_key
-from dsmrhub.datalogger.services import SETTINGS_POLL, ConfigOverrides, ReaderFailed, datalogger_run
+from dsmrhub.datalogger.services import (
+    SETTINGS_POLL,
+    SOURCE_ENV,
+    ConfigOverrides,
+    ReaderFailed,
+    datalogger_run,
+    datalogger_wait_for_source,
+)
 from dsmrhub.datalogger.sources import source_from_url
 from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, SpoolError
 from dsmrhub.options import option_alias_deprecated
@@ -15,15 +23,16 @@ from dsmrhub.options import option_alias_deprecated
 
 class Command(BaseCommand):
     help = (
-        "Read telegrams from a source and store them. Without --source the source configured with "
-        "`dsmrhub datalogger-settings` (or the admin) is used, and changes to it are picked up while running."
+        "Read telegrams from a source and store them. Without --source: $DSMRHUB_SOURCE, else the "
+        "source configured with `dsmrhub datalogger-settings` (or the settings page), and changes to it "
+        "are picked up while running; with none it waits for one (the demo meter only with --source demo)."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--source",
             help="serial:///dev/ttyUSB0[?preset=auto|dsmr4|dsmr22], socket://HOST:PORT, "
-            "replay:FILE[?speed=N], demo[?interval=S] (default: the configured source, else demo)",
+            "replay:FILE[?speed=N], demo[?interval=S] (default: $DSMRHUB_SOURCE, else the configured source)",
         )
         decryption_key = parser.add_argument(
             "--decryption-key", metavar="HEX", help="decryption key of an encrypted meter (32 hex digits)"
@@ -47,11 +56,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         source = options["source"]
+        origin = ""
+        if not source and os.environ.get(SOURCE_ENV, "").strip():
+            source, origin = os.environ[SOURCE_ENV].strip(), f"{SOURCE_ENV}: "
         if options["interval"] is not None:
             if source not in (None, "demo"):
-                raise CommandError("--interval is for the demo source; use demo?interval=S")
+                raise CommandError("--interval is for the demo source; use demo?interval=S", returncode=2)
             if options["interval"] <= 0:
-                raise CommandError("--interval must be positive")
+                raise CommandError("--interval must be positive", returncode=2)
             source = f"demo?interval={options['interval']:g}"
         try:
             if source:
@@ -59,19 +71,20 @@ class Command(BaseCommand):
             if options["decryption_key"]:
                 validate_hex_key(options["decryption_key"])
         except Exception as error:  # ValueError or ValidationError: a readable reason either way
-            raise CommandError(getattr(error, "messages", [str(error)])[0]) from None
+            raise CommandError(origin + getattr(error, "messages", [str(error)])[0], returncode=2) from None
         if options["min_interval"] is not None and options["min_interval"] < 0:
-            raise CommandError("--min-interval must be 0 or more")
+            raise CommandError("--min-interval must be 0 or more", returncode=2)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())  # finish the telegram in hand, keep the buffer
+        overrides = ConfigOverrides(
+            source=source, decryption_key=options["decryption_key"], min_interval=options["min_interval"]
+        )
+        if not datalogger_wait_for_source(overrides=overrides, stop=stop, poll=options["settings_poll"]):
+            return  # stopped while waiting: nothing was read
         try:
             summary = datalogger_run(
-                overrides=ConfigOverrides(
-                    source=source,
-                    decryption_key=options["decryption_key"],
-                    min_interval=options["min_interval"],
-                ),
+                overrides=overrides,
                 stop=stop,
                 spool_path=options["buffer"],
                 buffer_max=options["buffer_max"],

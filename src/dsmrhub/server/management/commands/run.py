@@ -1,5 +1,9 @@
-from django.core.management.base import BaseCommand
+import os
 
+from django.core.management.base import BaseCommand, CommandError
+
+from dsmrhub.datalogger.services import SOURCE_ENV
+from dsmrhub.datalogger.sources import source_from_url
 from dsmrhub.server.runner import Part, parts_run
 
 # The processor's follow mode (dsmrhub.processing) and the MQTT publisher (idle while MQTT is disabled).
@@ -10,15 +14,23 @@ PRICES_ARGS = ("prices", "schedule")  # day-ahead prices (idle while price fetch
 
 class Command(BaseCommand):
     help = (
-        "Run everything: web server + API, the datalogger (the configured source; the demo meter when "
-        "none is configured) and the processor. A crashed part restarts with backoff; SIGTERM stops all."
+        "Run everything: web server + API, the datalogger (--source, else $DSMRHUB_SOURCE, else the "
+        "configured source; with none it waits for one, and the status page says how to set it; the demo "
+        "meter only with --source demo) and the processor. A crashed part restarts with backoff; SIGTERM "
+        "stops all."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT of the web server")
-        parser.add_argument("--source", help="datalogger source URL (default: the configured one, else demo)")
         parser.add_argument(
-            "--demo-backfill-hours", type=float, default=6, help="demo history created at start"
+            "--source",
+            help="datalogger source URL, e.g. demo (default: $DSMRHUB_SOURCE, else the configured one)",
+        )
+        parser.add_argument(
+            "--demo-backfill-hours",
+            type=float,
+            default=6,
+            help="with the demo source: history created at start",
         )
         parser.add_argument(
             "--without",
@@ -29,6 +41,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bind: str, source: str | None, demo_backfill_hours: float, without, **options):
+        named = source or os.environ.get(SOURCE_ENV, "").strip()
+        if (
+            named
+        ):  # checked here: a datalogger child that cannot start would only be restarted again and again
+            try:
+                source_from_url(named)
+            except ValueError as error:
+                raise CommandError(f"{'--source' if source else SOURCE_ENV}: {error}", returncode=2) from None
         parts = [Part("web", ("serve", "--bind", bind))]
         if "datalogger" not in without:
             datalogger = ["datalogger", "--backfill-hours", str(demo_backfill_hours)]
