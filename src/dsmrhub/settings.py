@@ -197,7 +197,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # Human lines on a terminal; under systemd's journal no timestamp of ours and a <N> priority prefix.
+    "formatters": {"plain": {"()": "dsmrhub.logformat.LogFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DSMRHUB_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},

@@ -6,6 +6,8 @@ Each child's output is copied line by line to our stderr, prefixed with the part
 from __future__ import annotations
 
 import logging
+import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from dsmrhub.backoff import Backoff
+from dsmrhub.logformat import FORMAT_ENV, log_format_journal
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +32,17 @@ class Part:
     args: tuple[str, ...]  # arguments to `dsmrhub`
 
 
+PRIORITY_PREFIX = re.compile(r"<[0-7]>")
+
+
 def _copy_output(name: str, stream) -> None:
     width = 10
     for line in iter(stream.readline, b""):
+        text = line.decode("utf-8", "replace")
+        found = PRIORITY_PREFIX.match(text)  # a journal line's priority stays first, where journald reads it
+        priority, text = (found.group(), text[found.end() :]) if found else ("", text)
         try:
-            sys.stderr.write(f"{name:<{width}}| {line.decode('utf-8', 'replace')}")
+            sys.stderr.write(f"{priority}{name:<{width}}| {text}")
             sys.stderr.flush()
         except (OSError, ValueError):
             pass  # our stderr is gone: keep draining the pipe, or the part blocks writing its log
@@ -45,6 +54,8 @@ def _spawn(part: Part) -> subprocess.Popen | None:
     try:
         process = subprocess.Popen(
             [sys.executable, "-m", "dsmrhub.cli", *part.args],
+            # The parts write to a pipe: they learn from us whether their lines end up in the journal.
+            env={**os.environ, FORMAT_ENV: "journal" if log_format_journal() else "human"},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
