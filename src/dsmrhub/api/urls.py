@@ -20,5 +20,6 @@ urlpatterns = [
         name="schema",
     ),
     path("v2/", include("dsmrhub.api.urls_processing")),
+    path("v2/", include("dsmrhub.api.urls_costs")),
     re_path(r"^.*$", json_not_found),
 ]

@@ -456,6 +456,8 @@ def contract_spec_parse(data: Any, *, default_start: date = FIRST_DAY) -> Contra
     for item in data.get("bands") or []:
         if not isinstance(item, Mapping) or not isinstance(item.get("periods", []), list):
             raise _spec_error('a band is {"name": …, "delivered": …, "returned": …, "periods": [...]}')
+        if not all(isinstance(period, Mapping) for period in item.get("periods", [])):
+            raise _spec_error('a band period is {"days": "mon-fri", "hours": "07:00-23:00"}')
         periods = [p for period in item.get("periods", []) for p in _spec_periods(period)]
         bands.append(
             BandSpec(

@@ -45,6 +45,8 @@ def compare_tariff(value: Any, *, number: int) -> Tariff:
     if isinstance(value, bool):
         raise ContractError(_("A contract is a contract id or a contract spec."))
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        if not 0 < int(value) < 2**63:
+            raise ContractError(_("There is no contract %(id)s.") % {"id": value})
         contract = EnergyContract.objects.filter(pk=int(value)).first()
         if contract is None:
             raise ContractError(_("There is no contract %(id)s.") % {"id": value})
