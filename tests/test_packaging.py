@@ -38,24 +38,60 @@ DEPLOY = ROOT / "deploy"
 pytestmark = pytest.mark.xdist_group("cli")
 
 
+PACKAGE_FILES = ("pyproject.toml", "setup.py", "constraints.txt", "README.md", "LICENSE")  # as the Dockerfile
+
+
+def _build(folder: Path, *, assets: bool = True) -> subprocess.CompletedProcess:
+    """`pip wheel` of what the Dockerfile copies into ``folder/dist``, with or without the vendored assets."""
+    source = folder / "source"
+    source.mkdir()
+    for name in PACKAGE_FILES:
+        shutil.copy(ROOT / name, source)
+    ignored = ["__pycache__", "*.egg-info"] + ([] if assets else ["*.min.js", "*.min.css"])
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns(*ignored))
+    return subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(folder / "dist"), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=folder,
+    )
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """The package built from what the Dockerfile copies."""
     folder = tmp_path_factory.mktemp("wheel")
-    source = folder / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "constraints.txt", "README.md"):
-        shutil.copy(ROOT / name, source)
-    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]
-        + ["--wheel-dir", str(folder / "dist"), str(source)],
-        check=True,
-        timeout=300,
-        cwd=folder,
+    built = _build(folder)
+    assert built.returncode == 0, built.stdout + built.stderr
+    (found,) = (folder / "dist").glob("dsmrhub-*.whl")
+    return found
+
+
+def test_the_wheel_carries_the_licence_and_project_metadata(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        (licence,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        assert archive.read(licence) == (ROOT / "LICENSE").read_bytes()
+        (name,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        metadata = email.message_from_bytes(archive.read(name))
+        vendored = {n.rsplit("/", 1)[1] for n in names if "/static/web/vendor/" in n}
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n\nCopyright (c) 2026 dsmrhub contributors")
+    assert metadata["License-Expression"] == "MIT"
+    assert "Framework :: Django :: 5.2" in metadata.get_all("Classifier")
+    assert {url.split(",")[0] for url in metadata.get_all("Project-URL")} >= {"Homepage", "Source", "Issues"}
+    assert vendored >= {"pico.min.css", "chart.umd.min.js"}
+
+
+def test_a_build_without_the_vendored_assets_fails(tmp_path):
+    built = _build(tmp_path, assets=False)
+    assert built.returncode != 0
+    assert (
+        "the front-end assets are missing from src/dsmrhub/web/static/web/vendor"
+        in built.stdout + built.stderr
     )
-    (built,) = (folder / "dist").glob("dsmrhub-*.whl")
-    return built
+    assert "make install" in built.stdout + built.stderr
+    assert not list(tmp_path.glob("dist/*.whl"))
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +121,16 @@ def test_the_installed_package_runs_the_whole_app(installed_wheel, cli_env, tmp_
     log = tmp_path / "run.log"
     with open(log, "wb") as output:
         runner = subprocess.Popen(
-            [*DSMRHUB, "run", "--bind", f"127.0.0.1:{port}", "--demo-backfill-hours", "0.2"],
+            [
+                *DSMRHUB,
+                "run",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--source",
+                "demo",
+                "--demo-backfill-hours",
+                "0.2",
+            ],
             env=env,
             cwd=tmp_path,
             stdout=output,
