@@ -85,7 +85,7 @@ def _fetch(
         raise PriceFetchError(f"unknown price provider {config.provider!r}")
     if provider.needs_token and not config.token:
         raise PriceFetchError(
-            f"{provider.key} needs a security token (set it in the admin: price fetch settings)"
+            f"{provider.key} needs a security token (dsmrhub prices settings --token, or the admin)"
         )
     if not days:
         raise PriceFetchError("no days to fetch")
