@@ -146,6 +146,11 @@ def test_the_installed_package_runs_the_whole_app(installed_wheel, cli_env, tmp_
         for asset in [*assets, "/static/web/vendor/chart.umd.min.js"]:  # charts appear once data is there
             served = requests.get(base + asset, timeout=10)
             assert served.status_code == 200 and len(served.content) > 100, asset
+        healthcheck = _healthcheck_command()  # the image's HEALTHCHECK, against this server
+        healthy = subprocess.run(
+            [*healthcheck[:-1], healthcheck[-1].replace(":8000/", f":{port}/")], timeout=30
+        )
+        assert healthy.returncode == 0
         dutch = requests.get(base + "/", headers={"Accept-Language": "nl"}, timeout=10)
         assert 'lang="nl"' in dutch.text and dutch.text != page.text  # the compiled catalogue is shipped
 
@@ -243,12 +248,14 @@ def test_the_base_install_is_a_forwarder_without_the_server_stack(forwarder_venv
     items = telegrams(20, step=timedelta(minutes=1))
     capture = tmp_path / "capture.txt"
     capture.write_bytes(b"".join(telegram for _, telegram in items))
+    key_file = tmp_path / "api-key"  # as systemd's LoadCredential= gives it: not on the command line
+    key_file.write_text(key + "\n")
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(base + "/", timeout=60)
         forwarded = subprocess.run(
-            [*command, "forward", "--source", f"replay:{capture}?speed=0", "--to", base, "--api-key", key]
-            + ["--retry-max", "0.5"],
+            [*command, "forward", "--source", f"replay:{capture}?speed=0", "--to", base]
+            + ["--api-key-file", str(key_file), "--retry-max", "0.5"],
             env=env, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         stored = requests.get(
@@ -289,6 +296,55 @@ def test_the_image_keeps_its_data_on_the_compose_volume_and_serves_the_published
     postgres = compose["services"]["postgres"]
     assert postgres["profiles"] == ["postgres"]
     assert f"@postgres:5432/{postgres['environment']['POSTGRES_DB']}" in (DEPLOY / "compose.yaml").read_text()
+
+
+def _healthcheck_command() -> list[str]:
+    found = re.search(r"^HEALTHCHECK (?:--\S+ )*\\?\s*CMD (\[.*\])$", _dockerfile(), re.M)
+    command = yaml.safe_load(found.group(1))
+    assert command[0] == "python" and ":8000/" in command[-1]
+    return [sys.executable, *command[1:]]
+
+
+def test_the_image_pins_its_bases_and_checks_its_health():
+    bases = re.findall(r"^FROM (\S+)", _dockerfile(), re.M)
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    images = [*bases, compose["services"]["postgres"]["image"]]
+    assert len(bases) == 2
+    for image in images:  # an exact version (or a digest), never a moving tag like python:3.11-slim
+        assert "@sha256:" in image or re.search(r":\d+\.\d+(\.\d+)?-[a-z-]+$", image), image
+    healthcheck = re.search(r"^HEALTHCHECK (.*)$", _dockerfile(), re.M).group(1)
+    assert "--interval=" in healthcheck and "--start-period=" in healthcheck
+    assert _healthcheck_command()  # exec form, python (no curl in the slim image), the published port
+    app = compose["services"]["dsmrhub"]["environment"]
+    assert "DSMRHUB_SOURCE" in app
+    assert "DSMRHUB_ADMIN_PASSWORD_FILE" in (DEPLOY / "compose.yaml").read_text()
+
+
+SECURITY = re.compile(r"Overall exposure level for \S+: (\d+\.\d+) (\w+)")
+
+
+@pytest.mark.parametrize("unit", ["dsmrhub.service", "dsmrhub-forward.service"])
+def test_systemd_units_are_hardened_and_keep_the_serial_port(unit):
+    path = DEPLOY / "systemd" / unit
+    text = path.read_text()
+    for line in ("DeviceAllow=char-ttyUSB rw", "DeviceAllow=/dev/ttyAMA0 rw", "SupplementaryGroups=dialout"):
+        assert re.search(rf"^{re.escape(line)}$", text, re.M), line
+    assert re.search(r"^DevicePolicy=closed$", text, re.M) and re.search(r"^UMask=0077$", text, re.M)
+    execstart = re.search(r"^ExecStart=(.*)$", text, re.M).group(1)
+    assert not re.search(r"--(api|decryption|authentication)-key ", execstart)  # secrets never in ps
+    if unit == "dsmrhub-forward.service":
+        credential = re.search(r"^LoadCredential=([\w-]+):", text, re.M).group(1)
+        assert f"--api-key-file %d/{credential}" in execstart
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze missing: the exposure score is not measured")
+    analysis = subprocess.run(
+        ["systemd-analyze", "security", "--offline=yes", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    score, level = SECURITY.search(analysis.stdout + analysis.stderr).groups()
+    assert level in ("PERFECT", "SAFE", "OK", "MEDIUM") and float(score) < 7.0, (score, level)
 
 
 def test_the_image_copies_the_front_end_assets_the_makefile_installs():

@@ -40,3 +40,19 @@ def option_alias_deprecated(parser: argparse.ArgumentParser, old: str, *, target
         default=argparse.SUPPRESS,  # the target's default stands
         help=argparse.SUPPRESS,
     )
+
+
+def secret_from_file(path: str, *, option: str) -> str:
+    """The secret in the file named by ``option`` (``--api-key-file``, ``--decryption-key-file``): its first
+    line, stripped, so that a key never shows in ``ps`` or the shell's history; systemd's ``LoadCredential=``
+    puts one in ``$CREDENTIALS_DIRECTORY`` (``%d`` in a unit). ``ValueError`` with a one-line reason."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            secret = handle.readline().strip()
+    except OSError as error:
+        raise ValueError(f"{option}: cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{option}: {path} is not text") from None
+    if not secret:
+        raise ValueError(f"{option}: {path} is empty") from None
+    return secret

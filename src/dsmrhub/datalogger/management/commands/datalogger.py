@@ -18,7 +18,7 @@ from dsmrhub.datalogger.services import (
 )
 from dsmrhub.datalogger.sources import source_from_url
 from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, SpoolError
-from dsmrhub.options import option_alias_deprecated
+from dsmrhub.options import option_alias_deprecated, secret_from_file
 
 
 class Command(BaseCommand):
@@ -38,6 +38,11 @@ class Command(BaseCommand):
             "--decryption-key", metavar="HEX", help="decryption key of an encrypted meter (32 hex digits)"
         )
         option_alias_deprecated(parser, "--key", target=decryption_key)
+        parser.add_argument(
+            "--decryption-key-file",
+            metavar="FILE",
+            help="the decryption key read from FILE (not visible in ps)",
+        )
         parser.add_argument("--min-interval", type=float, help="store at most one telegram per S seconds")
         parser.add_argument("--interval", type=float, help="demo: seconds between telegrams (1 or 10)")
         parser.add_argument("--backfill-hours", type=float, default=0, help="demo: history to create first")
@@ -65,6 +70,15 @@ class Command(BaseCommand):
             if options["interval"] <= 0:
                 raise CommandError("--interval must be positive", returncode=2)
             source = f"demo?interval={options['interval']:g}"
+        if options["decryption_key_file"]:
+            if options["decryption_key"]:
+                raise CommandError("give --decryption-key or --decryption-key-file, not both", returncode=2)
+            try:
+                options["decryption_key"] = secret_from_file(
+                    options["decryption_key_file"], option="--decryption-key-file"
+                )
+            except ValueError as error:
+                raise CommandError(str(error), returncode=2) from None
         try:
             if source:
                 source_from_url(source)

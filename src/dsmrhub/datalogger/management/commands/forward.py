@@ -10,7 +10,7 @@ from dsmrhub.datalogger.models import validate_hex_key
 from dsmrhub.datalogger.sources import source_from_url
 from dsmrhub.datalogger.spool import DEFAULT_MAX_ITEMS, SpoolError
 from dsmrhub.datalogger.stream import StreamSettings
-from dsmrhub.options import option_alias_deprecated
+from dsmrhub.options import option_alias_deprecated, secret_from_file
 
 
 class Command(BaseCommand):
@@ -31,10 +31,20 @@ class Command(BaseCommand):
         )
         option_alias_deprecated(parser, "--key", target=api_key)
         parser.add_argument(
-            "--decryption-key", default="", metavar="HEX", help="encrypted meters: the 32-hex-digit key"
+            "--api-key-file",
+            action="append",
+            metavar="FILE",
+            help="like --api-key, the key read from FILE (its first line): not visible in ps",
         )
         parser.add_argument(
+            "--decryption-key", default="", metavar="HEX", help="encrypted meters: the 32-hex-digit key"
+        )
+        parser.add_argument("--decryption-key-file", metavar="FILE", help="the decryption key read from FILE")
+        parser.add_argument(
             "--authentication-key", default="", metavar="HEX", help="encrypted meters: the authentication key"
+        )
+        parser.add_argument(
+            "--authentication-key-file", metavar="FILE", help="the authentication key read from FILE"
         )
         parser.add_argument(
             "--min-interval", type=float, default=0, help="forward one telegram per S seconds"
@@ -44,11 +54,30 @@ class Command(BaseCommand):
         parser.add_argument("--retry-max", type=float, default=60.0, help="longest pause between retries (s)")
 
     def handle(self, *args, **options) -> None:
-        urls, keys = options["to"], options["api_key"] or []
+        if options["api_key"] and options["api_key_file"]:
+            raise CommandError(
+                "give the API keys with --api-key or with --api-key-file, not both", returncode=2
+            )
+        try:  # secrets from files (systemd's LoadCredential=): never on the command line
+            keys = options["api_key"] or [
+                secret_from_file(path, option="--api-key-file") for path in options["api_key_file"] or []
+            ]
+            for name in ("decryption_key", "authentication_key"):
+                if options[f"{name}_file"]:
+                    if options[name]:
+                        raise ValueError(f"give --{name.replace('_', '-')} or its -file option, not both")
+                    options[name] = secret_from_file(
+                        options[f"{name}_file"], option=f"--{name.replace('_', '-')}-file"
+                    )
+        except ValueError as error:
+            raise CommandError(str(error), returncode=2) from None
+        urls = options["to"]
         if len(keys) == 1 and len(urls) > 1:
             keys = keys * len(urls)
         if len(keys) != len(urls):
-            raise CommandError("give one --api-key per --to (or one --api-key for all)")
+            raise CommandError(
+                "give one --api-key (or --api-key-file) per --to, or one for all", returncode=2
+            )
         try:
             source = source_from_url(options["source"])
             targets = [ForwardTarget(url=url, key=key) for url, key in zip(urls, keys, strict=True)]
@@ -56,7 +85,7 @@ class Command(BaseCommand):
                 if options[name]:
                     validate_hex_key(options[name])
         except Exception as error:  # ValueError or ValidationError: a readable reason either way
-            raise CommandError(getattr(error, "messages", [str(error)])[0]) from None
+            raise CommandError(getattr(error, "messages", [str(error)])[0], returncode=2) from None
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dsmrhub.datalogger.services import SOURCE_ENV
 from dsmrhub.datalogger.sources import source_from_url
+from dsmrhub.server.admin_user import admin_user_from_environment
 from dsmrhub.server.runner import Part, parts_run
 
 # The processor's follow mode (dsmrhub.processing) and the MQTT publisher (idle while MQTT is disabled).
@@ -49,6 +50,10 @@ class Command(BaseCommand):
                 source_from_url(named)
             except ValueError as error:
                 raise CommandError(f"{'--source' if source else SOURCE_ENV}: {error}", returncode=2) from None
+        try:  # the first admin from DSMRHUB_ADMIN_USER + DSMRHUB_ADMIN_PASSWORD_FILE (Docker, systemd)
+            admin_user_from_environment(os.environ)
+        except ValueError as error:
+            raise CommandError(str(error), returncode=2) from None
         parts = [Part("web", ("serve", "--bind", bind))]
         if "datalogger" not in without:
             datalogger = ["datalogger", "--backfill-hours", str(demo_backfill_hours)]
