@@ -228,3 +228,25 @@ def test_version_is_dsmrhubs_own(cli_env):
     for spelling in ("--version", "version"):
         result = dsmrhub(cli_env, spelling)
         assert result.stdout == f"{package.__version__}\n"  # not Django's
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (
+            ("mqtt", "enable", "--port", "abc"),
+            "dsmrhub mqtt enable: error: argument --port: invalid int value",
+        ),
+        (("mqtt", "enable", "--port", "70000"), "port: Ensure this value is less than or equal to 65535"),
+        (("datalogger", "--bogus"), "dsmrhub datalogger: error: unrecognized arguments: --bogus"),
+        (("forward", "--to", "http://x"), "the following arguments are required: --source"),
+        (("contract", "add", "--start", "2026-13-01"), "not a date (YYYY-MM-DD): '2026-13-01'"),
+        (("contract", "add", "--description", "x", "--start", "2026-01-01", "--gas", "abc"), "not a number"),
+    ],
+)
+def test_an_input_error_is_one_line_and_exit_2(cli_env, args, says):
+    result = dsmrhub(cli_env, *args, check=False)
+    errors = [line for line in result.stderr.splitlines() if " dsmrhub.d" not in line]  # data dir, migrations
+    assert result.returncode == 2, result.stderr
+    assert len(errors) == 1 and says in errors[0], result.stderr
+    assert "Traceback" not in result.stderr and "usage:" not in result.stderr

@@ -108,6 +108,19 @@ def _migrate_first(command: str) -> None:
         )
 
 
+def _usage_errors_in_one_line() -> None:
+    """A wrong option or value is one line and exit 2 in every command (argparse prints its whole usage
+    first, a screenful for some commands, which buries the reason); ``--help`` still shows the usage."""
+    from django.core.management.base import CommandError, CommandParser
+
+    def error(parser: CommandParser, message: str) -> None:
+        if not parser.called_from_command_line:  # call_command(): Django's own behaviour
+            raise CommandError(f"Error: {message}")
+        parser.exit(2, f"{parser.prog}: error: {message} ({parser.prog} --help shows the options)\n")
+
+    CommandParser.error = error
+
+
 def _dispatch(args: list[str]) -> None:
     from django.core.management import execute_from_command_line
 
@@ -123,13 +136,20 @@ def _dispatch(args: list[str]) -> None:
     if command == "django":  # Django's own command line, untouched: `dsmrhub django help`, `… flush`
         execute_from_command_line(["dsmrhub django", *(args[1:] or ["help"])])
         return
+    _usage_errors_in_one_line()
     subject = args[1] if command == "help" else command
     if subject not in _commands():
         sys.exit(_not_a_command(subject))
     asks_help = command == "help" or any(arg in HELP for arg in args[1:])
     if subject not in WITHOUT_DATABASE and not asks_help:
         _migrate_first(subject)
-    execute_from_command_line(["dsmrhub", *args])
+    from django.core.management.base import CommandError
+
+    try:
+        execute_from_command_line(["dsmrhub", *args])
+    except CommandError as error:  # raised while parsing (an option's type=): a usage error, not a traceback
+        print(f"dsmrhub {subject}: error: {error}", file=sys.stderr)
+        sys.exit(2)
 
 
 def main(argv: list[str] | None = None) -> None:

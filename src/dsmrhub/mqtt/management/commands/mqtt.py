@@ -103,7 +103,7 @@ class Command(BaseCommand):
             try:
                 mqtt_settings_update(password_file=options["password_file"], **values)
             except ValueError as error:
-                raise CommandError(str(error)) from None
+                raise CommandError(str(error), returncode=2) from None  # bad input: a usage error
         elif action == "disable":
             mqtt_settings_update(enabled=False)
         self._show(mqtt_settings_get())
