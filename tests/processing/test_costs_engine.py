@@ -237,3 +237,31 @@ def test_the_capacity_tariff_uses_the_rolling_average_of_monthly_peaks_with_the_
     ]
     (year,) = costs_for_range(first=date(2026, 1, 1), last=date(2026, 12, 31), period="year", now=NOW)
     assert year.capacity_cost == R(sum(a * price / 12 for a in averages))
+
+
+def test_a_belgian_meters_own_month_peaks_are_billed_and_ours_shown_beside_them():
+    from dsmrhub.readings.models import DsmrReading, MeterMonthPeak
+
+    save({
+        "description": "Fluvius", "start": "2026-01-01", "kind": "fixed",
+        "electricity_delivered_1_price": "0.30", "capacity_price": "50", "capacity_minimum": "2.5",
+    })  # fmt: skip
+    for month, peak_kwh in ((1, "1.000"), (2, "0.500"), (3, "1.500")):  # ours: 4, 2 and 6 kW
+        quarter_readings(utc(2026, month, 10, 12), 3, d1="0.100", peaks={1: peak_kwh})
+    # January from the meter's 0-0:98.1.0 history; March (running) from the latest reading's 1-0:1.6.0
+    MeterMonthPeak.objects.create(
+        month=date(2026, 1, 1), value=D("4.120"), occurred_at=utc(2026, 1, 10, 12, 20)
+    )
+    DsmrReading.objects.filter(timestamp__gte=utc(2026, 3, 1)).update(
+        maximum_demand_month=D("6.500"), maximum_demand_month_at=utc(2026, 3, 10, 12, 22)
+    )
+    months = costs_for_range(first=date(2026, 1, 1), last=date(2026, 3, 31), period="month", now=NOW)
+    assert [(m.capacity_peak_meter, m.capacity_peak_computed) for m in months] == [
+        (D("4.120"), D("4.000")),
+        (None, D("2.000")),
+        (D("6.500"), D("6.000")),
+    ]
+    billed = [D("4.120"), D("2.5"), D("6.500")]  # the meter's where it has one; February lifted to 2.5
+    assert [m.capacity_peak for m in months] == [D("4.120"), D("2.000"), D("6.500")]
+    averages = [sum(billed[: n + 1]) / (n + 1) for n in range(3)]
+    assert [m.capacity_cost for m in months] == [R(a * 50 / 12) for a in averages]

@@ -76,7 +76,13 @@ class PeriodCostSerializer(serializers.Serializer):
     total_cost = serializers.DecimalField(max_digits=15, decimal_places=2, allow_null=True)
     missing = serializers.IntegerField(help_text="quarters (and gas hours) with use but no market price")
     capacity_peak = serializers.DecimalField(
-        max_digits=10, decimal_places=3, allow_null=True, help_text="the month's peak, kW (months)"
+        max_digits=10, decimal_places=3, allow_null=True, help_text="the month's billed peak, kW (months)"
+    )
+    capacity_peak_meter = serializers.DecimalField(
+        max_digits=10, decimal_places=3, allow_null=True, help_text="the meter's own 1-0:1.6.0 month peak, kW"
+    )
+    capacity_peak_computed = serializers.DecimalField(
+        max_digits=10, decimal_places=3, allow_null=True, help_text="our highest quarter-hour average, kW"
     )
 
 

@@ -112,6 +112,8 @@ def period_cost_json(row: PeriodCost) -> dict[str, Any]:
         "total_cost": _money(row.total_cost),
         "missing": row.missing,
         "capacity_peak": _money(row.capacity_peak),
+        "capacity_peak_meter": _money(row.capacity_peak_meter),
+        "capacity_peak_computed": _money(row.capacity_peak_computed),
     }
 
 

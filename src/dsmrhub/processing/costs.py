@@ -18,9 +18,11 @@ A quarter with energy but no market price (a dynamic contract, a gap in the seri
 costs missing (None, with the count of such quarters and gas hours in ``missing``), never zero. A period
 without a contract in force costs 0.00, as the day statistics always did.
 
-Capacity tariff: a month's peak is its highest quarter-hour average delivered power ((Δdelivered_1 +
-Δdelivered_2) × 4 kW), from our quarters; the rolling 12-month average is taken over the months with data
-(``prices.costs.capacity_month_amount``).
+Capacity tariff: a month's peak is the meter's own 1-0:1.6.0 month maximum (Belgian e-MUCS meters;
+``readings.peaks.meter_month_peaks``) when it sent one, else our highest quarter-hour average delivered
+power ((Δdelivered_1 + Δdelivered_2) × 4 kW, from our quarters); month periods show both when both are known
+(``capacity_peak_meter``, ``capacity_peak_computed``). The rolling 12-month average is taken over the months
+with a peak (``prices.costs.capacity_month_amount``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from dsmrhub.prices.tariffs import Tariff
 from dsmrhub.processing.models import DayStatistics, GasConsumption
 from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, local_zone
 from dsmrhub.processing.quarters import QuarterEnergy, quarter_energy
+from dsmrhub.readings.peaks import meter_month_peaks
 
 PERIODS = ("quarter", "hour", "day", "month", "year", "total")  # total: the whole range as one period
 QUARTER = 900
@@ -64,6 +67,12 @@ class Usage:
     # month (first day) → the highest quarter-hour average delivered power, kW (our quarters), for the
     # months of the range and the 11 before (the capacity tariff's rolling window); filled when asked for
     month_peaks: dict[date, Decimal] = field(default_factory=dict)
+    # month → the meter's own peak (1-0:1.6.0 / 0-0:98.1.0), kW, where it sent one
+    meter_peaks: dict[date, Decimal] = field(default_factory=dict)
+
+    def peak(self, month: date) -> Decimal | None:
+        """The peak a month is billed on: the meter's own, else ours."""
+        return self.meter_peaks.get(month, self.month_peaks.get(month))
 
 
 def _month(day: date) -> date:
@@ -106,6 +115,8 @@ def usage_load(*, first: date, last: date, peaks: bool = False, now: datetime | 
         before = quarter_energy(start=earlier, end=start) if earlier < start else []
         usage.month_peaks.update(month_peaks_compute(before))
         usage.month_peaks.update(month_peaks_compute(quarters))
+        for peak in meter_month_peaks(first=_months_back(_month(first), 11), last=last):
+            usage.meter_peaks[peak.month] = peak.value
     return usage
 
 
@@ -114,7 +125,9 @@ class PeriodCost:
     """One period's energy and costs (euros, rounded once: ``prices.costs.costs_round``).
 
     Costs are None when ``missing`` > 0: that many quarters (or gas hours) had energy but no market price.
-    ``capacity_peak``: the month's peak (kW) in month periods with a capacity tariff, else None.
+    ``capacity_peak``: the month's billed peak (kW) in month periods with a capacity tariff, else None;
+    ``capacity_peak_meter``/``capacity_peak_computed``: the meter's own and ours, where known (they can
+    differ: the meter's quarters are its own clock's, and ours start at the first reading).
     """
 
     start: datetime  # local, aware
@@ -129,6 +142,8 @@ class PeriodCost:
     total_cost: Decimal | None
     missing: int
     capacity_peak: Decimal | None = None
+    capacity_peak_meter: Decimal | None = None
+    capacity_peak_computed: Decimal | None = None
 
     @property
     def electricity_cost(self) -> Decimal | None:
@@ -150,6 +165,8 @@ class _Bucket:
         "capacity",
         "missing",
         "peak",
+        "peak_meter",
+        "peak_computed",
     )
 
     def __init__(self, start: datetime) -> None:
@@ -158,6 +175,8 @@ class _Bucket:
         self.e1 = self.e2 = self.gas_cost = self.fixed = self.capacity = ZERO
         self.missing = 0
         self.peak: Decimal | None = None
+        self.peak_meter: Decimal | None = None
+        self.peak_computed: Decimal | None = None
 
     def result(self, *, partial: bool = False) -> PeriodCost:
         costs = costs_round(
@@ -181,6 +200,8 @@ class _Bucket:
             total_cost=costs.total if known else None,
             missing=self.missing,
             capacity_peak=self.peak,
+            capacity_peak_meter=self.peak_meter,
+            capacity_peak_computed=self.peak_computed,
         )
 
 
@@ -295,15 +316,21 @@ def _capacity(
     for day in days:
         month = _month(day)
         last_day[month] = max(day, last_day.get(month, day))
-    peaks = usage.month_peaks
     for month, day in sorted(last_day.items()):
         contract = days[day]
-        if contract is None or not contract.prices["capacity_price"] or month not in peaks:
+        billed = usage.peak(month)
+        if contract is None or not contract.prices["capacity_price"] or billed is None:
             continue
-        window = [peaks[m] for m in (_months_back(month, back) for back in range(11, -1, -1)) if m in peaks]
+        window = [
+            peak
+            for peak in (usage.peak(_months_back(month, back)) for back in range(11, -1, -1))
+            if peak is not None
+        ]
         target = bucket(day_start(day), day)
         target.capacity += capacity_month_amount(tariff=contract, peaks_kw=window)
-        target.peak = peaks[month] if target.peak is None else max(target.peak, peaks[month])
+        target.peak = billed if target.peak is None else max(target.peak, billed)
+        target.peak_meter = usage.meter_peaks.get(month)
+        target.peak_computed = usage.month_peaks.get(month)
 
 
 def costs_for_range(
