@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -73,6 +74,19 @@ def test_a_source_it_cannot_import_is_one_line_and_exit_1(make_source, install, 
     assert install.query("SELECT count(*) FROM prices_energycontract")[0][0] == 0
 
 
+def _importing(name: str) -> list[int]:
+    """Processes still importing from the source database ``name``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"import-dsmrreader" in command and any(name.encode() in part for part in command):
+            found.append(int(proc.name))
+    return found
+
+
 def _dump(install) -> dict[str, list]:
     tables = {
         "readings_dsmrreading": "timestamp",
@@ -120,6 +134,8 @@ def test_kill_9_in_the_middle_and_a_rerun_equals_one_clean_run(make_source, make
     )
     process.send_signal(signal.SIGKILL)
     assert process.wait(timeout=30) == -signal.SIGKILL
+    # Its reading process notices and ends too (a closed pipe), rather than waiting forever.
+    wait_until(lambda: not _importing(name), timeout=60, message="the reading process ended")
     partial = killed.query("SELECT count(*) FROM readings_dsmrreading")[0][0]
     assert 0 < partial < total
     rerun = killed.run("import-dsmrreader", source_url(name), timeout=600)

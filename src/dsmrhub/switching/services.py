@@ -268,7 +268,7 @@ def _batches_forked(source: Source, *, since: datetime | None, batch: int, chann
     receive, send = _FORK.Pipe(duplex=False)
     worker = _FORK.Process(
         target=_produce,
-        args=(send, source.url, snapshot, source.columns, since, batch, channel),
+        args=(receive, send, source.url, snapshot, source.columns, since, batch, channel),
         name="dsmrreader-reader",
         daemon=True,
     )
@@ -293,8 +293,11 @@ def _batches_forked(source: Source, *, since: datetime | None, batch: int, chann
             worker.join()
 
 
-def _produce(send, url, snapshot, columns, since, batch, channel) -> None:
-    """In the reading process: stream, check and send batches; then None, or the error's one line."""
+def _produce(receive, send, url, snapshot, columns, since, batch, channel) -> None:
+    """In the reading process: stream, check and send batches; then None, or the error's one line. Its
+    copy of the pipe's reading end is closed first: once the importing process is gone (even by kill -9)
+    a send fails instead of waiting for a reader that never comes."""
+    receive.close()
     try:
         source = dsmrreader.source_attach(url=url, snapshot=snapshot, columns=columns)
         for part in _batches(source, since=since, batch=batch, channel=channel):

@@ -55,6 +55,12 @@ class Command(BaseCommand):
             self.stdout.flush()
             sys.stderr.write(f"dsmrhub import-dsmrreader: {error}\n")
             sys.exit(1)
+        except KeyboardInterrupt:
+            sys.stderr.write(
+                "\ndsmrhub import-dsmrreader: interrupted; what was imported stays, run the import again "
+                "to complete it\n"
+            )
+            sys.exit(130)
         except DatabaseError as error:
             reason = " ".join(str(error).split())
             sys.stderr.write(
