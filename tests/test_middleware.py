@@ -24,7 +24,7 @@ def test_api_requests_get_no_cookies_and_no_language(client, api_key):
         "/api/v2/application/monitoring", HTTP_AUTHORIZATION=f"Token {api_key}", HTTP_ACCEPT_LANGUAGE="nl"
     )
     assert monitoring.status_code == 200
-    problems = [problem["problem"] for problem in monitoring.json()["problems"]]
+    problems = [problem["description"] for problem in monitoring.json()["details"]]
     assert "No energy contract covers today, so costs are zero." in problems  # English for scripts
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -277,7 +277,10 @@ def test_post_values_on_a_half_are_rounded_by_the_stored_rule(api_client):
     reading = DsmrReading.objects.get(pk=body["id"])
     for name, text in halves.items():
         assert getattr(reading, name) == stored(name, text), name
-        assert Decimal(body[name]) == stored(name, text), name
+        if name.startswith("phase_power_current_"):  # shown in whole amperes, half up (DSMR-reader v5)
+            assert body[name] == int(stored(name, text).quantize(Decimal(1), rounding=ROUND_HALF_UP)), name
+        else:
+            assert Decimal(body[name]) == stored(name, text), name
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import contextlib
+from decimal import Decimal
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dsmrhub.api.fields import UTCDateTimeField
@@ -50,6 +53,30 @@ class StoredDecimalField(serializers.DecimalField):
         return super().validate_precision(value)
 
 
+PHASE_CURRENT_FIELDS = tuple(f"phase_power_current_l{phase}" for phase in (1, 2, 3))
+LINE_END = "\r\n"
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class WholeAmpsField(StoredDecimalField):
+    """A phase current: read with the column's places (rounded by the stored-value rule), shown in whole
+    amperes, half up, as a JSON integer: DSMR-reader v5 clients parse it as an integer (meters send whole
+    amperes; a finer value is rounded only here, at the edge)."""
+
+    def to_representation(self, value):
+        return int(round_stored(Decimal(value), 0))
+
+
+class WholeAmpsMixin:
+    """Serve the per-phase currents of a model serializer as ``WholeAmpsField``."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in PHASE_CURRENT_FIELDS:
+            field_class = WholeAmpsField
+        return field_class, kwargs
+
+
 class CompactFieldsMixin:
     """Serve the compact model columns as what they mean: decimals with their places, UTC datetimes."""
 
@@ -60,7 +87,9 @@ class CompactFieldsMixin:
     }
 
 
-class DsmrReadingSerializer(BlankIsNullMixin, CompactFieldsMixin, serializers.ModelSerializer):
+class DsmrReadingSerializer(
+    BlankIsNullMixin, WholeAmpsMixin, CompactFieldsMixin, serializers.ModelSerializer
+):
     serializer_field_mapping = {
         **CompactFieldsMixin.serializer_field_mapping,
         ScaledDecimalField: StoredDecimalField,
@@ -79,8 +108,21 @@ class ReadingsDeletedSerializer(serializers.Serializer):
     deleted = serializers.IntegerField(help_text="how many readings were deleted")
 
 
+class LatestTelegramField(serializers.CharField):
+    """The telegram as read, shown without the line end after its CRC line (as DSMR-reader v5 shows it)."""
+
+    def to_representation(self, value):
+        return super().to_representation(value).rstrip(LINE_END)
+
+
 class MeterStatisticsSerializer(BlankIsNullMixin, serializers.ModelSerializer):
     timestamp = UTCDateTimeField(required=False)
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_name == "latest_telegram":
+            field_class = LatestTelegramField
+        return field_class, kwargs
 
     class Meta:
         model = MeterStatistics

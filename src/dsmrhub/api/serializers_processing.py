@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from rest_framework import serializers
 
-from dsmrhub.api.serializers import CompactFieldsMixin
+from dsmrhub.api.fields import UTCDateTimeField
+from dsmrhub.api.selectors import MonitoringProblem, tariff_name
+from dsmrhub.api.serializers import CompactFieldsMixin, WholeAmpsMixin
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.processing.live import ElectricityLive, GasLive
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
 
 
-class ElectricityConsumptionSerializer(CompactFieldsMixin, serializers.ModelSerializer):
+class ElectricityConsumptionSerializer(WholeAmpsMixin, CompactFieldsMixin, serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True, help_text="read_at in Unix seconds")
 
     class Meta:
@@ -47,6 +50,33 @@ class GasConsumptionSerializer(CompactFieldsMixin, serializers.ModelSerializer):
         fields = ["id", "read_at", "delivered", "currently_delivered"]
 
 
+IMPORTED_HELP = (
+    "true: imported history (DSMR-reader's statistics for a period whose readings are gone), not computed "
+    "from readings here"
+)
+
+
+class MoneyField(serializers.DecimalField):
+    """An amount of money as every cost is shown: cents, half up (``prices.costs.round_cents``'s rule)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_digits=14, decimal_places=2, rounding=ROUND_HALF_UP, **kwargs)
+
+
+class QuarterPeakSerializer(serializers.Serializer):
+    """A row of ``processing.quarters.quarter_peaks``: one complete, clock-aligned quarter hour."""
+
+    id = serializers.IntegerField(read_only=True, help_text="read_at_start in Unix seconds")
+    read_at_start = UTCDateTimeField(read_only=True, help_text="the quarter's start (:00, :15, :30, :45)")
+    read_at_end = UTCDateTimeField(read_only=True, help_text="the quarter's end (start + 15 minutes)")
+    average_delivered = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        read_only=True,
+        help_text="kW: the electricity delivered in the quarter (both tariffs, kWh) × 4",
+    )
+
+
 class HourStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True, help_text="hour_start in Unix seconds")
 
@@ -60,7 +90,9 @@ class HourStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
             "electricity1_returned",
             "electricity2_returned",
             "gas",
+            "imported",
         ]
+        extra_kwargs = {"imported": {"help_text": IMPORTED_HELP}}
 
 
 class DayStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
@@ -68,6 +100,7 @@ class DayStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
     lowest_temperature = serializers.SerializerMethodField()
     highest_temperature = serializers.SerializerMethodField()
     average_temperature = serializers.SerializerMethodField()
+    fixed_cost = MoneyField(read_only=True, help_text="the contract's fixed cost of the day, in cents")
 
     class Meta:
         model = DayStatistics
@@ -92,7 +125,9 @@ class DayStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
             "lowest_temperature",
             "highest_temperature",
             "average_temperature",
+            "imported",
         ]
+        extra_kwargs = {"imported": {"help_text": IMPORTED_HELP}}
 
     def get_lowest_temperature(self, obj) -> str | None:
         return None  # no weather source (yet)
@@ -121,8 +156,9 @@ class EnergyContractSerializer(CompactFieldsMixin, serializers.ModelSerializer):
         ]
 
 
-def electricity_live_body(live: ElectricityLive) -> dict[str, Any]:
-    """DSMR-reader's shape: whole watts; ``cost_per_hour`` (a number) only when it is known."""
+def electricity_live_body(live: ElectricityLive, *, variant: str | None) -> dict[str, Any]:
+    """DSMR-reader's shape: whole watts; ``cost_per_hour`` (a number) only when it is known; v5's
+    ``tariff_name``, the meter's current tariff as the meter's country names it (null when unknown)."""
     body: dict[str, Any] = {
         "timestamp": live.timestamp,
         "currently_returned": live.returned,
@@ -130,7 +166,18 @@ def electricity_live_body(live: ElectricityLive) -> dict[str, Any]:
     }
     if live.cost_per_hour is not None:
         body["cost_per_hour"] = float(live.cost_per_hour)
+    body["tariff_name"] = tariff_name(tariff=live.tariff, variant=variant)
     return body
+
+
+def monitoring_body(problems: list[MonitoringProblem]) -> dict[str, Any]:
+    """DSMR-reader v5's shape (``problems``: the count; ``details``: source, description, since) and our
+    ``healthy``."""
+    return {
+        "problems": len(problems),
+        "details": [{"source": p.source, "description": p.description, "since": p.since} for p in problems],
+        "healthy": not problems,
+    }
 
 
 def gas_live_body(live: GasLive) -> dict[str, Any]:
@@ -138,3 +185,65 @@ def gas_live_body(live: GasLive) -> dict[str, Any]:
     if live.cost is not None:
         body["cost_per_interval"] = float(live.cost)
     return body
+
+
+# Response documentation (the OpenAPI schema) of the single-object endpoints; their bodies are built above.
+
+
+class TodayDocSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    electricity1 = serializers.FloatField(help_text="kWh delivered on tariff 1 today so far")
+    electricity2 = serializers.FloatField()
+    electricity1_returned = serializers.FloatField()
+    electricity2_returned = serializers.FloatField()
+    electricity_merged = serializers.FloatField(help_text="both tariffs delivered (DSMR-reader v5)")
+    electricity_returned_merged = serializers.FloatField(help_text="both tariffs returned (v5)")
+    electricity1_cost = serializers.FloatField(help_text="cents, half up")
+    electricity2_cost = serializers.FloatField()
+    electricity_cost_merged = serializers.FloatField()
+    gas = serializers.FloatField()
+    gas_cost = serializers.FloatField()
+    fixed_cost = serializers.FloatField(help_text="the contract's fixed cost of the day in cents (v5)")
+    total_cost = serializers.FloatField(help_text="costs + the unrounded fixed cost, rounded once")
+    energy_supplier_price_electricity_delivered_1 = serializers.FloatField(
+        help_text="price in force; 0 without"
+    )
+    energy_supplier_price_electricity_delivered_2 = serializers.FloatField()
+    energy_supplier_price_electricity_returned_1 = serializers.FloatField()
+    energy_supplier_price_electricity_returned_2 = serializers.FloatField()
+    energy_supplier_price_gas = serializers.FloatField()
+    energy_supplier_price_fixed_daily_cost = serializers.FloatField()
+
+
+class ElectricityLiveDocSerializer(serializers.Serializer):
+    timestamp = serializers.DateTimeField()
+    currently_returned = serializers.IntegerField(help_text="W")
+    currently_delivered = serializers.IntegerField(help_text="W")
+    cost_per_hour = serializers.FloatField(
+        required=False, help_text="only with a contract and a known tariff"
+    )
+    tariff_name = serializers.CharField(
+        allow_null=True, help_text="NL: 1 low, 2 normal; BE: 1 day, 2 night; else 'tariff N'; null: unknown"
+    )
+
+
+class GasLiveDocSerializer(serializers.Serializer):
+    timestamp = serializers.DateTimeField()
+    currently_delivered = serializers.FloatField(help_text="m3 in the latest gas hour")
+    cost_per_interval = serializers.FloatField(required=False, help_text="only with a contract")
+
+
+class MonitoringProblemDocSerializer(serializers.Serializer):
+    source = serializers.CharField(help_text="the part of dsmrhub that reports it, e.g. dsmrhub.processing")
+    description = serializers.CharField()
+    since = serializers.DateTimeField(allow_null=True, help_text="when it started; null where unknown")
+
+
+class MonitoringDocSerializer(serializers.Serializer):
+    problems = serializers.IntegerField(help_text="how many problems (DSMR-reader v5)")
+    details = MonitoringProblemDocSerializer(many=True)
+    healthy = serializers.BooleanField(help_text="no problems (dsmrhub)")
+
+
+class VersionDocSerializer(serializers.Serializer):
+    version = serializers.CharField()

@@ -7,6 +7,11 @@ from dsmrhub.api import views_processing as views
 urlpatterns = [
     path("consumption/electricity", views.ElectricityConsumptionView.as_view(), name="v2-electricity"),
     path("consumption/gas", views.GasConsumptionView.as_view(), name="v2-gas"),
+    path(
+        "consumption/quarter-hour-peak-electricity",
+        views.QuarterPeakView.as_view(),
+        name="v2-quarter-hour-peak-electricity",
+    ),
     path("consumption/today", views.TodayView.as_view(), name="v2-today"),
     path("consumption/electricity-live", views.ElectricityLiveView.as_view(), name="v2-electricity-live"),
     path("consumption/gas-live", views.GasLiveView.as_view(), name="v2-gas-live"),

@@ -14,7 +14,7 @@ from rest_framework import generics, mixins, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from dsmrhub.api.filters import DsmrReadingFilter
+from dsmrhub.api.filters import DsmrReadingFilter, KnownQueryParamsMixin
 from dsmrhub.api.serializers import (
     DsmrReadingSerializer,
     MeterStatisticsSerializer,
@@ -91,23 +91,23 @@ def _v1_telegram_count(telegram: str) -> int:
     )
 
 
-class DsmrReadingView(generics.ListCreateAPIView):
-    """Readings: list (``timestamp__gte``/``__lte``, ``ordering``, ``limit``/``offset``), create, and
-    delete a range."""
+class DsmrReadingView(KnownQueryParamsMixin, generics.ListCreateAPIView):
+    """Readings: list (``timestamp``, ``timestamp__gte``/``__lte``, ``ordering``, ``limit``/``offset``),
+    create, and delete a range."""
 
     queryset = DsmrReading.objects.all()
     serializer_class = DsmrReadingSerializer
     filterset_class = DsmrReadingFilter
     ordering_fields = ["timestamp"]
     ordering = ["timestamp"]
+    method_query_params = {"DELETE": ("timestamp", "timestamp__gte", "timestamp__lte")}
 
     def count_rows(self, queryset) -> int:
         """The total for paging from the hourly counts (the filter backend has validated the bounds)."""
-        bounds = DsmrReadingFilter(self.request.query_params, queryset=queryset).form
-        bounds.is_valid()
-        return reading_count(
-            since=bounds.cleaned_data.get("timestamp__gte"), until=bounds.cleaned_data.get("timestamp__lte")
-        )
+        bounds = DsmrReadingFilter(self.request.query_params, queryset=queryset)
+        bounds.form.is_valid()
+        since, until = bounds.bounds()
+        return reading_count(since=since, until=until)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -129,27 +129,33 @@ class DsmrReadingView(generics.ListCreateAPIView):
             OpenApiParameter(
                 bound, OpenApiTypes.DATETIME, description=f"delete readings with timestamp {sign}"
             )
-            for bound, sign in (("timestamp__gte", ">= this"), ("timestamp__lte", "<= this"))
+            for bound, sign in (
+                ("timestamp", "exactly this"),
+                ("timestamp__gte", ">= this"),
+                ("timestamp__lte", "<= this"),
+            )
         ],
         operation_id="datalogger_dsmrreading_delete_range",
         request=None,
         responses={200: ReadingsDeletedSerializer},
-        description="Delete the readings in a range (at least one bound); processing then recomputes "
-        "the data derived from them.",
+        description="Delete the readings in a range (at least one bound, or one exact timestamp); "
+        "processing then recomputes the data derived from them.",
     )
     def delete(self, request, *args, **kwargs):
-        bounds = DsmrReadingFilter(request.query_params, queryset=self.get_queryset()).form
-        if not bounds.is_valid():
-            raise ValidationError(bounds.errors)
-        since, until = bounds.cleaned_data.get("timestamp__gte"), bounds.cleaned_data.get("timestamp__lte")
+        bounds = DsmrReadingFilter(request.query_params, queryset=self.get_queryset())
+        if not bounds.form.is_valid():
+            raise ValidationError(bounds.form.errors)
+        since, until = bounds.bounds()
         if since is None and until is None:
             raise ValidationError(
-                {"detail": "give timestamp__gte and/or timestamp__lte: the readings to delete"}
+                {"detail": "give timestamp, timestamp__gte and/or timestamp__lte: the readings to delete"}
             )
+        if since is not None and until is not None and since > until:
+            return Response({"deleted": 0})
         return Response({"deleted": readings_delete(since=since, until=until).count})
 
 
-class DsmrReadingDetailView(generics.GenericAPIView):
+class DsmrReadingDetailView(KnownQueryParamsMixin, generics.GenericAPIView):
     """One reading by its id (its timestamp in Unix seconds, as the list shows it): DELETE."""
 
     queryset = DsmrReading.objects.all()
@@ -168,7 +174,7 @@ class DsmrReadingDetailView(generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeterStatisticsView(mixins.UpdateModelMixin, generics.GenericAPIView):
+class MeterStatisticsView(KnownQueryParamsMixin, mixins.UpdateModelMixin, generics.GenericAPIView):
     """The meter's own statistics (one object). PATCH with an empty value sets a nullable field to null."""
 
     serializer_class = MeterStatisticsSerializer

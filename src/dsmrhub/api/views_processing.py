@@ -6,35 +6,50 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import dsmrhub
+from dsmrhub.api.filters import KnownQueryParamsMixin
 from dsmrhub.api.filters_processing import (
     DayStatisticsFilter,
     ElectricityConsumptionFilter,
     EnergyContractFilter,
     GasConsumptionFilter,
     HourStatisticsFilter,
+    QuarterPeakFilter,
+)
+from dsmrhub.api.selectors import (
+    consumption_today_v5,
+    meter_variant,
+    monitoring_problems,
 )
 from dsmrhub.api.serializers_processing import (
     DayStatisticsSerializer,
     ElectricityConsumptionSerializer,
+    ElectricityLiveDocSerializer,
     EnergyContractSerializer,
     GasConsumptionSerializer,
+    GasLiveDocSerializer,
     HourStatisticsSerializer,
+    MonitoringDocSerializer,
+    QuarterPeakSerializer,
+    TodayDocSerializer,
+    VersionDocSerializer,
     electricity_live_body,
     gas_live_body,
+    monitoring_body,
 )
-from dsmrhub.datalogger.selectors import datalogger_problems, datalogger_status
+from dsmrhub.datalogger.selectors import datalogger_status
 from dsmrhub.mqtt.selectors import mqtt_status
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.processing.live import electricity_live_figures, gas_live_figures
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
-from dsmrhub.processing.selectors import application_problems, application_status, consumption_today
+from dsmrhub.processing.quarters import quarter_peaks
+from dsmrhub.processing.selectors import application_status
 
 
 def _json(value: Any) -> Any:
@@ -48,7 +63,7 @@ def _json(value: Any) -> Any:
     return value
 
 
-class ElectricityConsumptionView(generics.ListAPIView):
+class ElectricityConsumptionView(KnownQueryParamsMixin, generics.ListAPIView):
     queryset = ElectricityConsumption.objects.all()
     serializer_class = ElectricityConsumptionSerializer
     filterset_class = ElectricityConsumptionFilter
@@ -56,7 +71,7 @@ class ElectricityConsumptionView(generics.ListAPIView):
     ordering = ["read_at"]
 
 
-class GasConsumptionView(generics.ListAPIView):
+class GasConsumptionView(KnownQueryParamsMixin, generics.ListAPIView):
     queryset = GasConsumption.objects.all()
     serializer_class = GasConsumptionSerializer
     filterset_class = GasConsumptionFilter
@@ -64,7 +79,21 @@ class GasConsumptionView(generics.ListAPIView):
     ordering = ["read_at"]
 
 
-class HourStatisticsView(generics.ListAPIView):
+class QuarterPeakView(KnownQueryParamsMixin, generics.ListAPIView):
+    """DSMR-reader v5's quarter-hour peaks: every complete clock-aligned quarter hour with its average
+    delivered power (``processing.quarters.quarter_peaks``)."""
+
+    serializer_class = QuarterPeakSerializer
+    filterset_class = QuarterPeakFilter
+    ordering_fields = ["read_at_start", "average_delivered"]
+    ordering = ["read_at_start"]
+    tie_breaker = "read_at_start"
+
+    def get_queryset(self):
+        return quarter_peaks()
+
+
+class HourStatisticsView(KnownQueryParamsMixin, generics.ListAPIView):
     queryset = HourStatistics.objects.all()
     serializer_class = HourStatisticsSerializer
     filterset_class = HourStatisticsFilter
@@ -72,7 +101,7 @@ class HourStatisticsView(generics.ListAPIView):
     ordering = ["hour_start"]
 
 
-class DayStatisticsView(generics.ListAPIView):
+class DayStatisticsView(KnownQueryParamsMixin, generics.ListAPIView):
     queryset = DayStatistics.objects.all()
     serializer_class = DayStatisticsSerializer
     filterset_class = DayStatisticsFilter
@@ -80,7 +109,7 @@ class DayStatisticsView(generics.ListAPIView):
     ordering = ["day"]
 
 
-class EnergySupplierPricesView(generics.ListAPIView):
+class EnergySupplierPricesView(KnownQueryParamsMixin, generics.ListAPIView):
     queryset = EnergyContract.objects.all()
     serializer_class = EnergyContractSerializer
     filterset_class = EnergyContractFilter
@@ -88,7 +117,10 @@ class EnergySupplierPricesView(generics.ListAPIView):
     ordering = ["start"]
 
 
-class _SingleObjectView(APIView):
+NOT_FOUND = OpenApiResponse(description="no data yet: a JSON object with 'detail'")
+
+
+class _SingleObjectView(KnownQueryParamsMixin, APIView):
     """A GET-only endpoint answering one JSON object (no filters, no paging)."""
 
     filter_backends: list = []
@@ -106,23 +138,26 @@ class _SingleObjectView(APIView):
         return Response(_json(body))
 
 
+@extend_schema_view(get=extend_schema(responses={200: TodayDocSerializer, 404: NOT_FOUND}))
 class TodayView(_SingleObjectView):
     empty_reason = "no readings today yet"
 
     def produce(self):
-        today = consumption_today()
+        today = consumption_today_v5()
         # DSMR-reader's document shows JSON numbers here, not the strings DRF makes of Decimals.
         return today and {name: float(v) if isinstance(v, Decimal) else v for name, v in today.items()}
 
 
+@extend_schema_view(get=extend_schema(responses={200: ElectricityLiveDocSerializer, 404: NOT_FOUND}))
 class ElectricityLiveView(_SingleObjectView):
     empty_reason = "no readings yet"
 
     def produce(self):
         live = electricity_live_figures()
-        return live and electricity_live_body(live)
+        return live and electricity_live_body(live, variant=meter_variant())
 
 
+@extend_schema_view(get=extend_schema(responses={200: GasLiveDocSerializer, 404: NOT_FOUND}))
 class GasLiveView(_SingleObjectView):
     empty_reason = "no gas consumption yet"
 
@@ -131,6 +166,7 @@ class GasLiveView(_SingleObjectView):
         return live and gas_live_body(live)
 
 
+@extend_schema_view(get=extend_schema(responses={200: VersionDocSerializer, 404: NOT_FOUND}))
 class VersionView(_SingleObjectView):
     def produce(self):
         return {"version": dsmrhub.__version__}
@@ -141,7 +177,7 @@ class StatusView(_SingleObjectView):
         return {**application_status(), "datalogger": datalogger_status(), "mqtt": mqtt_status()}
 
 
+@extend_schema_view(get=extend_schema(responses={200: MonitoringDocSerializer, 404: NOT_FOUND}))
 class MonitoringView(_SingleObjectView):
     def produce(self):
-        problems = application_problems() + datalogger_problems()
-        return {"problems": problems, "healthy": not problems}
+        return monitoring_body(monitoring_problems())

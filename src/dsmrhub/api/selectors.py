@@ -1,0 +1,103 @@
+"""What API v2 adds to the processed data so DSMR-reader v5 clients read it unchanged.
+
+The figures themselves come from the selectors of the apps that own them (``processing.selectors``,
+``processing.live``, ``prices.costs``, the datalogger's and the market prices' problems); this module only
+puts them in the shapes v5 documents: today's merged totals and the prices in force, the name of the
+tariff the meter is on, and the monitoring problems with their source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from dsmrhub.datalogger.selectors import datalogger_problems
+from dsmrhub.prices.costs import contract_for_day, round_cents
+from dsmrhub.processing.selectors import application_problems, consumption_today
+from dsmrhub.readings.models import MeterStatistics
+from dsmrhub.spotprices.selectors import spot_price_problems
+from dsmrhub.telegram import detect_variant
+
+ZERO_PRICE = Decimal("0.000000")
+
+# The contract fields behind v5's ``energy_supplier_price_*`` keys of ``consumption/today``.
+PRICE_KEYS = {
+    "energy_supplier_price_electricity_delivered_1": "electricity_delivered_1_price",
+    "energy_supplier_price_electricity_delivered_2": "electricity_delivered_2_price",
+    "energy_supplier_price_electricity_returned_1": "electricity_returned_1_price",
+    "energy_supplier_price_electricity_returned_2": "electricity_returned_2_price",
+    "energy_supplier_price_gas": "gas_price",
+    "energy_supplier_price_fixed_daily_cost": "fixed_daily_cost",
+}
+
+# The meter's tariff register (0-0:96.14.0) names no tariff, only 1 or 2; what they mean is the country's
+# convention: in the Netherlands 1 is the low ("dal") and 2 the normal tariff, in Belgium 1 is the day and
+# 2 the night tariff. Other variants (and a meter we have no telegram of) are named by their number.
+TARIFF_NAMES = {
+    "dsmr22": {1: "low", 2: "normal"},
+    "dsmr4": {1: "low", 2: "normal"},
+    "dsmr5": {1: "low", 2: "normal"},
+    "be": {1: "day", 2: "night"},
+}
+
+
+def consumption_today_v5(*, now: datetime | None = None) -> dict[str, Any] | None:
+    """``processing.selectors.consumption_today`` plus the keys DSMR-reader v5 adds: both tariffs merged
+    (delivered, returned, cost), the day's fixed cost (cents, half up) and the prices in force today (zero
+    without a contract, as v5 shows them). None without a reading today."""
+    now = now or timezone.now()
+    today = consumption_today(now=now)
+    if today is None:
+        return None
+    contract = contract_for_day(day=date.fromisoformat(today["day"]))
+    merged = {
+        "electricity_merged": today["electricity1"] + today["electricity2"],
+        "electricity_returned_merged": today["electricity1_returned"] + today["electricity2_returned"],
+        "electricity_cost_merged": today["electricity1_cost"] + today["electricity2_cost"],
+        "fixed_cost": round_cents(contract.fixed_daily_cost if contract else Decimal(0)),
+    }
+    prices = {key: getattr(contract, field) if contract else ZERO_PRICE for key, field in PRICE_KEYS.items()}
+    return {**today, **merged, **prices}
+
+
+def meter_variant() -> str | None:
+    """The telegram variant of the meter, from its latest telegram (None before the first one)."""
+    telegram = MeterStatistics.row().values_list("latest_telegram", flat=True).first()
+    if not telegram or "/" not in telegram:
+        return None
+    text = telegram[telegram.index("/") :]
+    return detect_variant(text.splitlines()[0], text)
+
+
+def tariff_name(*, tariff: int | None, variant: str | None) -> str | None:
+    """The name of ``tariff`` (1 or 2) in the meter's country; None when the tariff is unknown. Without a
+    telegram (readings posted as values) the Dutch names hold, as DSMR-reader's defaults are Dutch."""
+    if tariff is None:
+        return None
+    return TARIFF_NAMES.get(variant or "dsmr5", {}).get(tariff, f"tariff {tariff}")
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoringProblem:
+    source: str  # the part that found it, a module name as in DSMR-reader (``dsmr_backend.apps``)
+    description: str
+    since: datetime | None  # when it started, where known
+
+
+def monitoring_problems(*, now: datetime | None = None) -> list[MonitoringProblem]:
+    """The problems the status page shows, each with the part that reports it."""
+    now = now or timezone.now()
+    sources = (
+        ("dsmrhub.datalogger", datalogger_problems(now=now)),
+        ("dsmrhub.processing", application_problems(now=now)),
+        ("dsmrhub.spotprices", spot_price_problems(now=now)),
+    )
+    return [
+        MonitoringProblem(source=source, description=str(problem["problem"]), since=problem["since"])
+        for source, problems in sources
+        for problem in problems
+    ]
