@@ -265,3 +265,41 @@ def test_a_belgian_meters_own_month_peaks_are_billed_and_ours_shown_beside_them(
     assert [m.capacity_peak for m in months] == [D("4.120"), D("2.000"), D("6.500")]
     averages = [sum(billed[: n + 1]) / (n + 1) for n in range(3)]
     assert [m.capacity_cost for m in months] == [R(a * 50 / 12) for a in averages]
+
+
+def test_the_price_now_and_next_for_each_kind():
+    from dsmrhub.processing.costs import price_now
+
+    save({**DYNAMIC, "end": "2026-06-30"})
+    start = utc(2026, 6, 10, 10)
+    _prices(start, ["0.10", "-0.05"])  # 10:00–10:15, 10:15–10:30 UTC; nothing after
+    now = start + timedelta(minutes=7)
+    price = price_now(now=now)
+    assert price.kind == "dynamic" and price.band is None
+    assert price.delivered == (D("0.10") + D("0.02") + D("0.10154")) * D("1.21")
+    assert price.returned == D("0.10") - D("0.015")
+    assert price.until == start + Q
+    assert price.next_delivered == (D("-0.05") + D("0.12154")) * D("1.21")
+    later = price_now(now=start + timedelta(hours=2))  # no market price: unknown, never zero
+    assert (later.delivered, later.returned) == (None, None)
+
+    save({
+        "description": "peak", "start": "2026-07-01", "end": "2026-07-31", "kind": "bands",
+        "bands": [
+            {"name": "peak", "delivered": "0.31", "returned": "0.07",
+             "periods": [{"days": "mon-fri", "hours": "07:00-21:00"}]},
+            {"name": "off", "delivered": "0.21", "returned": "0.07",
+             "periods": [{"days": "mon-fri", "hours": "21:00-07:00"}, {"days": "sat-sun"}]},
+        ],
+    })  # fmt: skip
+    friday_evening = datetime(2026, 7, 3, 20, 40, tzinfo=AMS)
+    price = price_now(now=friday_evening)
+    assert (price.band, price.delivered, price.returned) == ("peak", D("0.31"), D("0.07"))
+    assert price.until == datetime(2026, 7, 3, 21, 0, tzinfo=AMS)
+    assert price.next_delivered == D("0.21")
+
+    save({"description": "fixed", "start": "2026-08-01", "electricity_delivered_2_price": "0.27"})
+    fixed = price_now(now=datetime(2026, 8, 3, 12, tzinfo=AMS), tariff_register=2)
+    assert (fixed.delivered, fixed.until) == (D("0.27"), None)
+    assert price_now(now=datetime(2026, 8, 3, 12, tzinfo=AMS)).delivered is None  # tariff unknown
+    assert price_now(now=datetime(2025, 8, 3, 12, tzinfo=AMS)) is None  # no contract

@@ -412,3 +412,99 @@ def day_statistics_price(rows: Sequence[DayStatistics]) -> None:
         found = costs[row.day]
         row.electricity1_cost, row.electricity2_cost = found.electricity1, found.electricity2
         row.gas_cost, row.fixed_cost, row.total_cost = found.gas, found.fixed, found.total
+
+
+def day_costs(*, day: date, use: Mapping[str, Decimal]) -> Costs:
+    """The costs of one day's use so far (``use``: the day statistics' use fields), by the engine: for
+    today's live figures (``consumption_today``), priced like the day statistics."""
+    return day_costs_of(first=day, last=day, days={day: use})[day]
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentPrice:
+    """What a kWh costs now under the contract in force (€ per kWh, the contract's formula applied).
+
+    ``delivered``/``returned``: None when unknown (a dynamic contract without a market price now, a fixed
+    contract while the meter's tariff is unknown). ``until``: when this price ends (the market period, the
+    band's quarter run, or None for a fixed contract). ``next_delivered``: the price from ``until`` on.
+    """
+
+    contract: str
+    kind: str
+    band: str | None
+    delivered: Decimal | None
+    returned: Decimal | None
+    until: datetime | None
+    next_delivered: Decimal | None
+
+
+def _unit_prices(tariff: Tariff, moment: int, market: MarketSeries, tariff_register: int | None):
+    """(delivered, returned, band name) € per kWh at ``moment``: the engine's rule for 1 kWh each way."""
+    one = Decimal(1)
+    local = datetime.fromtimestamp(moment, local_zone())
+    if tariff.kind == ContractKind.FIXED and tariff_register not in (1, 2):
+        return None, None, None
+    register = tariff_register or 1
+    delivered = electricity_amounts(
+        tariff=tariff,
+        moment=moment,
+        local=local,
+        delivered_1=one if register == 1 else ZERO,
+        delivered_2=one if register == 2 else ZERO,
+        returned_1=ZERO,
+        returned_2=ZERO,
+        market=market,
+    )
+    returned = electricity_amounts(
+        tariff=tariff,
+        moment=moment,
+        local=local,
+        delivered_1=ZERO,
+        delivered_2=ZERO,
+        returned_1=one if register == 1 else ZERO,
+        returned_2=one if register == 2 else ZERO,
+        market=market,
+    )
+    band = tariff.band_at(local).name if tariff.kind == ContractKind.BANDS else None
+    return (
+        None if delivered is None else sum(delivered, ZERO),
+        None if returned is None else -sum(returned, ZERO),
+        band,
+    )
+
+
+def price_now(*, now: datetime | None = None, tariff_register: int | None = None) -> CurrentPrice | None:
+    """The price per kWh now and next (None without a contract today). ``tariff_register``: the meter's
+    0-0:96.14.0 (1 or 2), which a fixed contract's price depends on."""
+    now = now or datetime.now(UTC)
+    today = now.astimezone(local_zone()).date()
+    tariff = tariffs_for_days(first=today, last=today).get(today)
+    if tariff is None:
+        return None
+    moment = int(now.timestamp())
+    quarter = moment - moment % QUARTER
+    market = MarketSeries(start=quarter, end=quarter + 2 * 86_400)
+    delivered, returned, band = _unit_prices(tariff, quarter, market, tariff_register)
+    until = None
+    if tariff.kind != ContractKind.FIXED:
+        step = quarter + QUARTER
+        limit = quarter + 2 * 86_400
+        while step < limit and _unit_prices(tariff, step, market, tariff_register)[:3] == (
+            delivered,
+            returned,
+            band,
+        ):
+            step += QUARTER
+        until = datetime.fromtimestamp(step, UTC) if step < limit else None
+    next_delivered = (
+        _unit_prices(tariff, int(until.timestamp()), market, tariff_register)[0] if until else None
+    )
+    return CurrentPrice(
+        contract=tariff.label,
+        kind=tariff.kind,
+        band=band,
+        delivered=delivered,
+        returned=returned,
+        until=until,
+        next_delivered=next_delivered,
+    )
