@@ -52,7 +52,7 @@ FROM (
     SELECT n, 200 + (n * 7919) % 1800 AS watt,
            -- low-tariff telegrams before n: 00:00-07:00 and 23:00-24:00 of each day (8640 telegrams a day)
            (n / 8640) * 2880 + least(n % 8640, 2520) + greatest(0, n % 8640 - 8280) AS low
-    FROM generate_series(0, %s - 1) AS n
+    FROM generate_series(0::bigint, %s - 1) AS n
 ) AS g
 """
 
