@@ -7,6 +7,7 @@ urlpatterns = [
     path("archive/", include("dsmrhub.web.views.archive")),
     path("trends/", include("dsmrhub.web.views.trends")),
     path("contracts/", include("dsmrhub.web.views.contracts")),
+    path("compare/", include("dsmrhub.web.views.compare")),
     path("status/", include("dsmrhub.web.views.status")),
     path("export/", include("dsmrhub.web.views.export")),
     path("settings/", include("dsmrhub.web.views.settings")),
