@@ -178,6 +178,24 @@ class PendingMinute(models.Model):
         return f"pending minute {self.minute}"
 
 
+GAS_RESOLUTIONS = [
+    ("hour", "one row per hour"),
+    ("meter", "one row per gas value, at the meter's own resolution (every 5 minutes on DSMR 5)"),
+]
+
+
+class ProcessingSettings(Singleton):
+    """A single row: how processing shapes what it derives (changed by ``processing_settings_update``)."""
+
+    gas_resolution = models.CharField(max_length=8, choices=GAS_RESOLUTIONS, default="hour")
+
+    class Meta:
+        verbose_name_plural = "processing settings"
+
+    def __str__(self) -> str:
+        return "processing settings"
+
+
 class ProcessingState(Singleton):
     """A single row: what the processor last did."""
 
@@ -185,6 +203,8 @@ class ProcessingState(Singleton):
     last_duration = models.FloatField(default=0)
     last_error = models.TextField(blank=True, default="")
     contracts_fingerprint = models.CharField(max_length=200, blank=True, default="")
+    # the resolution the stored gas rows were built with; the processor rebuilds them when the setting differs
+    gas_resolution = models.CharField(max_length=8, choices=GAS_RESOLUTIONS, default="hour")
 
     def __str__(self) -> str:
         return "processing state"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dsmrhub.prices.costs import contract_for_day, costs_compute
 from dsmrhub.processing.epochs import REGISTERS, epochs_between
+from dsmrhub.processing.gas import gas_use_between
 from dsmrhub.processing.live import ElectricityLive, electricity_live_figures
 from dsmrhub.processing.models import (
     DayStatistics,
@@ -82,10 +83,7 @@ def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
     use = [end - begin for begin, end in zip(_positions(before), _positions(latest), strict=True)]
     for _moment, register, amount in epochs_between(after=start, until=to_epoch(latest.timestamp)):
         use[NAMES.index(register)] += Decimal(amount).scaleb(-3)
-    gas = Decimal("0.000")
-    gas_hours = GasConsumption.objects.filter(read_at__gte=from_epoch(start), read_at__lte=now)
-    for hour in gas_hours:
-        gas += hour.currently_delivered
+    gas = gas_use_between(start=start, end=to_epoch(now))
     values = {
         "electricity1": use[0],
         "electricity2": use[2],

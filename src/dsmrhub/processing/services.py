@@ -23,12 +23,14 @@ from dsmrhub.processing.epochs import epochs_refresh
 from dsmrhub.processing.gas import gas_refresh
 from dsmrhub.processing.minutes import minute_end, minutes_refresh
 from dsmrhub.processing.models import (
+    GAS_RESOLUTIONS,
     DayStatistics,
     ElectricityConsumption,
     GasConsumption,
     HourStatistics,
     MeterEpoch,
     PendingMinute,
+    ProcessingSettings,
     ProcessingState,
     QuarterStatistics,
 )
@@ -126,8 +128,10 @@ def _refresh_range(first: int, last: int, window: Window) -> tuple[date, date]:
 
 
 def processing_run_pending(*, batch_minutes: int = BATCH_MINUTES) -> ProcessResult:
-    """Process every pending change (and contract change), then return what was done."""
+    """Process every pending change (and contract change, and gas resolution change), then return what
+    was done."""
     began = time.perf_counter()
+    _gas_follow_setting()
     minutes = days = 0
     window = window_at()
     entries = None
@@ -153,6 +157,45 @@ def processing_run_pending(*, batch_minutes: int = BATCH_MINUTES) -> ProcessResu
     seconds = time.perf_counter() - began
     ProcessingState.store(last_run_at=timezone.now(), last_duration=seconds, last_error="")
     return ProcessResult(minutes=minutes, days=days, costs_refreshed=costs, seconds=seconds)
+
+
+GAS_CHUNK = 31 * 86_400  # seconds of gas values per gas_refresh when the gas rows are rebuilt
+
+
+def processing_settings_get() -> ProcessingSettings:
+    return ProcessingSettings.peek()
+
+
+def processing_settings_update(*, gas_resolution: str) -> ProcessingSettings:
+    """Store the processing settings and rebuild what they shape now (the gas rows when their resolution
+    changed). ``ValueError`` with a reason for a value that is not one of the choices."""
+    choices = [value for value, _ in GAS_RESOLUTIONS]
+    if gas_resolution not in choices:
+        raise ValueError(f"gas resolution must be one of {', '.join(choices)}, not {gas_resolution!r}")
+    settings = ProcessingSettings.store(gas_resolution=gas_resolution)
+    _gas_follow_setting()
+    return settings
+
+
+def _gas_follow_setting() -> bool:
+    """When the gas resolution setting differs from the one the gas rows are built at (changed by the
+    service, the admin or SQL), rebuild all gas rows at the new one in one transaction; True if it did.
+    Statistics stay as they are: a gas value's use and hour are the same at both resolutions."""
+    wanted = ProcessingSettings.peek().gas_resolution
+    if ProcessingState.peek().gas_resolution == wanted:
+        return False
+    with transaction.atomic():
+        lock_derived_data()
+        if ProcessingState.load().gas_resolution == wanted:  # another process did it meanwhile
+            return False
+        GasConsumption.objects.all().delete()
+        ProcessingState.row().update(gas_resolution=wanted)
+        first, last = fetch(f"SELECT MIN(gas_timestamp), MAX(gas_timestamp) FROM {MINUTES}")[0]
+        if first is not None:
+            for low in range(first, last + 1, GAS_CHUNK):
+                gas_refresh(first=low, last=min(low + GAS_CHUNK - 1, last))
+    logger.info("gas rows rebuilt at resolution %s", wanted)
+    return True
 
 
 def processing_record_error(*, error: str) -> None:
@@ -195,6 +238,7 @@ def processing_rebuild(
 ) -> RebuildResult:
     """Recompute all derived data (or that from local day ``since`` on) from the readings, in chunks."""
     began = time.perf_counter()
+    _gas_follow_setting()
     window = window_at()
     start = day_start(since) if since else None
     with transaction.atomic():
@@ -221,7 +265,7 @@ def processing_rebuild(
         if progress:
             progress(done, steps)
     # DSMR 4 stamps its hourly gas value up to an hour before the reading that carries it.
-    gas_first = fetch(f"SELECT MIN(gas_timestamp) FROM {MINUTES} WHERE read_at > %s", [begin])[0][0]
+    gas_first = fetch(f"SELECT MIN(gas_timestamp) FROM {MINUTES} WHERE read_at >= %s", [begin])[0][0]
     for done, (low, high) in enumerate(months, start=len(chunks) + 1):
         if done == len(chunks) + 1 and gas_first is not None:
             low = min(low, gas_first)

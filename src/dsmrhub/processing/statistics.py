@@ -18,7 +18,8 @@ from datetime import date
 from decimal import Decimal
 
 from dsmrhub.processing.costs import day_statistics_price
-from dsmrhub.processing.models import DayStatistics, GasConsumption, HourStatistics, QuarterStatistics
+from dsmrhub.processing.gas import gas_hours, gas_position_at
+from dsmrhub.processing.models import DayStatistics, HourStatistics, QuarterStatistics
 from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, hour_shift, local_date
 from dsmrhub.processing.positions import NAMES, QUARTER, period_uses
 from dsmrhub.processing.quarantine import Window
@@ -69,13 +70,8 @@ def statistics_refresh(*, first_day: date, last_day: date, window: Window) -> No
         return
     raw, uses = found
     first = first_reading_at(window=window)
-    gas_hours = {
-        int(row.read_at.timestamp()): row
-        for row in GasConsumption.objects.filter(
-            read_at__gte=from_epoch(span_start), read_at__lt=from_epoch(span_end)
-        )
-    }
-    gas_reading = _gas_position_before(span_start)
+    gas_by_hour = gas_hours(start=span_start, end=span_end)
+    gas_reading = gas_position_at(span_start)
 
     hours: list[HourStatistics] = []
     days: dict[date, dict] = {}
@@ -94,11 +90,11 @@ def statistics_refresh(*, first_day: date, last_day: date, window: Window) -> No
         use = period.use if period else [0, 0, 0, 0]
         if period:
             raw = period.raw
-        gas = gas_hours.get(hour)
+        gas = gas_by_hour.get(hour)  # (position at the hour's end, use)
         # An hour that ends at or before the first reading has no statistic (a DSMR 4 gas value stamped
         # before the first reading only gives the position the first day starts from).
         if (period or gas is not None) and end > first:
-            gas_use = gas.currently_delivered if gas is not None else Decimal("0.000")
+            gas_use = gas[1] if gas is not None else Decimal("0.000")
             hours.append(
                 HourStatistics(
                     hour_start=from_epoch(hour),
@@ -113,9 +109,9 @@ def statistics_refresh(*, first_day: date, last_day: date, window: Window) -> No
             if days[day]["gas_reading"] is None and gas is not None:
                 # The first day with gas: its position at the first gas value (as electricity's first day
                 # starts at the first reading).
-                days[day]["gas_reading"] = gas.delivered - gas.currently_delivered
+                days[day]["gas_reading"] = gas[0] - gas[1]
         if gas is not None:
-            gas_reading = gas.delivered
+            gas_reading = gas[0]
         hour = end
     day_rows = _day_rows(days, latest=latest, first_day=first_day, last_day=last_day)
     hour_span = {"hour_start__gte": from_epoch(span_start), "hour_start__lt": from_epoch(span_end)}
@@ -138,15 +134,6 @@ def _quarters_store(start: int, end: int, *, latest: int, window: Window) -> Non
         for period in found[1].values()
         if period.start + QUARTER <= latest
     )
-
-
-def _gas_position_before(moment: int) -> Decimal | None:
-    rows = (
-        GasConsumption.objects.filter(read_at__lt=from_epoch(moment))
-        .order_by("-read_at")
-        .values_list("delivered", flat=True)[:1]
-    )
-    return rows[0] if rows else None
 
 
 def _own_or_imported(rows: list, *, key: str, span: dict, first: int) -> list:
