@@ -9,8 +9,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 import time_machine
 
-from dsmrhub.api.filters import KnownQueryParamsMixin
-from dsmrhub.api.urls_processing import urlpatterns as processing_urls
 from dsmrhub.processing.contracts import contract_save
 from dsmrhub.processing.history import ImportedDay, ImportedHour, statistics_import
 from dsmrhub.processing.services import processing_run_pending
@@ -167,18 +165,33 @@ def test_single_object_endpoints_know_only_format(api_client, url):
     assert api_client.get(url, {"format": "json"}).status_code != 400
 
 
-def test_every_v2_endpoint_checks_its_query_parameters():
-    """A new endpoint cannot forget the check: every view of API v2 has it."""
+def v2_routes(patterns=None, prefix: str = "") -> list[tuple[str, object]]:
+    """(path, pattern) of every API route without path parameters, included modules walked."""
+    from django.urls import URLPattern, URLResolver
+
     from dsmrhub.api.urls import urlpatterns
 
-    views = [
-        p.callback.view_class for p in [*urlpatterns, *processing_urls] if hasattr(p.callback, "view_class")
-    ]
-    checked = [view for view in views if view.__module__.startswith("dsmrhub.api.views")]
-    assert len(checked) >= 15
-    assert all(issubclass(view, KnownQueryParamsMixin) for view in checked), [
-        view.__name__ for view in checked if not issubclass(view, KnownQueryParamsMixin)
-    ]
+    routes = []
+    for pattern in urlpatterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            routes += v2_routes(pattern.url_patterns, route)
+        elif (
+            isinstance(pattern, URLPattern)
+            and route.startswith("v2/")
+            and "<" not in route
+            and "(" not in route
+        ):
+            routes.append((route, pattern))
+    return routes
+
+
+def test_every_v2_endpoint_checks_its_query_parameters(api_client):
+    """A new endpoint cannot forget the check: every GET route of API v2 refuses an unknown parameter."""
+    routes = [route for route, _ in v2_routes() if route != "v2/schema"]
+    assert len(routes) >= 15 and "v2/consumption/quarter-hour-peak-electricity" in routes
+    answers = {route: api_client.get(f"/api/{route}?zz_unknown=1").status_code for route in routes}
+    assert answers == dict.fromkeys(routes, 400)
 
 
 def test_delete_knows_its_bounds_only(api_client):
@@ -299,6 +312,50 @@ def test_today_without_contract_has_zero_prices(api_client, processed):
     assert today["fixed_cost"] == 0.0
     assert all(today[f"energy_supplier_price_{key.removesuffix('_price')}"] == 0.0 for key in PRICES)
     assert today["electricity_merged"] == today["electricity1"] + today["electricity2"]
+
+
+@time_machine.travel(NOW, tick=False)  # a Tuesday, 11:30 in Amsterdam: the peak band
+def test_today_prices_in_force_of_a_time_of_use_contract(api_client, processed):
+    from dsmrhub.prices.services import contract_spec_parse
+
+    spec = contract_spec_parse(
+        {
+            "description": "Peak and off-peak",
+            "start": "2026-01-01",
+            "kind": "bands",
+            "gas_price": "1.25",
+            "fixed_daily_cost": "0.5",
+            "bands": [
+                {"name": "peak", "delivered": "0.30", "returned": "0.10", "periods": [PEAK_HOURS]},
+                {
+                    "name": "off-peak",
+                    "delivered": "0.20",
+                    "returned": "0.05",
+                    "periods": [
+                        {"days": "mon-fri", "hours": "23:00-07:00"},
+                        {"days": "sat-sun", "hours": "00:00-24:00"},
+                    ],
+                },
+            ],
+        }
+    )
+    contract_save(
+        description=spec.description, start=spec.start, prices=spec.prices, kind=spec.kind, bands=spec.bands
+    )
+    today = get(api_client, "/api/v2/consumption/today")
+    prices = {key: value for key, value in today.items() if key.startswith("energy_supplier_price_")}
+    assert prices == {
+        "energy_supplier_price_electricity_delivered_1": 0.30,
+        "energy_supplier_price_electricity_delivered_2": 0.30,
+        "energy_supplier_price_electricity_returned_1": 0.10,
+        "energy_supplier_price_electricity_returned_2": 0.10,
+        "energy_supplier_price_gas": 1.25,
+        "energy_supplier_price_fixed_daily_cost": 0.5,
+    }
+    assert today["fixed_cost"] == 0.5
+
+
+PEAK_HOURS = {"days": "mon-fri", "hours": "07:00-23:00"}
 
 
 def telegram_tariff(telegram: str) -> int:

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from dsmrhub.datalogger.selectors import datalogger_problems
 from dsmrhub.prices.costs import contract_for_day, round_cents
+from dsmrhub.prices.models import ContractKind, EnergyContract
+from dsmrhub.processing.costs import price_now
 from dsmrhub.processing.selectors import application_problems, consumption_today
 from dsmrhub.readings.models import MeterStatistics
 from dsmrhub.spotprices.selectors import spot_price_problems
@@ -47,8 +49,8 @@ TARIFF_NAMES = {
 
 def consumption_today_v5(*, now: datetime | None = None) -> dict[str, Any] | None:
     """``processing.selectors.consumption_today`` plus the keys DSMR-reader v5 adds: both tariffs merged
-    (delivered, returned, cost), the day's fixed cost (cents, half up) and the prices in force today (zero
-    without a contract, as v5 shows them). None without a reading today."""
+    (delivered, returned, cost), the day's fixed cost (cents, half up) and the prices in force (zero
+    without a contract, as v5 shows them; see ``prices_in_force``). None without a reading today."""
     now = now or timezone.now()
     today = consumption_today(now=now)
     if today is None:
@@ -60,8 +62,23 @@ def consumption_today_v5(*, now: datetime | None = None) -> dict[str, Any] | Non
         "electricity_cost_merged": today["electricity1_cost"] + today["electricity2_cost"],
         "fixed_cost": round_cents(contract.fixed_daily_cost if contract else Decimal(0)),
     }
-    prices = {key: getattr(contract, field) if contract else ZERO_PRICE for key, field in PRICE_KEYS.items()}
-    return {**today, **merged, **prices}
+    return {**today, **merged, **prices_in_force(contract=contract, now=now)}
+
+
+def prices_in_force(*, contract: EnergyContract | None, now: datetime) -> dict[str, Decimal | None]:
+    """v5's ``energy_supplier_price_*``: a fixed contract's six prices. A time-of-use or dynamic contract
+    has one electricity price at a time, whatever the meter's tariff register says: both tariffs show the
+    price per kWh now (``processing.costs.price_now``: the band's, or the market price through the
+    contract's formula; None while a market price is missing, never a made-up zero)."""
+    if contract is None:
+        return dict.fromkeys(PRICE_KEYS, ZERO_PRICE)
+    prices: dict[str, Decimal | None] = {key: getattr(contract, field) for key, field in PRICE_KEYS.items()}
+    if contract.kind != ContractKind.FIXED:
+        current = price_now(now=now)
+        for tariff in (1, 2):
+            prices[f"energy_supplier_price_electricity_delivered_{tariff}"] = current and current.delivered
+            prices[f"energy_supplier_price_electricity_returned_{tariff}"] = current and current.returned
+    return prices
 
 
 def meter_variant() -> str | None:
