@@ -137,12 +137,9 @@ def run() -> dict[str, dict]:
         return {}
     name = f"dsmrreader_bench_{os.getpid()}"
     began = time.perf_counter()
-    url = _source(name)
-    print(
-        f"  source: {READINGS:,} generated DSMR-reader readings in {time.perf_counter() - began:.1f} s",
-        flush=True,
-    )
     try:
+        url = _source(name)
+        print(f"  source: {READINGS:,} generated readings in {time.perf_counter() - began:.1f} s", flush=True)
         imported = _measure("import", url)
         bulk = _measure("bulk", url)
     finally:
