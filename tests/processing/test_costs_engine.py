@@ -303,3 +303,18 @@ def test_the_price_now_and_next_for_each_kind():
     assert (fixed.delivered, fixed.until) == (D("0.27"), None)
     assert price_now(now=datetime(2026, 8, 3, 12, tzinfo=AMS)).delivered is None  # tariff unknown
     assert price_now(now=datetime(2025, 8, 3, 12, tzinfo=AMS)) is None  # no contract
+
+
+def test_the_live_cost_per_hour_follows_the_price_now_for_a_dynamic_contract():
+    from dsmrhub.processing.live import electricity_live_figures
+
+    save(DYNAMIC)
+    start = utc(2026, 6, 10, 10)
+    _prices(start, ["-0.20"])
+    store(reading(start + timedelta(minutes=5), "1000", "2000", power="0.400", returned="2.500"))
+    live = electricity_live_figures(now=start + timedelta(minutes=6))
+    delivered_price = (D("-0.20") + D("0.12154")) * D("1.21")
+    returned_price = D("-0.20") - D("0.015")  # below zero: returning costs money
+    assert live.cost_per_hour == R(D("0.400") * delivered_price - D("2.500") * returned_price)
+    assert live.cost_per_hour > 0
+    assert electricity_live_figures(now=start + timedelta(minutes=20)).cost_per_hour is None  # no price

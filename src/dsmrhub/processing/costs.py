@@ -508,3 +508,15 @@ def price_now(*, now: datetime | None = None, tariff_register: int | None = None
         until=until,
         next_delivered=next_delivered,
     )
+
+
+def cost_per_hour_now(
+    *, now: datetime, tariff_register: int | None, delivered_kw: Decimal, returned_kw: Decimal
+) -> Decimal | None:
+    """What an hour at this power costs at the price now (any contract kind; None when the price is
+    unknown): the engine's rule for kW × 1 h, rounded like a period's electricity (``costs_round``)."""
+    price = price_now(now=now, tariff_register=tariff_register)
+    if price is None or price.delivered is None or price.returned is None:
+        return None
+    amount = delivered_kw * price.delivered - returned_kw * price.returned
+    return costs_round(electricity1=amount, electricity2=ZERO, gas=ZERO, fixed=ZERO).electricity1

@@ -17,6 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from dsmrhub.prices.costs import contract_for_day, cost_per_hour, gas_cost
+from dsmrhub.prices.models import ContractKind
+from dsmrhub.processing.costs import cost_per_hour_now
 from dsmrhub.processing.models import GasConsumption
 from dsmrhub.processing.periods import local_zone
 from dsmrhub.processing.quarantine import placeable_readings
@@ -84,7 +86,14 @@ def electricity_live_figures(*, now: datetime | None = None) -> ElectricityLive 
     tariff = tariff if tariff in TARIFFS else None
     contract = contract_for_day(day=now.astimezone(local_zone()).date())
     cost = None
-    if contract is not None and tariff is not None:
+    if contract is not None and contract.kind != ContractKind.FIXED:  # bands, dynamic: the price now
+        cost = cost_per_hour_now(
+            now=now,
+            tariff_register=tariff,
+            delivered_kw=latest.electricity_currently_delivered,
+            returned_kw=latest.electricity_currently_returned,
+        )
+    elif contract is not None and tariff is not None:
         cost = cost_per_hour(
             contract=contract,
             tariff=tariff,
