@@ -3,14 +3,17 @@ and a `kill -9` in the middle after which a re-run ends exactly where one clean 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from dsmrhub.prices.services import PRICE_FIELDS
-from tests.processes import wait_until
+from tests.processes import DSMRHUB, wait_until
 from tests.switching.conftest import source_query, source_url, truths
 
 EXTRA = 150_000  # generated readings after the fixture's, so the import runs long enough to be killed
@@ -145,3 +148,28 @@ def test_kill_9_in_the_middle_and_a_rerun_equals_one_clean_run(make_source, make
     clean = make_install()
     clean.run("import-dsmrreader", source_url(name), timeout=600)
     assert _dump(killed) == _dump(clean)
+
+
+def test_on_a_terminal_progress_is_a_bar(make_source, install):
+    name = make_source("full")
+    leader, follower = os.openpty()
+    try:
+        done = subprocess.run(
+            [*DSMRHUB, "import-dsmrreader", source_url(name)],
+            env=install.env,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+            timeout=300,
+        )
+        os.close(follower)
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once everything written has been read
+            while chunk := os.read(leader, 65536):
+                shown += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 0
+    text = shown.decode()
+    assert "\r[########################] 100%  18,048/18,048 readings" in text
+    assert "readings: 18,048 stored" in done.stdout
