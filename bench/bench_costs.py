@@ -101,7 +101,8 @@ def run() -> dict[str, dict]:
         "kind": "bands",
         "holidays_country": "NL",
         "bands": [
-            {"name": "peak", "delivered": "0.31", "returned": "0.08", "periods": [{"days": "mon-fri", "hours": "07:00-23:00"}]},
+            {"name": "peak", "delivered": "0.31", "returned": "0.08",
+             "periods": [{"days": "mon-fri", "hours": "07:00-23:00"}]},
             {"name": "off-peak", "delivered": "0.22", "returned": "0.08",
              "periods": [{"days": "mon-fri", "hours": "23:00-07:00"}, {"days": "sat-sun,holiday"}]},
         ],
