@@ -20,7 +20,7 @@ from dsmrhub.processing.services import processing_run_pending
 from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
 from dsmrhub.switching.dsmrreader import READING_FIELDS, SourceError, source_open
 from dsmrhub.switching.models import ImportCheckpoint, TemperatureReading
-from dsmrhub.switching.services import ImportError_, dsmrreader_import
+from dsmrhub.switching.services import ImportStopped, dsmrreader_import
 from tests.switching.conftest import admin, source_query, source_url, truths
 
 pytestmark = pytest.mark.django_db
@@ -399,7 +399,7 @@ def test_a_connection_lost_midway_stops_with_one_line_and_a_rerun_completes_it(m
     proxy = CuttingProxy(limit=1_000_000)  # the readings come as ~2.7 MB of COPY text
     try:
         url = source_url(name).replace(":5432/", f":{proxy.port}/")
-        with pytest.raises(ImportError_) as raised:
+        with pytest.raises(ImportStopped) as raised:
             dsmrreader_import(url=url, batch=1000, jobs=1)
     finally:
         proxy.close()
@@ -479,7 +479,7 @@ def test_two_processes_lose_the_source_midway_with_one_line(make_source):
     name = make_source("full")
     proxy = CuttingProxy(limit=1_000_000)
     try:
-        with pytest.raises(ImportError_) as raised:
+        with pytest.raises(ImportStopped) as raised:
             dsmrreader_import(url=source_url(name).replace(":5432/", f":{proxy.port}/"), batch=1000, jobs=2)
     finally:
         proxy.close()

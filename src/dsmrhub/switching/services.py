@@ -128,7 +128,7 @@ class ImportSummary:
         return lines
 
 
-class ImportError_(Exception):
+class ImportStopped(Exception):
     """The import stopped (the source went away, a write failed); ``summary`` is what was done before.
     Everything committed stays and a re-run goes on from there."""
 
@@ -143,12 +143,13 @@ def dsmrreader_import(
     """Import a DSMR-reader database (``url``, a PostgreSQL URL) into dsmrhub's database.
 
     Raises ``SourceError`` (nothing written) when the source is not a DSMR-reader v4/v5 database this
-    importer knows, cannot be read or refuses permission; ``ImportError_`` when it stops midway (what was
+    importer knows, cannot be read or refuses permission; ``ImportStopped`` when it stops midway (what was
     committed stays; a re-run completes it). ``jobs``: 1 reads, checks and stores in this process, 2 reads
     and checks in a second one; 0 (default) picks 2 from ``PARALLEL_FROM`` readings on several cores."""
     began = time.perf_counter()
     source = dsmrreader.source_open(url=url)  # SourceError: nothing read, nothing written
     summary = ImportSummary(source=source.identity, version=source.version)
+    writing = False
     try:
         # Everything small first, so a source that fails here has written nothing.
         prices = dsmrreader.prices_read(source)
@@ -166,6 +167,7 @@ def dsmrreader_import(
         if since is not None:
             summary.readings_skipped_before = dsmrreader.readings_count(source, since=None) - total
 
+        writing = True
         contracts_import(prices=prices, summary=summary)
         _statistics(days=days, hours=hours, per_hour=per_hour, summary=summary)
         _temperatures(temperatures, summary)
@@ -182,8 +184,10 @@ def dsmrreader_import(
         )
         summary.meter_statistics = meter_statistics_import(values=meter)
     except SourceError as error:
+        if not writing:
+            raise  # nothing written
         summary.seconds = time.perf_counter() - began
-        raise ImportError_(
+        raise ImportStopped(
             f"{error}; what was imported before stays, run the import again to complete it", summary
         ) from None
     finally:

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
 from dsmrhub.switching.dsmrreader import SourceError
-from dsmrhub.switching.services import ImportError_, dsmrreader_import
+from dsmrhub.switching.services import ImportStopped, dsmrreader_import
 
 BAR = 24
 LINE_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         except SourceError as error:  # nothing written
             sys.stderr.write(f"dsmrhub import-dsmrreader: {error}\n")
             sys.exit(1)
-        except ImportError_ as error:  # stopped midway: what was committed stays, a re-run completes it
+        except ImportStopped as error:  # stopped midway: what was committed stays, a re-run completes it
             if tty and not quiet:
                 sys.stderr.write("\n")
             self.stdout.write("\n".join(error.summary.lines()))
