@@ -150,9 +150,9 @@ def test_a_period_that_starts_before_the_first_reading_keeps_its_imported_row():
 def test_export_shows_the_imported_flag():
     statistics_import(days=[imported_day(MARCH_1)], hours=imported_hours(MARCH_1))
     header, row = list(export_rows(dataset="day", first=MARCH_1, last=MARCH_1))
-    assert row[header.index("imported")] == "True"
+    assert row[header.index("imported")] == "true"
     header, *hours = list(export_rows(dataset="hour", first=MARCH_1, last=MARCH_1))
-    assert len(hours) == 24 and {hour[header.index("imported")] for hour in hours} == {"True"}
+    assert len(hours) == 24 and {hour[header.index("imported")] for hour in hours} == {"true"}
 
 
 def test_the_archive_marks_imported_hours_and_days():

@@ -64,8 +64,8 @@ def test_month_has_every_day_with_costs_and_links_to_the_days(client):
     assert rows[25]["url"] == "/archive/?period=day&date=2026-10-26"
     data = response.context["data"]
     assert data.totals["electricity1"] == Decimal("78.000")  # 7 × 9.6 + 10.8
-    # 7 normal days, the long day, and 23 October (a day of zero use before the first reading, fixed cost)
-    assert data.costs["total_cost"] == Decimal("118.14")
+    # 7 normal days and the long day (no day before the first reading: statistics start at it)
+    assert data.costs["total_cost"] == Decimal("117.64")
     assert response.context["previous_url"] == "/archive/?period=month&date=2026-09-01"
     assert response.context["next_url"] == "/archive/?period=month&date=2026-11-01"
 

@@ -15,7 +15,7 @@ from tests.web.days import store_days
 DAY_HEADER = (
     "day,electricity1,electricity2,electricity1_returned,electricity2_returned,gas,electricity1_reading,"
     "electricity2_reading,electricity1_returned_reading,electricity2_returned_reading,gas_reading,"
-    "electricity1_cost,electricity2_cost,gas_cost,fixed_cost,total_cost"
+    "electricity1_cost,electricity2_cost,gas_cost,fixed_cost,total_cost,imported"
 )
 
 
@@ -34,9 +34,9 @@ def test_day_statistics_exact_rows(client):
     assert _csv(response) == [
         DAY_HEADER,
         "2026-10-24,9.600,38.400,0.000,2.400,2.880,1000.000,1000.000,0.000,1000.000,500.000,"
-        "1.92,9.36,2.88,0.500000,14.66",
+        "1.92,9.36,2.88,0.500000,14.66,false",
         "2026-10-25,10.800,38.400,0.000,2.400,3.000,1009.600,1038.400,0.000,1002.400,502.880,"
-        "2.16,9.36,3.00,0.500000,15.02",
+        "2.16,9.36,3.00,0.500000,15.02,false",
     ]
 
 
@@ -44,16 +44,19 @@ def test_day_statistics_exact_rows(client):
 def test_hour_statistics_of_the_25_hour_day_with_offsets(client):
     store_days(date(2026, 10, 24), date(2026, 10, 26))
     lines = _csv(client.get("/export/csv/?dataset=hour&start=2026-10-25&end=2026-10-25"))
-    assert lines[0] == "hour_start,electricity1,electricity2,electricity1_returned,electricity2_returned,gas"
+    assert (
+        lines[0]
+        == "hour_start,electricity1,electricity2,electricity1_returned,electricity2_returned,gas,imported"
+    )
     assert len(lines) == 1 + 25
     assert lines[1:5] == [
-        "2026-10-25T00:00:00+02:00,1.200,0.000,0.000,0.000,0.120",
-        "2026-10-25T01:00:00+02:00,1.200,0.000,0.000,0.000,0.120",
-        "2026-10-25T02:00:00+02:00,1.200,0.000,0.000,0.000,0.120",
-        "2026-10-25T02:00:00+01:00,1.200,0.000,0.000,0.000,0.120",
+        "2026-10-25T00:00:00+02:00,1.200,0.000,0.000,0.000,0.120,false",
+        "2026-10-25T01:00:00+02:00,1.200,0.000,0.000,0.000,0.120,false",
+        "2026-10-25T02:00:00+02:00,1.200,0.000,0.000,0.000,0.120,false",
+        "2026-10-25T02:00:00+01:00,1.200,0.000,0.000,0.000,0.120,false",
     ]
-    assert lines[13] == "2026-10-25T11:00:00+01:00,0.000,2.400,0.000,0.600,0.120"
-    assert lines[-1] == "2026-10-25T23:00:00+01:00,1.200,0.000,0.000,0.000,0.120"
+    assert lines[13] == "2026-10-25T11:00:00+01:00,0.000,2.400,0.000,0.600,0.120,false"
+    assert lines[-1] == "2026-10-25T23:00:00+01:00,1.200,0.000,0.000,0.000,0.120,false"
 
 
 @pytest.mark.django_db
@@ -167,8 +170,8 @@ def test_download_in_the_browser(browser_page):
     assert download.suggested_filename == "dsmrhub-hour-2026-10-25-2026-10-26.csv"
     lines = Path(download.path()).read_bytes().decode().split("\r\n")[:-1]
     assert len(lines) == 1 + 25 + 24
-    assert lines[1] == "2026-10-25T00:00:00+02:00,1.200,0.000,0.000,0.000,0.120"
-    assert lines[-1] == "2026-10-26T23:00:00+01:00,1.200,0.000,0.000,0.000,0.120"
+    assert lines[1] == "2026-10-25T00:00:00+02:00,1.200,0.000,0.000,0.000,0.120,false"
+    assert lines[-1] == "2026-10-26T23:00:00+01:00,1.200,0.000,0.000,0.000,0.120,false"
     assert browser_page.errors == []
 
 

@@ -1,7 +1,8 @@
 """CSV export of the derived tables, streamed: rows are read in chunks and written as they come.
 
 Decimals are written exactly as stored (``1234.567``), never through floats; moments as ISO 8601 in the
-local time zone with its offset (``2026-11-25T14:00:00+01:00``); days as ``YYYY-MM-DD``.
+local time zone with its offset (``2026-11-25T14:00:00+01:00``); days as ``YYYY-MM-DD``; the day and hour
+statistics' ``imported`` column (history brought in from DSMR-reader) as ``true``/``false``.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def export_queryset(*, dataset: str, first: date, last: date) -> models.QuerySet
 def _text(value: Any, zone) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # ``imported``
+        return "true" if value else "false"
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime):
