@@ -318,3 +318,21 @@ def test_the_live_cost_per_hour_follows_the_price_now_for_a_dynamic_contract():
     assert live.cost_per_hour == R(D("0.400") * delivered_price - D("2.500") * returned_price)
     assert live.cost_per_hour > 0
     assert electricity_live_figures(now=start + timedelta(minutes=20)).cost_per_hour is None  # no price
+
+
+def test_todays_costs_so_far_follow_the_bands():
+    from dsmrhub.processing.selectors import consumption_today
+
+    save({
+        "description": "day and night", "start": "2026-01-01", "kind": "bands",
+        "bands": [
+            {"name": "night", "delivered": "0.20", "periods": [{"days": "all", "hours": "00:00-07:00"}]},
+            {"name": "day", "delivered": "0.30", "periods": [{"days": "all", "hours": "07:00-24:00"}]},
+        ],
+    })  # fmt: skip
+    six = datetime(2026, 6, 10, 6, tzinfo=AMS)
+    quarter_readings(six.astimezone(UTC), 8, d1="0.100")  # 06:00–08:00 local
+    today = consumption_today(now=six + timedelta(minutes=90))  # 07:30: the later readings not yet
+    assert today["electricity1"] == D("0.600")
+    assert today["electricity1_cost"] == R(4 * D("0.1") * D("0.20") + 2 * D("0.1") * D("0.30"))
+    assert today["total_cost"] == today["electricity1_cost"]

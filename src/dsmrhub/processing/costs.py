@@ -341,7 +341,9 @@ def costs_for_range(
     return costs_by_period(usage=usage, period=period, tariff=tariff)
 
 
-def day_costs_of(*, first: date, last: date, days: Mapping[date, Mapping[str, Decimal]]) -> dict[date, Costs]:
+def day_costs_of(
+    *, first: date, last: date, days: Mapping[date, Mapping[str, Decimal]], now: datetime | None = None
+) -> dict[date, Costs]:
     """Costs of the day statistics rows ``days`` (day → the statistics' use fields) in [first, last]:
     the same fields as ever (tariff 1, tariff 2, gas, fixed per day, total), by the engine.
 
@@ -369,7 +371,7 @@ def day_costs_of(*, first: date, last: date, days: Mapping[date, Mapping[str, De
                 fixed=p["fixed_daily_cost"],
             )
     for first_timed, last_timed in _runs(timed):
-        usage = usage_load(first=first_timed, last=last_timed)
+        usage = usage_load(first=first_timed, last=last_timed, now=now)
         for row in costs_by_period(usage=usage, period="day", in_force=in_force, partial=True):
             day = row.start.date()
             if day in days and day not in result:
@@ -414,10 +416,10 @@ def day_statistics_price(rows: Sequence[DayStatistics]) -> None:
         row.gas_cost, row.fixed_cost, row.total_cost = found.gas, found.fixed, found.total
 
 
-def day_costs(*, day: date, use: Mapping[str, Decimal]) -> Costs:
-    """The costs of one day's use so far (``use``: the day statistics' use fields), by the engine: for
-    today's live figures (``consumption_today``), priced like the day statistics."""
-    return day_costs_of(first=day, last=day, days={day: use})[day]
+def day_costs(*, day: date, use: Mapping[str, Decimal], now: datetime | None = None) -> Costs:
+    """The costs of one day's use up to ``now`` (``use``: the day statistics' use fields), by the engine:
+    for today's live figures (``consumption_today``), priced like the day statistics."""
+    return day_costs_of(first=day, last=day, days={day: use}, now=now)[day]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dsmrhub.prices.costs import contract_for_day, costs_compute
+from dsmrhub.prices.costs import contract_for_day
+from dsmrhub.processing.costs import day_costs
 from dsmrhub.processing.epochs import REGISTERS, epochs_between
 from dsmrhub.processing.gas import gas_use_between
 from dsmrhub.processing.live import ElectricityLive, electricity_live_figures
@@ -90,7 +91,7 @@ def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
         "electricity1_returned": use[1],
         "electricity2_returned": use[3],
     }
-    costs = costs_compute(contract=contract_for_day(day=today), gas=gas, **values)
+    costs = day_costs(day=today, use={**values, "gas": gas}, now=now)  # any kind (processing.costs)
     return {
         "day": today.isoformat(),
         "electricity1": values["electricity1"],
