@@ -53,7 +53,9 @@ class ElectricityConsumption(models.Model):
 
 
 class GasConsumption(models.Model):
-    """One local hour [read_at, read_at + 1 h) with gas values: position at its end, use within it."""
+    """Gas rows at ``ProcessingSettings.gas_resolution`` (``processing.gas``). "hour" (default): one local
+    hour [read_at, read_at + 1 h) with gas values: position at its end, use within it. "meter": one gas
+    value, read_at its own stamp: the position then, use since the value before."""
 
     read_at = EpochSecondsField(primary_key=True)
     delivered = ScaledDecimalField(**POSITION)
