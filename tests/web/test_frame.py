@@ -7,7 +7,7 @@ import pytest
 from dsmrhub.web.services import web_settings_update
 from tests.web.conftest import log_in
 
-PAGES = ["/", "/archive/", "/trends/", "/contracts/", "/status/", "/export/"]
+PAGES = ["/", "/archive/", "/trends/", "/contracts/", "/compare/", "/status/", "/export/"]
 
 
 @pytest.mark.django_db
@@ -69,3 +69,13 @@ def test_wrong_password_shows_an_error(browser_page, admin_user):
     browser_page.page.click("form button[type=submit]")
     assert browser_page.page.locator("[role=alert]").is_visible()
     assert browser_page.errors == []
+
+
+@pytest.mark.django_db
+def test_every_page_links_to_compare_and_marks_it_current_there(client):
+    for path in PAGES:
+        page = client.get(path).content.decode()
+        assert '<a href="/compare/"' in page, path
+    page = client.get("/compare/").content.decode()
+    assert '<a href="/compare/" aria-current="page">Compare</a>' in page
+    assert '<a href="/contracts/" aria-current="page">' not in page

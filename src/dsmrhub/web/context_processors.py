@@ -14,6 +14,7 @@ NAVIGATION = [
     ("archive", _("Archive")),
     ("trends", _("Trends")),
     ("contracts", _("Contracts")),
+    ("compare", _("Compare")),
     ("status", _("Status")),
     ("export", _("Export")),
     ("settings", _("Settings")),
