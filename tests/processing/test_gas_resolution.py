@@ -142,3 +142,19 @@ def test_a_bad_resolution_is_refused_with_its_choices():
     call_command("processing-settings", "--gas-resolution", "meter", stdout=out)
     assert out.getvalue().startswith("gas resolution: meter")
     assert ProcessingSettings.peek().gas_resolution == "meter"
+
+
+@pytest.mark.parametrize("resolution", ["hour", "meter"])
+def test_the_cost_engine_books_gas_on_the_days_the_statistics_do(dsmr5, resolution):
+    """A value stamped at local midnight closes the day before, at either resolution (the engine reads gas
+    through processing.gas, as the statistics do)."""
+    from dsmrhub.processing.costs import costs_by_period, usage_load
+
+    processing_settings_update(gas_resolution=resolution)
+    first, last = MARCH_2, MARCH_2 + timedelta(days=1)
+    usage = usage_load(first=first, last=last, now=utc(2026, 3, 3, 0))
+    engine = {cost.start.date(): cost.gas for cost in costs_by_period(usage=usage, period="day")}
+    days = dict(DayStatistics.objects.values_list("day", "gas"))
+    assert engine[MARCH_2] == days[MARCH_2] > 0
+    midnight = [stamp for stamp, _ in stamps_of(dsmr5) if stamp == utc(2026, 3, 2, 23)]
+    assert midnight, "the stream has a gas value stamped at local midnight"

@@ -47,8 +47,9 @@ from dsmrhub.prices.costs import (
 )
 from dsmrhub.prices.models import ContractKind
 from dsmrhub.prices.tariffs import Tariff
-from dsmrhub.processing.models import DayStatistics, GasConsumption
-from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, local_zone
+from dsmrhub.processing.gas import gas_hours
+from dsmrhub.processing.models import DayStatistics
+from dsmrhub.processing.periods import HOUR, day_end, day_start, local_zone
 from dsmrhub.processing.quarters import QuarterEnergy, quarter_energy
 from dsmrhub.readings.peaks import meter_month_peaks
 
@@ -103,13 +104,15 @@ def usage_load(*, first: date, last: date, peaks: bool = False, now: datetime | 
     moment = int((now or datetime.now(UTC)).timestamp())
     end = min(end, -(-moment // QUARTER) * QUARTER)  # the running quarter (live) included
     quarters = quarter_energy(start=start, end=end) if end > start else []
-    gas_hours = [
-        (int(read_at.timestamp()), used)
-        for read_at, used in GasConsumption.objects.filter(
-            read_at__gte=from_epoch(start), read_at__lt=from_epoch(end)
-        ).values_list("read_at", "currently_delivered")
-    ]
-    usage = Usage(first=first, last=last, quarters=quarters, gas_hours=gas_hours)
+    # Gas per local hour at either gas resolution (processing.gas: a meter-resolution value stamped at
+    # midnight closes the day before, as in the statistics).
+    hours = gas_hours(start=start, end=end) if end > start else {}
+    usage = Usage(
+        first=first,
+        last=last,
+        quarters=quarters,
+        gas_hours=[(hour, hours[hour][1]) for hour in sorted(hours)],
+    )
     if peaks:
         earlier = day_start(_months_back(_month(first), 11))
         before = quarter_energy(start=earlier, end=start) if earlier < start else []
