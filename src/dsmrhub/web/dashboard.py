@@ -14,6 +14,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from dsmrhub.prices.models import ContractKind
+from dsmrhub.processing.costs import price_now
 from dsmrhub.processing.live import PHASES, electricity_live_figures
 from dsmrhub.processing.models import ElectricityConsumption, GasConsumption
 from dsmrhub.processing.periods import HOUR, MINUTE, from_epoch, local_zone, to_epoch
@@ -104,7 +106,13 @@ def dashboard_today(*, now: datetime | None = None) -> dict[str, Decimal] | None
         return None
     values = {name: _exact(today[name], "0.001") for name in ENERGY_FIELDS}
     values.update({name: _exact(today[name], "0.01") for name in COST_FIELDS})
-    return _with_totals(values)
+    values = _with_totals(values)
+    # The split of today's costs. consumption_today (the API's today) rounds each part once and the total
+    # as R(parts + fixed daily cost) (prices.costs.costs_round), so what the total holds besides the
+    # rounded parts is exactly R(fixed daily cost), the API's fixed_cost.
+    values["electricity_cost"] = values["electricity1_cost"] + values["electricity2_cost"]
+    values["fixed_cost"] = values["total_cost"] - values["electricity_cost"] - values["gas_cost"]
+    return values
 
 
 def _with_totals(values: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -122,6 +130,28 @@ def dashboard_period(*, first: date, today: date, today_values: dict[str, Decima
         total = sums[name] + (today_values[name] if today_values else Decimal(0))
         values[name] = total.quantize(Decimal(places))
     return {"first": first.isoformat(), **_with_totals(values)}
+
+
+def dashboard_price(*, now: datetime | None = None) -> dict[str, Any] | None:
+    """The price per kWh now and next for a time-of-use or dynamic contract (``processing.costs.price_now``),
+    or None (no contract today, or a fixed contract: its price is in the tariff). A price the engine does
+    not know (a dynamic contract without a market price) is None, shown as missing, never as zero."""
+    now = now or timezone.now()
+    price = price_now(now=now)
+    if price is None or price.kind == ContractKind.FIXED:
+        return None
+    until = None
+    if price.until is not None:
+        same_day = price.until.astimezone(local_zone()).date() == now.astimezone(local_zone()).date()
+        until = _local(price.until, "%H:%M" if same_day else "%Y-%m-%d %H:%M")
+    return {
+        "kind": str(price.kind),
+        "band": price.band,
+        "delivered": price.delivered,
+        "returned": price.returned,
+        "until": until,
+        "next_delivered": price.next_delivered,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +232,7 @@ def dashboard_data(
     today_values = dashboard_today(now=now)
     return {
         "latest": dashboard_latest(now=now),
+        "price": dashboard_price(now=now),
         "today": today_values,
         "month": dashboard_period(first=today.replace(day=1), today=today, today_values=today_values),
         "year": dashboard_period(first=today.replace(month=1, day=1), today=today, today_values=today_values),

@@ -18,6 +18,9 @@
   }
 
   function format(element, value) {
+    const absent = value === null || value === undefined;
+    if (absent && element.dataset.missing) return element.dataset.missing; // unknown, never zero
+    if (element.dataset.format === "text") return absent ? "–" : String(value);
     if (element.dataset.format === "money") return d.money(value);
     const text = d.number(value, Number(element.dataset.digits || 0));
     return value === null || value === undefined || !element.dataset.unit ? text : `${text} ${element.dataset.unit}`;
