@@ -10,6 +10,8 @@ from dsmrhub.mqtt.models import MQTTSettings
 from dsmrhub.mqtt.topics import STATUS_TOPIC
 
 TO_WATT = "{{ (value | float * 1000) | round(0) }}"
+# An empty message (a price that is unknown) becomes "None": Home Assistant's "unknown", not 0 or an error.
+EMPTY_IS_UNKNOWN = "{{ value or 'None' }}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +23,7 @@ class SensorEntity:
     feature: str  # the MQTTSettings boolean that publishes ``topic``
     device_class: str | None = None
     state_class: str | None = None
-    unit: str | None = None  # None for unitless; "currency" for the configured currency
+    unit: str | None = None  # None for unitless; "currency" for the configured currency ("currency/kWh")
     value_template: str | None = None
     icon: str | None = None
 
@@ -42,6 +44,14 @@ def _cost(topic: str, name: str, feature: str) -> SensorEntity:
     """Costs of a day, month or year: they drop to zero when the period starts again, so no state class (Home
     Assistant would book each reset as a negative cost); the ``total/`` costs feed its statistics."""
     return SensorEntity(topic, name, feature, "monetary", None, "currency")
+
+
+def _price(topic: str, name: str) -> SensorEntity:
+    """A price per kWh: Home Assistant's monetary class takes a currency alone (not per kWh), so no device
+    class, unit "<currency>/kWh" and state class measurement (its statistics keep the mean per hour)."""
+    return SensorEntity(
+        topic, name, "publish_prices", None, "measurement", "currency/kWh", EMPTY_IS_UNKNOWN, "mdi:cash"
+    )
 
 
 def _cost_total(topic: str, name: str) -> SensorEntity:
@@ -126,6 +136,24 @@ ENTITIES: tuple[SensorEntity, ...] = (
         "W",
         TO_WATT,
     ),
+    *(
+        SensorEntity(
+            f"consumption/quarter-hour-peak-electricity/{field}",
+            name,
+            "publish_running_quarter",
+            "power",
+            "measurement",
+            "W",
+            TO_WATT,
+        )
+        for field, name in (
+            ("running_average", "Power used, running quarter hour"),
+            ("projected_peak", "Projected quarter-hour peak"),
+        )
+    ),
+    _price("prices/electricity_delivered_now", "Electricity price"),
+    _price("prices/electricity_returned_now", "Electricity return price"),
+    _price("prices/electricity_delivered_next", "Electricity price next"),
 )
 
 
@@ -154,7 +182,7 @@ def discovery_payload(*, settings: MQTTSettings, entity: SensorEntity) -> str:
     if entity.state_class:
         config["state_class"] = entity.state_class
     if entity.unit:
-        config["unit_of_measurement"] = settings.currency if entity.unit == "currency" else entity.unit
+        config["unit_of_measurement"] = entity.unit.replace("currency", settings.currency)
     if entity.value_template:
         config["value_template"] = entity.value_template
     if entity.icon:

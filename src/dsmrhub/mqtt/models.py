@@ -68,6 +68,14 @@ class MQTTSettings(Singleton):
         default=True,
         help_text="Each completed quarter hour on <prefix>/consumption/quarter-hour-peak-electricity/.",
     )
+    publish_running_quarter = models.BooleanField(
+        default=False,
+        help_text="The running quarter hour's average and projected peak (kW) on "
+        "<prefix>/consumption/quarter-hour-peak-electricity/ (Belgian capacity tariff).",
+    )
+    publish_prices = models.BooleanField(
+        default=True, help_text="The price per kWh now and next on <prefix>/prices/."
+    )
     discovery = models.BooleanField(default=True, help_text="Home Assistant MQTT discovery.")
     discovery_prefix = models.CharField(
         max_length=100, default="homeassistant", validators=[validate_topic_prefix]

@@ -20,18 +20,25 @@ from django.db import transaction
 from dsmrhub.mqtt.discovery import discovery_desired
 from dsmrhub.mqtt.models import MQTTSettings, MQTTState, OutboxMessage
 from dsmrhub.mqtt.topics import (
+    CURRENT_PRICE_FIELDS,
     GAS_FIELDS,
     METER_STATS_FIELDS,
     PRICE_FIELDS,
+    PRICES_TOPIC,
     QUARTER_PEAK_FIELDS,
     READING_FIELDS,
+    RUNNING_QUARTER_FIELDS,
     SINCE_START_TOPIC,
     TOTALS_FIELDS,
 )
 from dsmrhub.prices.costs import contract_for_day
+from dsmrhub.prices.models import ContractKind, EnergyContract, TermCommodity
+from dsmrhub.processing.costs import price_now
+from dsmrhub.processing.live import TARIFFS
 from dsmrhub.processing.models import GasConsumption
 from dsmrhub.processing.periods import from_epoch, to_epoch
 from dsmrhub.processing.quarters import quarter_peaks
+from dsmrhub.processing.running_quarter import running_quarter_latest
 from dsmrhub.processing.selectors import DAY_TOTAL_FIELDS, consumption_today, day_statistics_totals
 from dsmrhub.readings.models import DsmrReading, MeterStatistics
 
@@ -197,17 +204,64 @@ def _latest_messages(*, settings: MQTTSettings, newest: DsmrReading) -> list[Mes
             if settings.publish_day_totals:
                 messages += _split(f"{settings.prefix}/day-consumption", _totals(day))
                 if contract is not None:
-                    prices = {
-                        name: getattr(contract, field).quantize(PRICE) for name, field in PRICE_FIELDS.items()
-                    }
-                    messages += _split(f"{settings.prefix}/day-consumption", prices)
+                    messages += _split(f"{settings.prefix}/day-consumption", _day_prices(contract))
             if settings.publish_period_totals:
                 messages += _period_messages(
                     settings=settings, today=date.fromisoformat(today["day"]), day=day
                 )
     if settings.publish_quarter_peaks:
         messages += quarter_peak_messages(settings=settings)
+    if settings.publish_running_quarter:
+        messages += running_quarter_messages(settings=settings)
+    if settings.publish_prices:
+        tariff = stats.electricity_tariff if stats is not None else None
+        messages += price_messages(settings=settings, now=newest.timestamp, tariff_register=tariff)
     return messages
+
+
+def _day_prices(contract: EnergyContract) -> dict[str, Decimal]:
+    """Today's contract prices as DSMR-reader publishes them: tariff 1 and 2 for a fixed contract only (a
+    time-of-use or dynamic contract has no such price; ``prices/`` has its price now), gas while the
+    contract prices gas by its gas price (not a dynamic contract's market term)."""
+    gas = "energy_supplier_price_gas"
+    names = [name for name in PRICE_FIELDS if name != gas] if contract.kind == ContractKind.FIXED else []
+    if not contract.terms.filter(commodity=TermCommodity.GAS).exists():
+        names.append(gas)
+    return {name: getattr(contract, PRICE_FIELDS[name]).quantize(PRICE) for name in names}
+
+
+def running_quarter_messages(*, settings: MQTTSettings) -> list[Message]:
+    """The running quarter's average so far and projected peak, kW with 3 decimals
+    (``processing.running_quarter``), next to the completed quarters' topics."""
+    running = running_quarter_latest()
+    if running is None:
+        return []
+    return _split(
+        f"{settings.prefix}/consumption/quarter-hour-peak-electricity",
+        {name: getattr(running, name) for name in RUNNING_QUARTER_FIELDS},
+    )
+
+
+def price_messages(*, settings: MQTTSettings, now: datetime, tariff_register: int | None) -> list[Message]:
+    """€ per kWh now (delivered, returned) and next (delivered) under the contract in force at ``now``
+    (``processing.costs.price_now``), 6 decimals like the contract's prices. A price that is unknown (no
+    contract, no market price, a fixed contract's unknown tariff, no next price) is an empty retained
+    message: it clears the broker's retained value, and Home Assistant shows "unknown", never 0."""
+    register = tariff_register if tariff_register in TARIFFS else None
+    current = price_now(now=now, tariff_register=register)
+    values = (
+        (None, None, None)
+        if current is None
+        else (current.delivered, current.returned, current.next_delivered)
+    )
+    return [
+        Message(
+            f"{settings.prefix}/{PRICES_TOPIC}/{name}",
+            "" if value is None else _text(value.quantize(PRICE)),
+            retain=True,
+        )
+        for name, value in zip(CURRENT_PRICE_FIELDS, values, strict=True)
+    ]
 
 
 def quarter_peak_messages(*, settings: MQTTSettings) -> list[Message]:

@@ -60,6 +60,15 @@ PRICE_FIELDS = {
 GAS_FIELDS = ("read_at", "delivered", "currently_delivered")
 # The latest complete quarter hour (DSMR-reader's "quarter-hour peak electricity consumption" topics).
 QUARTER_PEAK_FIELDS = ("read_at_start", "read_at_end", "average_delivered")
+# The running quarter hour (processing.running_quarter), next to the completed ones; our own topics.
+RUNNING_QUARTER_FIELDS = ("running_average", "projected_peak")
+# The price per kWh now and next under the contract in force (processing.costs.price_now); our own topics.
+PRICES_TOPIC = "prices"
+CURRENT_PRICE_FIELDS = (
+    "electricity_delivered_now",
+    "electricity_returned_now",
+    "electricity_delivered_next",
+)
 # Use and costs since the first day with statistics: never reset, so Home Assistant's statistics (and the
 # Energy dashboard's cost entities) add up without a last_reset. Our own topics (not DSMR-reader's).
 SINCE_START_TOPIC = "total"
@@ -96,6 +105,18 @@ FEATURES = (
         "quarter-peaks",
         "consumption/quarter-hour-peak-electricity/",
         "the average power of each completed quarter hour",
+    ),
+    Feature(
+        "publish_running_quarter",
+        "running-quarter",
+        "consumption/quarter-hour-peak-electricity/",
+        "the running quarter hour's average power so far and projected peak (capacity tariff)",
+    ),
+    Feature(
+        "publish_prices",
+        "prices",
+        "prices/",
+        "the price per kWh delivered and returned now, and delivered next",
     ),
 )
 FEATURES_BY_NAME = {feature.name: feature for feature in FEATURES}
