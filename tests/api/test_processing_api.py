@@ -136,6 +136,25 @@ def test_hour_and_day_statistics(api_client, processed):
     assert api_client.get("/api/v2/statistics/day?ordering=total_cost").status_code == 400
 
 
+def test_day_statistics_carry_the_temperatures_imported_from_dsmr_reader(api_client, processed):
+    from dsmrhub.switching.models import TemperatureReading
+
+    # hourly temperatures of local 2026-03-02 (23:00Z the day before .. 22:00Z), one of the next day
+    degrees = [D(n) * D("0.3") - D("2.0") for n in range(24)]  # -2.0 .. 4.9; their mean 1.45 rounds up
+    for hour, value in enumerate(degrees):
+        TemperatureReading.objects.create(
+            read_at=utc(2026, 3, 1, 23) + timedelta(hours=hour), degrees_celsius=value
+        )
+    TemperatureReading.objects.create(read_at=utc(2026, 3, 2, 23), degrees_celsius=D("40.0"))
+    day = api_client.get("/api/v2/statistics/day?day=2026-03-02").json()["results"][0]
+    average = (sum(degrees) / len(degrees)).quantize(D("0.1"), rounding="ROUND_HALF_UP")
+    assert (day["lowest_temperature"], day["highest_temperature"], day["average_temperature"]) == (
+        str(min(degrees)),
+        str(max(degrees)),
+        str(average),
+    )
+
+
 @time_machine.travel(NOW, tick=False)
 def test_today_and_live_with_a_contract(api_client, processed):
     contract_save(

@@ -129,14 +129,19 @@ class DayStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
         ]
         extra_kwargs = {"imported": {"help_text": IMPORTED_HELP}}
 
+    # Temperatures imported from DSMR-reader (its weather feature); dsmrhub has no weather source itself.
+    def _temperature(self, obj, which: str) -> str | None:
+        day = self.context.get("temperatures", {}).get(obj.day)
+        return None if day is None else str(getattr(day, which))
+
     def get_lowest_temperature(self, obj) -> str | None:
-        return None  # no weather source (yet)
+        return self._temperature(obj, "lowest")
 
     def get_highest_temperature(self, obj) -> str | None:
-        return None
+        return self._temperature(obj, "highest")
 
     def get_average_temperature(self, obj) -> str | None:
-        return None
+        return self._temperature(obj, "average")
 
 
 class EnergyContractSerializer(CompactFieldsMixin, serializers.ModelSerializer):

@@ -50,6 +50,7 @@ from dsmrhub.processing.live import electricity_live_figures, gas_live_figures
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
 from dsmrhub.processing.quarters import quarter_peaks
 from dsmrhub.processing.selectors import application_status
+from dsmrhub.switching.selectors import day_temperatures
 
 
 def _json(value: Any) -> Any:
@@ -107,6 +108,15 @@ class DayStatisticsView(KnownQueryParamsMixin, generics.ListAPIView):
     filterset_class = DayStatisticsFilter
     ordering_fields = ["day"]
     ordering = ["day"]
+    temperatures: dict = {}
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self.temperatures = day_temperatures(days=[row.day for row in page or ()])
+        return page
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "temperatures": self.temperatures}
 
 
 class EnergySupplierPricesView(KnownQueryParamsMixin, generics.ListAPIView):
