@@ -8,6 +8,7 @@ urlpatterns = [
     path("trends/", include("dsmrhub.web.views.trends")),
     path("contracts/", include("dsmrhub.web.views.contracts")),
     path("compare/", include("dsmrhub.web.views.compare")),
+    path("capacity/", include("dsmrhub.web.views.capacity")),
     path("status/", include("dsmrhub.web.views.status")),
     path("export/", include("dsmrhub.web.views.export")),
     path("settings/", include("dsmrhub.web.views.settings")),
