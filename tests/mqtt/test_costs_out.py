@@ -69,7 +69,7 @@ def test_running_quarter_figures(elapsed, energy, power):
 
 
 def test_running_quarter_average_and_projected_peak(shared_broker, prefix, subscribe):
-    enable(shared_broker, prefix, publish_running_quarter=True, publish_prices=False)
+    enable(shared_broker, prefix, publish_prices=False)
     # 1.8 kW on tariff 1 from 10:45, then 4.2 kW at the latest reading, 11:05:10 (310 s into the quarter)
     rows = steady_stream(utc(2026, 3, 2, 10, 45), utc(2026, 3, 2, 11, 5, 10), watts=1800, gas_every=None)
     rows[-1].electricity_currently_delivered = D("4.200")
@@ -97,9 +97,9 @@ def test_running_quarter_average_and_projected_peak(shared_broker, prefix, subsc
     assert all(m.retain is False for m in subscriber.messages)  # live delivery
 
 
-def test_running_quarter_is_off_by_default(shared_broker, prefix, subscribe):
-    enable(shared_broker, prefix, publish_prices=False)
-    assert mqtt_settings_get().publish_running_quarter is False
+def test_running_quarter_is_switched_off(shared_broker, prefix, subscribe):
+    assert mqtt_settings_get().publish_running_quarter is True  # on by default: about 3 ms a pass
+    enable(shared_broker, prefix, publish_prices=False, publish_running_quarter=False)
     store(*steady_stream(utc(2026, 3, 2, 10, 45), utc(2026, 3, 2, 11, 5), gas_every=None))
     processing_run_pending()
     subscriber = subscribe(*shared_broker, [f"{prefix}/#"])
@@ -232,8 +232,10 @@ def test_discovery_of_the_new_sensors_keeps_home_assistants_rules():
 
 def test_cli_switches_the_new_features():
     out = StringIO()
-    call_command("mqtt", "enable", "--with", "running-quarter", "--without", "prices", stdout=out)
+    call_command("mqtt", "enable", "--without", "running-quarter", "--without", "prices", stdout=out)
     settings = mqtt_settings_get()
-    assert (settings.publish_running_quarter, settings.publish_prices) == (True, False)
+    assert (settings.publish_running_quarter, settings.publish_prices) == (False, False)
     features = out.getvalue().split("features: ")[1].split("\n")[0].split(", ")
-    assert "running-quarter" in features and "prices" not in features
+    assert "running-quarter" not in features and "prices" not in features
+    call_command("mqtt", "enable", "--with", "running-quarter", stdout=StringIO())
+    assert mqtt_settings_get().publish_running_quarter is True

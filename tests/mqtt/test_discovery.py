@@ -10,7 +10,7 @@ from paho.mqtt import publish
 
 from dsmrhub.mqtt.discovery import ENTITIES
 from dsmrhub.mqtt.publisher import Publisher
-from dsmrhub.mqtt.services import mqtt_settings_get, mqtt_settings_update
+from dsmrhub.mqtt.services import mqtt_settings_update
 from tests.mqtt.test_publish import drain
 
 pytestmark = pytest.mark.django_db
@@ -28,15 +28,13 @@ def test_discovery_configs_and_their_removal(shared_broker, prefix, subscribe):
         discovery_prefix=ha,
         node_id=node,
     )
-    on = [e for e in ENTITIES if getattr(mqtt_settings_get(), e.feature)]  # the running quarter is off
-    assert len(on) == len(ENTITIES) - 2
     publisher = Publisher()
     try:
         drain(publisher)
         subscriber = subscribe(*shared_broker, [f"{ha}/#"])  # after publishing: proves they are retained
-        subscriber.wait_for(len(on))
+        subscriber.wait_for(len(ENTITIES))
         configs = subscriber.topics_seen()
-        assert len(configs) == len(on)
+        assert len(configs) == len(ENTITIES)
         assert all(m.retain for m in subscriber.messages)
         energy = f"{ha}/sensor/{node}/reading_electricity_delivered_1/config"
         assert configs[energy] == (
@@ -69,18 +67,18 @@ def test_discovery_configs_and_their_removal(shared_broker, prefix, subscribe):
         assert (total["device_class"], total["state_class"]) == ("monetary", "total")
         gas_hour = by_object["consumption_gas_currently_delivered"]
         assert ("device_class" not in gas_hour, gas_hour["state_class"]) == (True, "measurement")
-        assert len({config["unique_id"] for config in by_object.values()}) == len(on)
+        assert len({config["unique_id"] for config in by_object.values()}) == len(ENTITIES)
         # Every sensor is unavailable in Home Assistant while the publisher's status says "offline".
         assert {config["availability_topic"] for config in by_object.values()} == {f"{prefix}/status"}
 
         # A feature off: its sensors get an empty retained config (Home Assistant removes them).
         live = subscribe(*shared_broker, [f"{ha}/#"])
-        live.wait_for(len(on))
+        live.wait_for(len(ENTITIES))
         mqtt_settings_update(publish_split=False)
         drain(publisher)
-        split = [e for e in on if e.feature == "publish_split"]
-        live.wait_for(len(on) + len(split))
-        removed = {m.topic for m in live.messages[len(on) :] if m.payload == ""}
+        split = [e for e in ENTITIES if e.feature == "publish_split"]
+        live.wait_for(len(ENTITIES) + len(split))
+        removed = {m.topic for m in live.messages[len(ENTITIES) :] if m.payload == ""}
         assert removed == {f"{ha}/sensor/{node}/{e.object_id}/config" for e in split}
     finally:
         mqtt_settings_update(discovery=False)  # leave no retained configs on the shared broker

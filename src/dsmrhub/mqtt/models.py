@@ -69,7 +69,7 @@ class MQTTSettings(Singleton):
         help_text="Each completed quarter hour on <prefix>/consumption/quarter-hour-peak-electricity/.",
     )
     publish_running_quarter = models.BooleanField(
-        default=False,
+        default=True,
         help_text="The running quarter hour's average and projected peak (kW) on "
         "<prefix>/consumption/quarter-hour-peak-electricity/ (Belgian capacity tariff).",
     )

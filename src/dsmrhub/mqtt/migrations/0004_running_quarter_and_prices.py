@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             model_name="mqttsettings",
             name="publish_running_quarter",
             field=models.BooleanField(
-                default=False,
+                default=True,
                 help_text="The running quarter hour's average and projected peak (kW) on <prefix>/consumption/quarter-hour-peak-electricity/ (Belgian capacity tariff).",
             ),
         ),
