@@ -98,6 +98,7 @@ def archive(request: HttpRequest) -> HttpResponse:
             "label": _row_label(period, row),
             "use": row.use,
             "total_cost": row.total_cost,
+            "imported": row.imported,
             "url": archive_url(archive_period_of(kind=DRILL[period.kind], day=row.start))
             if period.kind in DRILL
             else None,
@@ -105,6 +106,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         for row in data.rows
     ]
     context = {
+        "imported": data.extra.get("imported", False) or any(row.imported for row in data.rows),
         "period": period,
         "title": period_title(period),
         "data": data,

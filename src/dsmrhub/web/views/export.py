@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from dsmrhub.processing.archive import FIRST_YEAR, LAST_YEAR
 from dsmrhub.processing.export import DATASETS, export_csv_lines, export_filename
+from dsmrhub.processing.gas import METER_ROWS, gas_rows_resolution
 
 
 class ExportForm(forms.Form):
@@ -23,6 +24,16 @@ class ExportForm(forms.Form):
     )
     start = forms.DateField(label=gettext_lazy("From (local day)"), input_formats=["%Y-%m-%d"])
     end = forms.DateField(label=gettext_lazy("Through (local day)"), input_formats=["%Y-%m-%d"])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if gas_rows_resolution() == METER_ROWS:  # the gas rows are the meter's values, not hours
+            self.fields["dataset"].choices = [
+                (name, _("Gas consumption (one row per gas value of the meter, every 5 minutes on DSMR 5)"))
+                if name == "gas"
+                else (name, label)
+                for name, label in self.fields["dataset"].choices
+            ]
 
     def clean(self) -> dict:
         data = super().clean()
