@@ -50,6 +50,8 @@ class MQTTSettingsAdmin(admin.ModelAdmin):
                     "publish_period_totals",
                     "publish_gas",
                     "publish_quarter_peaks",
+                    "publish_running_quarter",
+                    "publish_prices",
                 ]
             },
         ),
