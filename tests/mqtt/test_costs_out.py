@@ -17,11 +17,12 @@ from dsmrhub.mqtt.publisher import Publisher
 from dsmrhub.mqtt.services import mqtt_settings_get
 from dsmrhub.processing.running_quarter import running_quarter_compute
 from dsmrhub.processing.services import processing_run_pending
-from dsmrhub.readings.models import DsmrReading
+from dsmrhub.readings.models import DsmrReading, MeterStatistics
 from dsmrhub.spotprices.models import Commodity
 from dsmrhub.spotprices.services import PricePeriod, market_prices_store
+from tests.helpers import demo_telegrams
 from tests.mqtt.test_home_assistant import config_problems
-from tests.mqtt.test_publish import drain, enable
+from tests.mqtt.test_publish import drain, enable, ingest
 from tests.processing.builders import reading, steady_stream, store, utc
 from tests.processing.test_costs_engine import DYNAMIC, save
 
@@ -239,3 +240,25 @@ def test_cli_switches_the_new_features():
     assert "running-quarter" not in features and "prices" not in features
     call_command("mqtt", "enable", "--with", "running-quarter", stdout=StringIO())
     assert mqtt_settings_get().publish_running_quarter is True
+
+
+def test_price_now_of_a_fixed_contract_follows_the_meters_tariff(shared_broker, prefix, subscribe):
+    save({
+        "description": "fixed", "start": "2026-01-01", "electricity_delivered_1_price": "0.21",
+        "electricity_delivered_2_price": "0.25", "electricity_returned_1_price": "0.07",
+        "electricity_returned_2_price": "0.08",
+    })  # fmt: skip
+    enable(shared_broker, prefix, publish_split=False, publish_json=False, publish_raw=False)
+    ingest(demo_telegrams(2))
+    tariff = MeterStatistics.row().get().electricity_tariff
+    assert tariff == 2  # the demo meter's 0-0:96.14.0
+    subscriber = subscribe(*shared_broker, [f"{prefix}/#"])
+    publish_all()
+    subscriber.wait_for(1, topic=f"{prefix}/prices/electricity_delivered_next")
+    seen = subscriber.topics_seen()
+    assert seen[f"{prefix}/prices/electricity_delivered_now"] == "0.250000"  # tariff 2's price
+    assert seen[f"{prefix}/prices/electricity_returned_now"] == "0.080000"
+    assert seen[f"{prefix}/prices/electricity_delivered_next"] == ""  # a fixed price has no "next"
+    day = f"{prefix}/day-consumption"
+    assert seen[f"{day}/energy_supplier_price_electricity_delivered_2"] == "0.250000"  # as before
+    assert seen[f"{day}/energy_supplier_price_gas"] == "0.000000"
