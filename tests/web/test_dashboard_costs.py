@@ -183,3 +183,20 @@ def test_the_browser_shows_a_missing_market_price_as_missing(browser_page):
     assert page.locator("#price").is_visible() and page.locator("#price-band").is_hidden()
     browser_page.screenshot("dashboard-price-missing")
     assert browser_page.errors == []
+
+
+@pytest.mark.django_db
+def test_todays_costs_say_when_market_prices_are_missing(client):
+    save(DYNAMIC)
+    first = utc(2026, 3, 10, 10, 45)
+    # 0.1 kWh in each quarter from 10:45 to 12:00 UTC; market prices only for 11:00–11:30
+    store(*(reading(first + Q * k, str(D("1000.000") + D("0.1") * k), "2000.000") for k in range(6)))
+    processing_run_pending()
+    _market(utc(2026, 3, 10, 11), ["0.10", "0.12"])
+    with time_machine.travel(utc(2026, 3, 10, 12, 1), tick=False):
+        today = client.get("/dashboard/live").json()["today"]
+        page = client.get("/").content.decode()
+    assert today["missing"] == 3  # the quarters 10:45, 11:30 and 11:45 have use but no price
+    priced = R(D("0.1") * _unit_delivered(D("0.10")) + D("0.1") * _unit_delivered(D("0.12")))
+    assert D(today["electricity_cost"]) == priced  # the priced quarters only, as the API's today
+    assert 'id="today-missing"' in page

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from dsmrhub.prices.models import ContractKind
-from dsmrhub.processing.costs import price_now
+from dsmrhub.processing.costs import costs_for_range, price_now
 from dsmrhub.processing.live import PHASES, electricity_live_figures
 from dsmrhub.processing.models import ElectricityConsumption, GasConsumption
 from dsmrhub.processing.periods import HOUR, MINUTE, from_epoch, local_zone, to_epoch
@@ -154,6 +154,14 @@ def dashboard_price(*, now: datetime | None = None) -> dict[str, Any] | None:
     }
 
 
+def dashboard_today_missing(*, now: datetime) -> int:
+    """How many quarters (and gas hours) of today so far have use but no market price: today's costs
+    (``consumption_today``, priced like the day statistics) leave them out, so the page says they are
+    incomplete. The engine's day period counts them (``processing.costs.costs_for_range``)."""
+    today = now.astimezone(local_zone()).date()
+    return sum(row.missing for row in costs_for_range(first=today, last=today, period="day", now=now))
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
     hours: int
@@ -230,9 +238,14 @@ def dashboard_data(
     now = now or timezone.now()
     today = now.astimezone(local_zone()).date()
     today_values = dashboard_today(now=now)
+    price = dashboard_price(now=now)
+    if today_values is not None:
+        today_values["missing"] = (
+            dashboard_today_missing(now=now) if price and price["kind"] == "dynamic" else 0
+        )
     return {
         "latest": dashboard_latest(now=now),
-        "price": dashboard_price(now=now),
+        "price": price,
         "today": today_values,
         "month": dashboard_period(first=today.replace(day=1), today=today, today_values=today_values),
         "year": dashboard_period(first=today.replace(month=1, day=1), today=today, today_values=today_values),
