@@ -187,6 +187,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dsmrhub.api.schema.postprocess_errors_and_v1",
+    ],
 }
 
 # Largest request body, file uploads included (dsmrhub.middleware.BodyLimitMiddleware); a telegram is a

@@ -9,7 +9,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -91,6 +91,16 @@ def _v1_telegram_count(telegram: str) -> int:
     )
 
 
+@extend_schema_view(
+    post=extend_schema(
+        responses={
+            201: DsmrReadingSerializer,
+            409: OpenApiResponse(
+                description="A reading with this timestamp already exists: `detail`, and `existing` holds it."
+            ),
+        }
+    )
+)
 class DsmrReadingView(KnownQueryParamsMixin, generics.ListCreateAPIView):
     """Readings: list (``timestamp``, ``timestamp__gte``/``__lte``, ``ordering``, ``limit``/``offset``),
     create, and delete a range."""

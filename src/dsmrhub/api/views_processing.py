@@ -127,7 +127,7 @@ class EnergySupplierPricesView(KnownQueryParamsMixin, generics.ListAPIView):
     ordering = ["start"]
 
 
-NOT_FOUND = OpenApiResponse(description="no data yet: a JSON object with 'detail'")
+NOT_FOUND = OpenApiResponse(description="No data yet.")
 
 
 class _SingleObjectView(KnownQueryParamsMixin, APIView):
@@ -140,7 +140,7 @@ class _SingleObjectView(KnownQueryParamsMixin, APIView):
     def produce(self) -> dict | list | None:
         raise NotImplementedError
 
-    @extend_schema(responses={200: dict, 404: dict})
+    @extend_schema(responses={200: dict, 404: NOT_FOUND})
     def get(self, request, *args, **kwargs):
         body = self.produce()
         if body is None:

@@ -1,0 +1,108 @@
+"""What the served OpenAPI schema promises: every endpoint (API v1 too), the error responses the server
+really sends with their bodies, one request content type per operation; and the server keeps the promise."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from dsmrhub.db.busy import RETRY_AFTER_SECONDS
+
+pytestmark = pytest.mark.django_db
+
+V1 = "/api/v1/datalogger/dsmrreading"
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+@pytest.fixture
+def schema(client) -> dict:
+    response = client.get("/api/v2/schema", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _operations(schema: dict):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_api_v1_post_is_described(schema):
+    operation = schema["paths"][V1]["post"]
+    assert set(schema["paths"][V1]) == {"post"}
+    form = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert form["required"] == ["telegram"]
+    assert set(operation["responses"]) == {"201", "400", "401", "403", "413", "415", "503"}
+    assert "content" not in operation["responses"]["201"]  # the server answers 201 with an empty body
+    for code in ("400", "401", "403", "413", "503"):
+        assert set(operation["responses"][code]["content"]) == {"text/plain"}
+
+
+def test_v1_answers_as_described(client, api_key, schema):
+    """The plain-text 400 and 401 the schema documents for v1 are what the server sends."""
+    missing = client.post(V1, {}, HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert missing.status_code == 400 and missing["Content-Type"].startswith("text/plain")
+    no_key = client.post(V1, {"telegram": "x"})
+    assert no_key.status_code == 401 and no_key["WWW-Authenticate"] == "Token"
+    assert "WWW-Authenticate" in schema["paths"][V1]["post"]["responses"]["401"]["headers"]
+
+
+def test_every_v2_operation_documents_its_errors(schema):
+    for path, method, operation in _operations(schema):
+        if path == V1:
+            continue
+        responses = operation["responses"]
+        for code in ("400", "401", "403", "503"):
+            assert responses[code]["content"]["application/json"]["schema"] == ERROR_REF, (path, method, code)
+        assert "Retry-After" in responses["503"]["headers"]
+        has_body = "requestBody" in operation
+        assert ("413" in responses) is has_body, (path, method)
+        for code, response in responses.items():
+            if code.startswith(("4", "5")):
+                assert response["description"], (path, method, code)
+                assert "content" in response, (path, method, code)
+
+
+def test_error_component_allows_detail_and_field_errors(schema):
+    error = schema["components"]["schemas"]["Error"]
+    assert error["properties"]["detail"]["type"] == "string"
+    assert error["additionalProperties"] is True
+
+
+def test_duplicate_and_missing_are_documented(schema):
+    assert "409" in schema["paths"]["/api/v2/datalogger/dsmrreading"]["post"]["responses"]
+    assert "404" in schema["paths"]["/api/v2/datalogger/dsmrreading/{reading_id}"]["delete"]["responses"]
+    assert "404" in schema["paths"]["/api/v2/consumption/today"]["get"]["responses"]
+
+
+def test_one_request_content_type_per_operation(schema):
+    for path, method, operation in _operations(schema):
+        if "requestBody" in operation:
+            assert len(operation["requestBody"]["content"]) == 1, (path, method)
+            if path != V1:
+                assert set(operation["requestBody"]["content"]) == {"application/json"}
+
+
+def test_form_bodies_are_still_accepted_on_v2(api_client):
+    """The schema names JSON only; the server keeps reading form bodies (DSMR-reader's clients send them)."""
+    response = api_client.patch(
+        "/api/v2/datalogger/meter-statistics",
+        "electricity_tariff=2",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["electricity_tariff"] == 2
+
+
+def test_documented_413_is_what_a_large_body_gets(api_client, schema):
+    body = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = api_client.post("/api/v2/datalogger/dsmrreading", body, content_type="application/json")
+    assert response.status_code == 413
+    assert "detail" in response.json()
+    assert str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) in response.json()["detail"]
+
+
+def test_retry_after_matches_the_server(schema):
+    busy = schema["paths"]["/api/v2/consumption/today"]["get"]["responses"]["503"]
+    assert busy["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    assert str(RETRY_AFTER_SECONDS) in busy["description"]
