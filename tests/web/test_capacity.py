@@ -98,3 +98,21 @@ def test_without_peaks_or_without_a_capacity_price(client):
     with time_machine.travel(NOW, tick=False):
         page = client.get("/capacity/").content.decode()
     assert 'id="capacity-no-contract"' in page and "4.000" in page
+
+
+def test_the_compare_page_links_to_the_capacity_page(client):
+    _belgian_history()
+    query = {"start": "2026-01-01", "end": "2026-03-31"}
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/compare/", query).content.decode()
+    assert 'id="capacity-table"' in page and 'href="/capacity/"' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_capacity_page_fits_a_phone(phone_page):
+    _belgian_history()
+    phone_page.open("/capacity/")
+    assert phone_page.page.locator("#capacity-months").is_visible()
+    assert phone_page.fits_width()
+    phone_page.screenshot("capacity-phone")
+    assert phone_page.errors == []
