@@ -10,9 +10,12 @@ two figures let an automation shed load early enough to keep that quarter low:
   number when nothing changes, and it only moves with the power from now on.
 
 At the very start of a quarter (nothing elapsed) both are the current power: the limit of the average as the
-elapsed time goes to zero. The energy is ``processing.quarters.quarter_energy``'s running quarter (tariff 1
-plus tariff 2 delivered, up to the latest reading); the power is that reading's
-``electricity_currently_delivered``. Both figures are kW with 3 decimals (whole watts), half up.
+elapsed time goes to zero. The energy is the quarter's by the rule of every quarter hour
+(``processing.positions``: A(t) is the raw position of the latest reading at or before t plus the meter drops
+up to t; tariff 1 plus tariff 2 delivered), taken from the readings themselves up to the latest one, as
+``consumption_today`` does, and not from the minute rows behind ``quarter_energy``: those exist only once
+the processor has run, and a figure meant for shedding load must not lag it. The power is the latest
+reading's ``electricity_currently_delivered``. Both figures are kW with 3 decimals (whole watts), half up.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from dsmrhub.processing.epochs import REGISTERS, epochs_between
+from dsmrhub.processing.periods import from_epoch
 from dsmrhub.processing.positions import QUARTER
 from dsmrhub.processing.quarantine import placeable_readings
-from dsmrhub.processing.quarters import quarter_energy
+
+DELIVERED = ("delivered_1", "delivered_2")
 
 KW = Decimal("0.001")  # kW with 3 decimals: whole watts
 
@@ -51,15 +57,23 @@ def running_quarter_compute(*, moment: int, delivered_kwh: Decimal, power_kw: De
 
 
 def running_quarter_latest() -> RunningQuarter | None:
-    """The running quarter at the latest placeable reading (None without readings): its delivered energy by
-    ``quarter_energy`` (the same rule as every quarter hour), its power from that reading."""
-    latest = placeable_readings().order_by("-timestamp").first()
+    """The running quarter at the latest placeable reading (None without readings); see the module's doc."""
+    readings = placeable_readings()
+    latest = readings.order_by("-timestamp").first()
     if latest is None:
         return None
     moment = int(latest.timestamp.timestamp())
     start = moment - moment % QUARTER
-    quarters = quarter_energy(start=start, end=start + QUARTER)
-    delivered = (quarters[0].delivered_1 + quarters[0].delivered_2) if quarters else Decimal(0)
+    before = readings.filter(timestamp__lte=from_epoch(start)).order_by("-timestamp").first()
+    if before is None:  # the quarter began before the first reading: its use since that reading
+        before = readings.order_by("timestamp").first()
+    delivered = sum(
+        (getattr(latest, REGISTERS[name]) - getattr(before, REGISTERS[name]) for name in DELIVERED),
+        Decimal(0),
+    )
+    for _moment, register, amount in epochs_between(after=start, until=moment):
+        if register in DELIVERED:  # a meter drop (replaced meter, reset register) is not negative use
+            delivered += Decimal(amount).scaleb(-3)
     return running_quarter_compute(
         moment=moment, delivered_kwh=delivered, power_kw=latest.electricity_currently_delivered
     )
