@@ -15,7 +15,7 @@ from django.core.management import call_command
 from dsmrhub.mqtt.discovery import discovery_desired
 from dsmrhub.mqtt.publisher import Publisher
 from dsmrhub.mqtt.services import mqtt_settings_get
-from dsmrhub.processing.running_quarter import running_quarter_compute
+from dsmrhub.processing.running_quarter import running_quarter_compute, running_quarter_latest
 from dsmrhub.processing.services import processing_run_pending
 from dsmrhub.readings.models import DsmrReading, MeterStatistics
 from dsmrhub.spotprices.models import Commodity
@@ -64,6 +64,21 @@ def test_running_quarter_figures(elapsed, energy, power):
     projected = (kwh + kw * Fraction(900 - elapsed, 3600)) / Fraction(1, 4)
     assert figures.running_average == half_up(average, "0.001")
     assert figures.projected_peak == half_up(projected, "0.001")
+
+
+def test_a_meter_replaced_in_the_running_quarter_is_not_negative_use():
+    store(
+        reading(utc(2026, 3, 2, 11, 0), "5000.000", "100.000"),
+        reading(utc(2026, 3, 2, 11, 2), "5000.300", "100.000"),  # 0.300 kWh on the old meter
+        reading(utc(2026, 3, 2, 11, 3), "0.000", "0.000"),  # replaced: the registers start again
+        reading(utc(2026, 3, 2, 11, 6), "0.200", "0.000", power="2.000"),  # 0.200 kWh on the new one
+    )
+    processing_run_pending()  # logs the drops as meter epochs
+    running = running_quarter_latest()
+    energy = Fraction("0.300") + Fraction("0.200")
+    assert (running.start, running.elapsed) == (1_772_449_200, 360)
+    assert running.running_average == half_up(energy / Fraction(360, 3600), "0.001")
+    assert running.projected_peak == half_up((energy + 2 * Fraction(540, 3600)) * 4, "0.001")
 
 
 # ---------------------------------------------------------------- on the broker
