@@ -3,6 +3,8 @@ really sends with their bodies, one request content type per operation; and the 
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from django.conf import settings
 
@@ -106,3 +108,46 @@ def test_retry_after_matches_the_server(schema):
     busy = schema["paths"]["/api/v2/consumption/today"]["get"]["responses"]["503"]
     assert busy["headers"]["Retry-After"]["schema"]["type"] == "integer"
     assert str(RETRY_AFTER_SECONDS) in busy["description"]
+
+
+def _query_parameters(schema: dict, name: str):
+    for path, method, operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["name"] == name and parameter["in"] == "query":
+                yield path, method, parameter["schema"]
+
+
+def test_paging_parameters_have_the_servers_bounds(api_client, schema):
+    limits = list(_query_parameters(schema, "limit"))
+    assert len(limits) == 7  # every list endpoint
+    for path, _method, limit in limits:
+        assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 1000, 25), path
+        for value in (limit["minimum"], limit["maximum"]):
+            assert api_client.get(path, {"limit": value}).status_code == 200, (path, value)
+        for value in (limit["minimum"] - 1, limit["maximum"] + 1):
+            response = api_client.get(path, {"limit": value})
+            assert response.status_code == 400 and "limit" in response.json(), (path, value)
+    for path, _method, offset in _query_parameters(schema, "offset"):
+        assert offset["minimum"] == 0
+        assert api_client.get(path, {"offset": -1}).status_code == 400
+
+
+def test_every_documented_ordering_is_accepted_and_others_refused(api_client, schema):
+    orderings = list(_query_parameters(schema, "ordering"))
+    assert {path for path, _, _ in orderings} == {
+        "/api/v2/consumption/electricity",
+        "/api/v2/consumption/gas",
+        "/api/v2/consumption/quarter-hour-peak-electricity",
+        "/api/v2/consumption/energy-supplier-prices",
+        "/api/v2/datalogger/dsmrreading",
+        "/api/v2/statistics/day",
+        "/api/v2/statistics/hour",
+    }
+    for path, _method, ordering in orderings:
+        fields = [value for value in ordering["enum"] if "," not in value and not value.startswith("-")]
+        # n fields: ordered selections of k distinct ones, each signed: sum of n!/(n-k)! * 2^k
+        expected = sum(math.perm(len(fields), k) * 2**k for k in range(1, len(fields) + 1))
+        assert len(ordering["enum"]) == expected, path
+        for value in ordering["enum"]:
+            assert api_client.get(path, {"ordering": value}).status_code == 200, (path, value)
+        assert api_client.get(path, {"ordering": "id"}).status_code == 400, path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from itertools import permutations, product
 
 from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
@@ -41,6 +42,24 @@ class StrictOrderingFilter(OrderingFilter):
             return self._with_tie_breaker(fields, view)
         return self.get_default_ordering(view)
 
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        """``ordering`` with every value ``get_ordering`` accepts: one field or several distinct ones,
+        comma-separated, each ascending or descending (``-``)."""
+        fields = [name for name, _ in self.get_valid_fields(view.get_queryset(), view, {"request": None})]
+        if not fields:
+            return []
+        default = ",".join(self.get_default_ordering(view) or fields[:1])
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": f"sort by {', '.join(fields)}; '-' first for descending, "
+                f"several comma-separated (default {default})",
+                "schema": {"type": "string", "enum": ordering_values(fields)},
+            }
+        ]
+
     @staticmethod
     def _with_tie_breaker(fields: list[str], view) -> list[str]:
         """Rows equal on the requested fields keep one order (paging must neither repeat nor skip one):
@@ -49,6 +68,16 @@ class StrictOrderingFilter(OrderingFilter):
         if tie is None or any(field.lstrip("-") == tie for field in fields):
             return fields
         return [*fields, f"-{tie}" if fields[0].startswith("-") else tie]
+
+
+def ordering_values(fields: list[str]) -> list[str]:
+    """Every ``ordering`` value over ``fields``: ordered selections of distinct fields, each signed."""
+    values: list[str] = []
+    for size in range(1, len(fields) + 1):
+        for chosen in permutations(fields, size):
+            for signs in product(("", "-"), repeat=size):
+                values.append(",".join(sign + field for sign, field in zip(signs, chosen, strict=True)))
+    return values
 
 
 def query_params_check(*, given: Iterable[str], known: Iterable[str]) -> None:

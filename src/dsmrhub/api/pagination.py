@@ -23,6 +23,26 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
             return self._count_rows(queryset)
         return super().get_count(queryset)
 
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        """``limit`` and ``offset`` with the bounds ``_parse`` enforces (a value outside is a 400)."""
+        limit = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}
+        return [
+            {
+                "name": self.limit_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"rows per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})",
+                "schema": limit,
+            },
+            {
+                "name": self.offset_query_param,
+                "required": False,
+                "in": "query",
+                "description": "rows to skip",
+                "schema": {"type": "integer", "minimum": 0, "default": 0},
+            },
+        ]
+
     def get_limit(self, request) -> int:
         return self._parse(request, self.limit_query_param, self.default_limit, minimum=1, maximum=MAX_LIMIT)
 
