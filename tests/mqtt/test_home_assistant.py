@@ -22,7 +22,7 @@ from dsmrhub.mqtt.topics import FEATURES
 from dsmrhub.processing.contracts import contract_save
 from dsmrhub.processing.services import processing_run_pending
 from dsmrhub.readings.models import DsmrReading
-from tests.helpers import demo_telegrams
+from tests.helpers import demo_telegrams, wait_until
 from tests.mqtt.test_publish import drain, enable, ingest
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -172,7 +172,12 @@ def test_every_home_assistant_topic_gets_a_plausible_retained_value(shared_broke
         sensor["topic"]: f"{prefix}/{sensor['topic'].removeprefix('dsmr/')}"
         for sensor in HA_TOPICS["sensors"]
     }
-    subscriber.wait_for(1, topic=ours["dsmr/consumption/quarter-hour-peak-electricity/average_delivered"])
+    # The broker sends the retained messages in its own order: wait for every topic (a timeout names none).
+    wait_until(
+        lambda: set(ours.values()) <= set(subscriber.topics_seen()),
+        timeout=30,
+        message="a retained message on each Home Assistant topic",
+    )
     seen = subscriber.topics_seen()
     retained = {m.topic for m in subscriber.messages if m.retain}
     missing = [topic for topic, our in ours.items() if our not in seen]
