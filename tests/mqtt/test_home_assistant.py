@@ -22,8 +22,9 @@ from dsmrhub.mqtt.topics import FEATURES
 from dsmrhub.processing.contracts import contract_save
 from dsmrhub.processing.services import processing_run_pending
 from dsmrhub.readings.models import DsmrReading
-from tests.helpers import demo_telegrams, wait_until
+from tests.helpers import demo_telegrams
 from tests.mqtt.test_publish import drain, enable, ingest
+from tests.processes import wait_until
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HA_TOPICS = json.loads((FIXTURES / "ha_dsmr_reader_topics.json").read_text())
