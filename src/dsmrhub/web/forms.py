@@ -167,6 +167,8 @@ MQTT_LABELS = {
     "publish_period_totals": _("This month's and year's totals"),
     "publish_gas": _("Gas per hour"),
     "publish_quarter_peaks": _("Average power per quarter hour"),
+    "publish_running_quarter": _("Running quarter hour and projected peak"),
+    "publish_prices": _("Price now and next"),
     "discovery": _("Home Assistant discovery"),
     "discovery_prefix": _("Discovery prefix"),
     "node_id": _("Home Assistant device id"),
@@ -190,6 +192,11 @@ MQTT_TOPICS = {  # shown under each feature: the topics it publishes
     "publish_period_totals": ["current-month/<field>", "current-year/<field>", "total/<field>"],
     "publish_gas": ["consumption/gas/<field>"],
     "publish_quarter_peaks": ["consumption/quarter-hour-peak-electricity/<field>"],
+    "publish_running_quarter": [
+        "consumption/quarter-hour-peak-electricity/running_average",
+        "consumption/quarter-hour-peak-electricity/projected_peak",
+    ],
+    "publish_prices": ["prices/<field>"],
 }
 
 
