@@ -151,3 +151,26 @@ def test_every_documented_ordering_is_accepted_and_others_refused(api_client, sc
         for value in ordering["enum"]:
             assert api_client.get(path, {"ordering": value}).status_code == 200, (path, value)
         assert api_client.get(path, {"ordering": "id"}).status_code == 400, path
+
+
+def test_an_undeclared_method_is_405_even_with_query_parameters(api_client):
+    """Found by schemathesis: TRACE with a list's filters was a 400 about the query, not a 405."""
+    response = api_client.generic("TRACE", "/api/v2/statistics/day?day__gte=2025-01-01")
+    assert response.status_code == 405
+    assert "GET" in response["Allow"]
+
+
+def test_an_early_year_is_a_valid_date_time(api_client):
+    """Found by schemathesis: year 7 rendered as '7-12-26T…' (strftime's %Y is not padded)."""
+    response = api_client.patch(
+        "/api/v2/datalogger/meter-statistics", {"timestamp": "0007-12-26T18:36:02Z"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["timestamp"] == "0007-12-26T18:36:02Z"
+
+
+def test_a_number_is_not_a_telegram(api_client):
+    """Found by schemathesis: a string field stored str(0) for the number 0."""
+    response = api_client.patch("/api/v2/datalogger/meter-statistics", {"latest_telegram": 0}, format="json")
+    assert response.status_code == 400
+    assert "latest_telegram" in response.json()

@@ -12,7 +12,8 @@ class UTCDateTimeField(serializers.DateTimeField):
     def to_representation(self, value):
         if value is None:
             return None
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = value.astimezone(UTC)  # the year padded to 4 digits: strftime's %Y gives '7' for year 7
+        return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
 
     def enforce_timezone(self, value):
         if timezone.is_naive(value):

@@ -6,6 +6,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.db.models import Q
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from dsmrhub.api.filters import moment_filter
 from dsmrhub.prices.models import EnergyContract
@@ -80,6 +81,7 @@ class EnergyContractFilter(filters.FilterSet):
 KILOWATT_LIMIT = Decimal(10) ** 9  # |bound| below this: the averages have at most 9 whole digits
 
 
+@extend_schema_field({"type": "number", "minimum": -KILOWATT_LIMIT, "maximum": KILOWATT_LIMIT})
 class KilowattFilter(filters.NumberFilter):
     """A bound on a kW value kept with 3 decimals: a finer bound rounds inwards (``gte`` up, ``lte`` down),
     so no row outside the bound is ever returned; beyond ±10⁹ kW it is a 400 (no average is that big)."""

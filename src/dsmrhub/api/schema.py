@@ -66,7 +66,9 @@ def postprocess_errors_and_v1(result: dict, generator, request, public) -> dict:
             continue
         for operation in operations.values():
             _json_request_only(operation)
+            _empty_filters_allowed(operation)
             _add_errors(operation)
+    _blank_is_null(result["components"]["schemas"])
     result["paths"][V1_PATH] = {"post": _v1_operation()}
     result["paths"] = dict(sorted(result["paths"].items()))
     return result
@@ -78,6 +80,34 @@ def _json_request_only(operation: dict) -> None:
     content = operation.get("requestBody", {}).get("content")
     if content and "application/json" in content:
         operation["requestBody"]["content"] = {"application/json": content["application/json"]}
+
+
+def _empty_filters_allowed(operation: dict) -> None:
+    """An optional date or moment filter given empty (``?day__gte=``) is no filter, as in DSMR-reader."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if (
+            parameter["in"] == "query"
+            and not parameter.get("required")
+            and schema.get("format")
+            in (
+                "date",
+                "date-time",
+            )
+        ):
+            parameter["allowEmptyValue"] = True
+
+
+# Request components whose nullable fields take an empty value as null (serializers.BlankIsNullMixin).
+BLANK_IS_NULL_COMPONENTS = ("PatchedMeterStatisticsRequest",)
+
+
+def _blank_is_null(components: dict) -> None:
+    for name in BLANK_IS_NULL_COMPONENTS:
+        for prop in components.get(name, {}).get("properties", {}).values():
+            if prop.get("nullable") and prop.get("minLength"):
+                del prop["minLength"]
+                prop["description"] = (prop.get("description", "") + " An empty value sets null.").strip()
 
 
 def _add_errors(operation: dict) -> None:

@@ -108,7 +108,16 @@ class ReadingsDeletedSerializer(serializers.Serializer):
     deleted = serializers.IntegerField(help_text="how many readings were deleted")
 
 
-class LatestTelegramField(serializers.CharField):
+class StrictCharField(serializers.CharField):
+    """A string field that refuses a number or boolean (DRF's CharField would store its str())."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class LatestTelegramField(StrictCharField):
     """The telegram as read, shown without the line end after its CRC line (as DSMR-reader v5 shows it)."""
 
     def to_representation(self, value):
@@ -122,6 +131,8 @@ class MeterStatisticsSerializer(BlankIsNullMixin, serializers.ModelSerializer):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         if field_name == "latest_telegram":
             field_class = LatestTelegramField
+        elif field_class is serializers.CharField:
+            field_class = StrictCharField
         return field_class, kwargs
 
     class Meta:

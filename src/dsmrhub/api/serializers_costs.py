@@ -58,7 +58,9 @@ class CompareBodySerializer(_Range):
     contracts = serializers.ListField(
         child=serializers.JSONField(),
         max_length=10,
-        help_text="stored contract ids and/or contract specs (the JSON of `dsmrhub contract add --spec`)",
+        required=False,
+        help_text="stored contract ids and/or contract specs (the JSON of `dsmrhub contract add --spec`); "
+        "default none: only the contracts in force",
     )
 
 
