@@ -174,3 +174,29 @@ def test_a_number_is_not_a_telegram(api_client):
     response = api_client.patch("/api/v2/datalogger/meter-statistics", {"latest_telegram": 0}, format="json")
     assert response.status_code == 400
     assert "latest_telegram" in response.json()
+
+
+def test_status_body_is_described_key_for_key(api_client, schema):
+    """application/status had an empty object schema; every key the server sends is now described."""
+    described = schema["paths"]["/api/v2/application/status"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"]
+    body = api_client.get("/api/v2/application/status").json()
+
+    def compare(value, spec, where):
+        if isinstance(value, dict):
+            assert set(value) == set(spec["properties"]), where
+            for key, item in value.items():
+                compare(item, spec["properties"][key], f"{where}.{key}")
+
+    compare(body, described, "status")
+
+
+def test_empty_list_parameters_are_documented_as_allowed_and_ignored(api_client, schema):
+    """Found by schemathesis: '?limit=' and '?ordering=' answer like no parameter; the schema says so."""
+    path = "/api/v2/statistics/day"
+    parameters = schema["paths"][path]["get"]["parameters"]
+    assert all(parameter.get("allowEmptyValue") for parameter in parameters)
+    plain = api_client.get(path).json()
+    for parameter in parameters:
+        assert api_client.get(path, {parameter["name"]: ""}).json() == plain, parameter["name"]

@@ -83,18 +83,12 @@ def _json_request_only(operation: dict) -> None:
 
 
 def _empty_filters_allowed(operation: dict) -> None:
-    """An optional date or moment filter given empty (``?day__gte=``) is no filter, as in DSMR-reader."""
-    for parameter in operation.get("parameters", []):
-        schema = parameter.get("schema", {})
-        if (
-            parameter["in"] == "query"
-            and not parameter.get("required")
-            and schema.get("format")
-            in (
-                "date",
-                "date-time",
-            )
-        ):
+    """An optional filter given empty (``?day__gte=``) is no filter, as in DSMR-reader; on a list an empty
+    ``limit``, ``offset`` or ``ordering`` is its default too."""
+    parameters = [p for p in operation.get("parameters", []) if p["in"] == "query" and not p.get("required")]
+    is_list = any(parameter["name"] == "limit" for parameter in parameters)
+    for parameter in parameters:
+        if is_list or parameter.get("schema", {}).get("format") in ("date", "date-time"):
             parameter["allowEmptyValue"] = True
 
 

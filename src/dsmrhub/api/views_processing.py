@@ -182,6 +182,78 @@ class VersionView(_SingleObjectView):
         return {"version": dsmrhub.__version__}
 
 
+def _obj(**properties: dict) -> dict:
+    return {"type": "object", "properties": properties, "required": sorted(properties)}
+
+
+_INT = {"type": "integer", "nullable": True}
+_MOMENT = {"type": "string", "format": "date-time", "nullable": True}
+_TEXT = {"type": "string", "nullable": True}
+_BOOL = {"type": "boolean"}
+_STATE = {  # the datalogger's and the publisher's common part
+    "running": _BOOL,
+    "connected": _BOOL,
+    "last_error": _TEXT,
+    "last_error_at": _MOMENT,
+    "started_at": _MOMENT,
+    "updated_at": _MOMENT,
+}
+STATUS_SCHEMA = _obj(
+    readings=_obj(
+        latest=_MOMENT, unprocessed=_obj(count={"type": "integer"}, seconds_since=_INT), seconds_since=_INT
+    ),
+    gas=_obj(latest=_MOMENT, hours_since=_INT),
+    capabilities=_obj(
+        **{
+            name: _BOOL
+            for name in ("any", "electricity", "electricity_returned", "gas", "multi_phases", "weather")
+        }
+    ),
+    electricity=_obj(latest=_MOMENT, minutes_since=_INT),
+    statistics=_obj(latest={"type": "string", "format": "date", "nullable": True}, days_since=_INT),
+    processing=_obj(last_run=_MOMENT, seconds_since_last_run=_INT, lag_seconds=_INT, last_error=_TEXT),
+    quarantine=_obj(
+        count={"type": "integer"},
+        first={
+            "type": "array",
+            "items": _obj(timestamp={"type": "string"}, reason={"type": "string"}, since=_MOMENT),
+        },
+    ),
+    meter_epochs={
+        "type": "array",
+        "items": _obj(
+            timestamp=_MOMENT,
+            register={"type": "string"},
+            before={"type": "string"},
+            after={"type": "string"},
+        ),
+    },
+    datalogger=_obj(
+        **_STATE,
+        source=_TEXT,
+        last_telegram_at=_MOMENT,
+        telegrams_per_minute={"type": "number"},
+        received_telegrams=_INT,
+        rejected_telegrams=_INT,
+        buffered_telegrams=_INT,
+        buffer_error=_TEXT,
+        held_telegrams=_INT,
+    ),
+    mqtt=_obj(
+        **_STATE,
+        enabled=_BOOL,
+        broker={"type": "string"},
+        outbox={"type": "integer"},
+        outbox_max=_INT,
+        published_messages=_INT,
+        dropped_messages=_INT,
+        last_published_at=_MOMENT,
+        last_reading_queued=_MOMENT,
+    ),
+)
+
+
+@extend_schema_view(get=extend_schema(responses={200: STATUS_SCHEMA}))
 class StatusView(_SingleObjectView):
     def produce(self):
         return {**application_status(), "datalogger": datalogger_status(), "mqtt": mqtt_status()}
