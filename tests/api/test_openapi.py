@@ -4,10 +4,12 @@ really sends with their bodies, one request content type per operation; and the 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
 
+from dsmrhub.api.fields import utc_text
 from dsmrhub.db.busy import RETRY_AFTER_SECONDS
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +202,9 @@ def test_empty_list_parameters_are_documented_as_allowed_and_ignored(api_client,
     plain = api_client.get(path).json()
     for parameter in parameters:
         assert api_client.get(path, {parameter["name"]: ""}).json() == plain, parameter["name"]
+
+
+def test_utc_text_is_iso_8601_for_every_year():
+    """One rendering of moments for serializers and the plain JSON bodies (status, live figures)."""
+    for moment in (datetime(7, 12, 26, 18, 36, 2, tzinfo=UTC), datetime(2025, 3, 30, 1, 0, tzinfo=UTC)):
+        assert utc_text(moment) == moment.isoformat().replace("+00:00", "Z")

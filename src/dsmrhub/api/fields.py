@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.utils import timezone
 from rest_framework import serializers
+
+
+def utc_text(value: datetime) -> str:
+    """A moment as UTC with 'Z', the year padded to 4 digits (strftime's %Y gives '7' for year 7)."""
+    moment = value.astimezone(UTC)
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
 
 
 class UTCDateTimeField(serializers.DateTimeField):
@@ -12,8 +18,7 @@ class UTCDateTimeField(serializers.DateTimeField):
     def to_representation(self, value):
         if value is None:
             return None
-        moment = value.astimezone(UTC)  # the year padded to 4 digits: strftime's %Y gives '7' for year 7
-        return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
+        return utc_text(value)
 
     def enforce_timezone(self, value):
         if timezone.is_naive(value):

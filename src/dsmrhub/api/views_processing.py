@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import dsmrhub
+from dsmrhub.api.fields import utc_text
 from dsmrhub.api.filters import KnownQueryParamsMixin
 from dsmrhub.api.filters_processing import (
     DayStatisticsFilter,
@@ -56,7 +57,7 @@ from dsmrhub.switching.selectors import day_temperatures
 def _json(value: Any) -> Any:
     """Datetimes as UTC with Z, recursively."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return utc_text(value)
     if isinstance(value, dict):
         return {key: _json(item) for key, item in value.items()}
     if isinstance(value, list):
