@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 
 from dsmrhub.prices.models import ContractKind, EnergyContract, TermCommodity
-from dsmrhub.prices.services import ContractSpec, contract_parts
+from dsmrhub.prices.services import MORE_PRICE_FIELDS, PRICE_FIELDS, ContractSpec, contract_parts
 from dsmrhub.prices.tariffs import Tariff, tariff_make
 from dsmrhub.spotprices.models import MarketPrice
 
@@ -153,17 +153,7 @@ def contracts_fingerprint() -> str:
 
 # --- contract kinds: tariffs, quarter-hour amounts, market prices, capacity --------------------------------
 
-TARIFF_PRICE_FIELDS = (
-    "electricity_delivered_1_price",
-    "electricity_delivered_2_price",
-    "electricity_returned_1_price",
-    "electricity_returned_2_price",
-    "gas_price",
-    "fixed_daily_cost",
-    "fixed_monthly_cost",
-    "capacity_price",
-    "capacity_minimum",
-)
+TARIFF_PRICE_FIELDS = PRICE_FIELDS + MORE_PRICE_FIELDS
 
 
 def tariff_of(contract: EnergyContract) -> Tariff:
