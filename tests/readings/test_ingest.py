@@ -140,3 +140,32 @@ def test_a_value_that_reaches_its_limit_once_rounded_is_out_of_range():
     assert reading_check_values({**values, field.name: half_below_limit}) == (
         f"{field.name} is out of range ({half_below_limit})"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["230.25", "0.0005", "1000.000", "0", "-0.001", "abc", "NaN", "Infinity", "1e3", "9999999.9995"],
+)
+def test_a_number_given_as_text_checks_and_converts_as_its_decimal_does(text):
+    """The import from DSMR-reader hands the check its numbers as text: the same column or the same
+    reason as the Decimal of that text (or the Decimal path's "not a number"), also when seen again."""
+    from decimal import InvalidOperation
+
+    from dsmrhub.readings.check import reading_check_values
+    from dsmrhub.readings.models import READING_REQUIRED_FIELDS
+
+    values = {
+        "timestamp": datetime(2026, 1, 1, tzinfo=UTC),
+        **dict.fromkeys(READING_REQUIRED_FIELDS, Decimal(0)),
+    }
+    for name in ("phase_voltage_l1", "electricity_currently_delivered", "electricity_delivered_1"):
+        try:
+            as_decimal = reading_check_values({**values, name: Decimal(text)})
+        except InvalidOperation:
+            as_decimal = f"{name} is not a number ({text!r})"
+        for _ in range(2):  # the second time from the check's memory of the text
+            as_text = reading_check_values({**values, name: text})
+            if isinstance(as_decimal, str):
+                assert isinstance(as_text, str) and as_text.split(" (")[0] == as_decimal.split(" (")[0]
+            else:
+                assert as_text.row == as_decimal.row

@@ -161,7 +161,7 @@ def reading_columns(values: dict[str, Any]) -> tuple:
         elif how is _EPOCH:
             append(epoch_column(value))
         else:
-            column = how.get(value) if value.__class__ is Decimal else None
+            column = how.get(value) if value.__class__ is Decimal or value.__class__ is str else None
             if column is None:
                 column = _decimal_column(name, value, field, how)
             append(column)
@@ -174,7 +174,10 @@ _PLAIN_NUMBERS = (int, float, str)
 
 
 def _decimal_column(name: str, value: Any, field: ScaledDecimalField, known: BoundedCache) -> int:
-    """Check one decimal value and remember its column value (equal decimals check and round alike)."""
+    """Check one decimal value and remember its column value (equal decimals check and round alike). A
+    value's text (an import reading another database's numbers as text) is remembered as given: hashing a
+    short str costs a fraction of hashing a Decimal, and it spares the Decimal for a value seen before."""
+    key = value if value.__class__ is str else None
     if value.__class__ is not Decimal:
         if not isinstance(value, (Decimal, *_PLAIN_NUMBERS)):
             raise ReadingRejected(f"{name} is not a number ({value!r})")
@@ -189,7 +192,7 @@ def _decimal_column(name: str, value: Any, field: ScaledDecimalField, known: Bou
     if value < field.limit:
         column = field.column_value(value)
         if column < 10**field.max_digits:  # also once rounded: 999999.9995 kW would round to 1000000.000
-            return known.put(value, column)
+            return known.put(value if key is None else key, column)
     raise ReadingRejected(f"{name} is out of range ({value})")
 
 

@@ -316,16 +316,11 @@ def _produce(receive, send, url, snapshot, columns, since, batch, channel) -> No
 
 
 _FORK = multiprocessing.get_context("fork")
-_INTEGER_DECIMALS: dict[int, Decimal] = {}
 
 
 def _values(row: tuple) -> dict[str, Any]:
-    values = dict(zip(READING_FIELDS, row, strict=True))
-    for name in ("phase_power_current_l1", "phase_power_current_l2", "phase_power_current_l3"):
-        amps = values[name]
-        if amps is not None:  # whole amperes in DSMR-reader: as Decimals, so the check's cache knows them
-            values[name] = _INTEGER_DECIMALS.get(amps) or _INTEGER_DECIMALS.setdefault(amps, Decimal(amps))
-    return values
+    """A source row as the check's values (numbers as the source's text: ``readings_stream``)."""
+    return dict(zip(READING_FIELDS, row, strict=True))
 
 
 def _check(rows: list[tuple], *, channel: int, last_gas: list) -> _Batch:
@@ -350,7 +345,7 @@ def _check(rows: list[tuple], *, channel: int, last_gas: list) -> _Batch:
             rejected[checked] += 1
             continue
         if gas is not None and gas_at != last_gas[0]:  # the gas value as an M-Bus value, as a telegram's
-            mbus[len(good)] = ((channel, GAS_DEVICE_TYPE, "", gas_at, gas, "m3"),)
+            mbus[len(good)] = ((channel, GAS_DEVICE_TYPE, "", gas_at, Decimal(gas), "m3"),)
             last_gas[0] = gas_at
         good.append(checked.row)
     return _Batch(len(rows), rows[-1][0], good, mbus, rejected, gas_left_out)
