@@ -42,6 +42,14 @@ def option_alias_deprecated(parser: argparse.ArgumentParser, old: str, *, target
     )
 
 
+def secret_kept(*, entered: str | None, clear: bool, stored: str) -> str:
+    """A write-only secret after a form (settings page, admin): the box to remove it wins, an empty field
+    keeps the stored one, anything else replaces it."""
+    if clear:
+        return ""
+    return entered or stored
+
+
 def secret_from_file(path: str, *, option: str) -> str:
     """The secret in the file named by ``option`` (``--api-key-file``, ``--decryption-key-file``): its first
     line, stripped, so that a key never shows in ``ps`` or the shell's history; systemd's ``LoadCredential=``

@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from dsmrhub.mqtt.models import MQTTSettings, MQTTState
 from dsmrhub.mqtt.services import mqtt_watermark_start
+from dsmrhub.options import secret_kept
 
 
 class MQTTSettingsForm(forms.ModelForm):
@@ -21,10 +22,10 @@ class MQTTSettingsForm(forms.ModelForm):
 
     def save(self, commit: bool = True):
         settings = super().save(commit=False)
-        if self.cleaned_data.get("clear_password"):
-            settings.password = ""
-        elif self.cleaned_data.get("password"):
-            settings.password = self.cleaned_data["password"]
+        data = self.cleaned_data
+        settings.password = secret_kept(
+            entered=data.get("password"), clear=data.get("clear_password"), stored=settings.password
+        )
         if commit:
             settings.save()
         return settings

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
+from dsmrhub.options import secret_kept
 from dsmrhub.spotprices.fetch import price_fetch_settings_problems
 from dsmrhub.spotprices.models import MarketPrice, PriceFetchSettings
 
@@ -30,7 +31,9 @@ class PriceFetchSettingsForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
-        token = "" if data.get("clear_token") else (data.get("token") or self.instance.token)
+        token = secret_kept(
+            entered=data.get("token"), clear=data.get("clear_token"), stored=self.instance.token
+        )
         for name, reason in price_fetch_settings_problems(
             enabled=data["enabled"], provider=data["provider"], token=token, zone=data["zone"]
         ):
@@ -39,10 +42,10 @@ class PriceFetchSettingsForm(forms.ModelForm):
 
     def save(self, commit: bool = True):
         settings = super().save(commit=False)
-        if self.cleaned_data.get("clear_token"):
-            settings.token = ""
-        elif self.cleaned_data.get("token"):
-            settings.token = self.cleaned_data["token"]
+        data = self.cleaned_data
+        settings.token = secret_kept(
+            entered=data.get("token"), clear=data.get("clear_token"), stored=settings.token
+        )
         if commit:
             settings.save()
         return settings

@@ -17,6 +17,7 @@ from dsmrhub.datalogger.models import (
     validate_source_url,
 )
 from dsmrhub.mqtt.models import MQTTSettings
+from dsmrhub.options import secret_kept
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.prices.services import PRICE_FIELDS, ContractError, contract_validate
 
@@ -140,10 +141,8 @@ class DataloggerSettingsForm(forms.Form):
         data = self.cleaned_data
         values: dict[str, Any] = {"source": data["source"], "min_interval": data["min_interval"]}
         for key in ("decryption_key", "authentication_key"):
-            if data[f"clear_{key}"]:
-                values[key] = ""
-            elif data[key]:
-                values[key] = data[key]
+            if data[f"clear_{key}"] or data[key]:  # otherwise the stored key is kept (left out)
+                values[key] = secret_kept(entered=data[key], clear=data[f"clear_{key}"], stored="")
         return values
 
 
@@ -242,10 +241,9 @@ class MQTTSettingsForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("clear_password"):
-            data["password"] = ""
-        elif not data.get("password"):
-            data["password"] = self._stored_password
+        data["password"] = secret_kept(
+            entered=data.get("password"), clear=data.get("clear_password"), stored=self._stored_password
+        )
         return data
 
     def values(self) -> dict[str, Any]:
