@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dsmrhub.web.context_processors.frame",
+                "dsmrhub.web.context_processors.tariffs",
             ],
         },
     },

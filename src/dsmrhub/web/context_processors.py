@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from dsmrhub import __version__
+from dsmrhub.readings.tariffs import tariff_names
 
 NAVIGATION = [
     ("dashboard", _("Dashboard")),
@@ -32,3 +33,8 @@ def frame(request: HttpRequest) -> dict[str, Any]:
         ],
         "version": __version__,
     }
+
+
+def tariffs(request: HttpRequest) -> dict[str, Any]:
+    """``tariff_names.1`` and ``tariff_names.2``: the labels of the meter's tariff registers."""
+    return {"tariff_names": tariff_names()}
