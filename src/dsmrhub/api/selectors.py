@@ -20,9 +20,8 @@ from dsmrhub.prices.costs import contract_for_day, round_cents
 from dsmrhub.prices.models import ContractKind, EnergyContract
 from dsmrhub.processing.costs import price_now
 from dsmrhub.processing.selectors import application_problems, consumption_today
-from dsmrhub.readings.models import MeterStatistics
+from dsmrhub.readings.tariffs import tariff_label, tariff_naming
 from dsmrhub.spotprices.selectors import spot_price_problems
-from dsmrhub.telegram import detect_variant
 
 ZERO_PRICE = Decimal("0.000000")
 
@@ -34,16 +33,6 @@ PRICE_KEYS = {
     "energy_supplier_price_electricity_returned_2": "electricity_returned_2_price",
     "energy_supplier_price_gas": "gas_price",
     "energy_supplier_price_fixed_daily_cost": "fixed_daily_cost",
-}
-
-# The meter's tariff register (0-0:96.14.0) names no tariff, only 1 or 2; what they mean is the country's
-# convention: in the Netherlands 1 is the low ("dal") and 2 the normal tariff, in Belgium 1 is the day and
-# 2 the night tariff. Other variants (and a meter we have no telegram of) are named by their number.
-TARIFF_NAMES = {
-    "dsmr22": {1: "low", 2: "normal"},
-    "dsmr4": {1: "low", 2: "normal"},
-    "dsmr5": {1: "low", 2: "normal"},
-    "be": {1: "day", 2: "night"},
 }
 
 
@@ -83,19 +72,14 @@ def prices_in_force(*, contract: EnergyContract | None, now: datetime) -> dict[s
 
 def meter_variant() -> str | None:
     """The telegram variant of the meter, from its latest telegram (None before the first one)."""
-    telegram = MeterStatistics.row().values_list("latest_telegram", flat=True).first()
-    if not telegram or "/" not in telegram:
-        return None
-    text = telegram[telegram.index("/") :]
-    return detect_variant(text.splitlines()[0], text)
+    return tariff_naming().variant
 
 
 def tariff_name(*, tariff: int | None, variant: str | None) -> str | None:
-    """The name of ``tariff`` (1 or 2) in the meter's country; None when the tariff is unknown. Without a
-    telegram (readings posted as values) the Dutch names hold, as DSMR-reader's defaults are Dutch."""
-    if tariff is None:
-        return None
-    return TARIFF_NAMES.get(variant or "dsmr5", {}).get(tariff, f"tariff {tariff}")
+    """The name of ``tariff`` (1 or 2): the user's, else the meter's country's (``readings.tariffs``); None
+    when the tariff is unknown. Without a telegram (readings posted as values) the Dutch names hold, as
+    DSMR-reader's defaults are Dutch."""
+    return tariff_label(tariff=tariff, variant=variant)
 
 
 @dataclass(frozen=True, slots=True)

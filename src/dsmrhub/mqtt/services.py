@@ -41,6 +41,7 @@ from dsmrhub.processing.quarters import quarter_peaks
 from dsmrhub.processing.running_quarter import running_quarter_latest
 from dsmrhub.processing.selectors import DAY_TOTAL_FIELDS, consumption_today, day_statistics_totals
 from dsmrhub.readings.models import DsmrReading, MeterStatistics
+from dsmrhub.readings.tariffs import tariff_label, telegram_variant
 
 logger = logging.getLogger("dsmrhub.mqtt")
 
@@ -192,9 +193,13 @@ def _latest_messages(*, settings: MQTTSettings, newest: DsmrReading) -> list[Mes
     ):
         messages.append(Message(f"{settings.prefix}/raw", stats.latest_telegram))
     if stats is not None and settings.publish_meter_stats:
-        messages += _split(
-            f"{settings.prefix}/meter-stats", {n: getattr(stats, n) for n in METER_STATS_FIELDS}
+        values = {n: getattr(stats, n) for n in METER_STATS_FIELDS}
+        # the tariff the meter is on, named as the user or the meter's country names it (our own topic)
+        values["electricity_tariff_name"] = tariff_label(
+            tariff=stats.electricity_tariff if stats.electricity_tariff in TARIFFS else None,
+            variant=telegram_variant(stats.latest_telegram),
         )
+        messages += _split(f"{settings.prefix}/meter-stats", values)
     if settings.publish_day_totals or settings.publish_period_totals:
         today = consumption_today(now=newest.timestamp)
         if today is not None:

@@ -158,5 +158,23 @@ class MeterStatistics(Singleton):
         return "meter statistics"
 
 
+TARIFF_NAME_LENGTH = 32
+
+
+class TariffSettings(Singleton):
+    """One row: the user's names of the two tariff registers; blank keeps the meter's country's name
+    (``telegram.specs.TARIFF_CONVENTIONS``). Read through ``readings.tariffs``."""
+
+    tariff_1_name = models.CharField(max_length=TARIFF_NAME_LENGTH, blank=True, default="")
+    tariff_2_name = models.CharField(max_length=TARIFF_NAME_LENGTH, blank=True, default="")
+
+    class Meta:
+        verbose_name = "tariff names"
+        verbose_name_plural = "tariff names"
+
+    def __str__(self) -> str:
+        return "tariff names"
+
+
 def epoch_seconds(moment: datetime) -> int:
     return int(moment.timestamp())

@@ -270,3 +270,36 @@ def normalise_obis(obis: str, spec: Spec) -> str:
     if medium == "1-1" and rest in spec.channel1_aliases:
         medium = "1-0"
     return f"{medium}:{rest}"
+
+
+# Tariff conventions -----------------------------------------------------------------------------
+# The tariff register (0-0:96.14.0) and the registers 1.8.1/1.8.2 name no tariff, only 1 and 2; what they
+# mean is the country's convention. The names are English keys; the web pages translate them.
+
+
+@dataclass(frozen=True, slots=True)
+class TariffConvention:
+    country: str  # ISO 3166 code
+    tariff_1: str
+    tariff_2: str
+
+    def name(self, tariff: int) -> str | None:
+        return {1: self.tariff_1, 2: self.tariff_2}.get(tariff)
+
+
+NETHERLANDS = TariffConvention("NL", tariff_1="low", tariff_2="normal")
+BELGIUM = TariffConvention("BE", tariff_1="day", tariff_2="night")
+
+# Variants without an entry (Luxembourg, Sweden, Hungary, ...) name their tariffs by number. A meter we have
+# no telegram of (readings posted as values) follows DEFAULT_TARIFF_CONVENTION, as DSMR-reader's names do.
+TARIFF_CONVENTIONS: Mapping[str, TariffConvention] = MappingProxyType(
+    {"dsmr22": NETHERLANDS, "dsmr4": NETHERLANDS, "dsmr5": NETHERLANDS, "be": BELGIUM}
+)
+DEFAULT_TARIFF_CONVENTION = NETHERLANDS
+
+
+def tariff_convention(variant: str | None) -> TariffConvention | None:
+    """The tariff names of a variant's country; None where the country has no such convention."""
+    if variant is None:
+        return DEFAULT_TARIFF_CONVENTION
+    return TARIFF_CONVENTIONS.get(variant)
