@@ -1,40 +1,62 @@
-"""The archive: use per hour of a local day, per day of a month, per month of a year — from the aggregates.
+"""The archive: use per hour of a local day, per day of a week or month, per month of a year — from the
+aggregates, with today live.
 
 Hours come from ``HourStatistics``, days from ``DayStatistics`` and months from ``DayStatistics`` summed per
-month in SQL; nothing reads raw readings. Days are local days (settings.TIME_ZONE), so a day has 23, 24 or
-25 hour slots.
+month in SQL; nothing reads raw readings for the past. Days are local days (settings.TIME_ZONE), so a day
+has 23, 24 or 25 hour slots; weeks are ISO weeks (Monday first) of local days.
+
+Today has no day statistics yet (processing stores complete periods only): its figures are the live ones the
+dashboard shows, ``processing.selectors.consumption_today`` (use and costs so far, by the cost engine), so
+today, and the week, month and year containing it, agree with the dashboard. A day without a contract has
+no costs (None, shown as "no contract"), not 0.00. Costs per time-of-use band (and per term of a dynamic
+contract) come from the cost engine (``processing.costs``) over the period's quarter hours.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dsmrhub.prices.costs import MarketSeries, tariffs_for_days
+from dsmrhub.prices.models import ContractKind
+from dsmrhub.prices.tariffs import Tariff
+from dsmrhub.processing.costs import Usage, costs_by_period, usage_load
 from dsmrhub.processing.models import DayStatistics, HourStatistics
-from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, local_zone
+from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, local_date, local_zone
+from dsmrhub.processing.quarantine import placeable_readings
+from dsmrhub.processing.quarters import QuarterEnergy
+from dsmrhub.processing.selectors import consumption_today
 
 USE_FIELDS = ("electricity1", "electricity2", "electricity1_returned", "electricity2_returned", "gas")
 COST_FIELDS = ("electricity1_cost", "electricity2_cost", "gas_cost", "fixed_cost", "total_cost")
-KINDS = ("day", "month", "year")
+KINDS = ("day", "week", "month", "year")
 FIRST_YEAR = 1971
 LAST_YEAR = 2199
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+ZERO_KWH = Decimal("0.000")
+ZERO_MONEY = Decimal("0.00")
 
 
 class PeriodError(ValueError):
     """A period parameter that cannot be used; the message says why (translated)."""
 
 
+def _unknown_kind(kind: str) -> PeriodError:
+    return PeriodError(_("Unknown period “%(kind)s”: choose day, week, month or year.") % {"kind": kind[:20]})
+
+
 @dataclass(frozen=True, slots=True)
 class ArchivePeriod:
-    kind: str  # "day", "month" or "year"
+    kind: str  # "day", "week", "month" or "year"
     first: date
     last: date  # inclusive
 
@@ -50,16 +72,24 @@ class ArchivePeriod:
         """The period of another kind that contains this period's first day."""
         return archive_period_of(kind=kind, day=self.first)
 
+    def contains(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
 
 def archive_period_of(*, kind: str, day: date) -> ArchivePeriod:
+    """The period of ``kind`` (day, week, month or year) that contains ``day``; a week is the ISO week,
+    Monday to Sunday."""
     if kind == "day":
         return ArchivePeriod("day", day, day)
+    if kind == "week":
+        monday = day - timedelta(days=day.weekday())
+        return ArchivePeriod("week", monday, monday + timedelta(days=6))
     if kind == "month":
         first = day.replace(day=1)
         return ArchivePeriod("month", first, _month_after(first) - timedelta(days=1))
     if kind == "year":
         return ArchivePeriod("year", date(day.year, 1, 1), date(day.year, 12, 31))
-    raise PeriodError(_("Unknown period “%(kind)s”: choose day, month or year.") % {"kind": kind})
+    raise _unknown_kind(kind)
 
 
 def _month_after(first: date) -> date:
@@ -69,6 +99,8 @@ def _month_after(first: date) -> date:
 def _shift(period: ArchivePeriod, step: int) -> ArchivePeriod | None:
     if period.kind == "day":
         target = period.first + timedelta(days=step)
+    elif period.kind == "week":
+        target = period.first + timedelta(days=7 * step)
     elif period.kind == "month":
         target = _month_after(period.first) if step > 0 else (period.first - timedelta(days=1))
     else:
@@ -94,30 +126,101 @@ def date_parse(*, value: str, complete: bool = False) -> tuple[date, int]:
         day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     except ValueError:
         raise PeriodError(_("“%(value)s” is not an existing date.") % {"value": value[:40]}) from None
+    _in_range(day, value)
+    return day, len(parts)
+
+
+def _in_range(day: date, value: str) -> None:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise PeriodError(
             _("%(value)s is out of range: dates from %(first)s to %(last)s.")
             % {"value": value[:40], "first": FIRST_YEAR, "last": LAST_YEAR}
         )
-    return day, len(parts)
+
+
+def _iso_week(value: str) -> date | None:
+    """The Monday of an ISO week written ``YYYY-Www`` (or ``YYYYWww``); None when ``value`` is not one."""
+    match = _WEEK.match(value.strip())
+    if not match:
+        return None
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise PeriodError(_("“%(value)s” is not an existing week.") % {"value": value[:40]}) from None
+    _in_range(monday, value)
+    return monday
 
 
 def archive_period_parse(*, kind: str | None, value: str | None, today: date) -> ArchivePeriod:
-    """The period asked for by ``?period=day|month|year&date=…``; defaults: today's day.
+    """The period asked for by ``?period=day|week|month|year&date=…``; defaults: today's day.
 
-    A day needs YYYY-MM-DD; a month takes YYYY-MM or any day in it; a year takes YYYY or any day in it.
+    A day needs YYYY-MM-DD; a week takes any day in it or its ISO name (YYYY-Www); a month takes YYYY-MM
+    or any day in it; a year takes YYYY or any day in it.
     """
     kind = (kind or "day").strip()
     if kind not in KINDS:
-        raise PeriodError(_("Unknown period “%(kind)s”: choose day, month or year.") % {"kind": kind[:20]})
+        raise _unknown_kind(kind)
     if not value or not value.strip():
         return archive_period_of(kind=kind, day=today)
+    if kind == "week":
+        monday = _iso_week(value)
+        if monday is not None:
+            return archive_period_of(kind="week", day=monday)
     day, parts = date_parse(value=value)
     if kind == "day" and parts < 3:
         raise PeriodError(_("A day needs a full date (YYYY-MM-DD), not “%(value)s”.") % {"value": value[:40]})
+    if kind == "week" and parts < 3:
+        raise PeriodError(
+            _("A week needs a full date (YYYY-MM-DD) or an ISO week (YYYY-Www), not “%(value)s”.")
+            % {"value": value[:40]}
+        )
     if kind == "month" and parts < 2:
         raise PeriodError(_("A month needs YYYY-MM or a full date, not “%(value)s”.") % {"value": value[:40]})
     return archive_period_of(kind=kind, day=day)
+
+
+def archive_first_day() -> date | None:
+    """The first local day with data: the first day or hour statistics (imported history included) or the
+    first reading (a first day still running has no statistics yet); None without any."""
+    days = DayStatistics.objects.aggregate(first=Min("day"))["first"]
+    hours = HourStatistics.objects.aggregate(first=Min("hour_start"))["first"]
+    reading = placeable_readings().order_by("timestamp").values_list("timestamp", flat=True).first()
+    found = [days] if days else []
+    found += [local_date(int(moment.timestamp())) for moment in (hours, reading) if moment is not None]
+    return min(found) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveBounds:
+    """Where the archive's data lies: from the first day with data through today."""
+
+    first: date | None  # None: no data at all
+    today: date
+
+    def previous(self, period: ArchivePeriod) -> ArchivePeriod | None:
+        """The period before, if it holds data."""
+        before = period.previous
+        if before is None or self.first is None or before.last < self.first:
+            return None
+        return before
+
+    def next(self, period: ArchivePeriod) -> ArchivePeriod | None:
+        """The period after, unless it lies wholly after today."""
+        after = period.next
+        if after is None or after.first > self.today:
+            return None
+        return after
+
+    def before_data(self, period: ArchivePeriod) -> bool:
+        return self.first is None or period.last < self.first
+
+    def in_future(self, period: ArchivePeriod) -> bool:
+        return period.first > self.today
+
+
+def archive_bounds(*, today: date) -> ArchiveBounds:
+    return ArchiveBounds(first=archive_first_day(), today=today)
 
 
 @dataclass
@@ -125,8 +228,26 @@ class ArchiveRow:
     start: date | datetime  # local date (days, months) or local datetime (hours)
     label: str  # language-neutral label (hours: "14:00"); the view may localise dates
     use: dict[str, Decimal] | None  # USE_FIELDS plus "returned"; None when there is no data
-    total_cost: Decimal | None = None
+    total_cost: Decimal | None = None  # None: no data, or no contract (``no_contract``)
     imported: bool = False  # an hour or day of imported history (processing.history)
+    so_far: bool = False  # today (or the running part of today): live figures, still growing
+    no_contract: bool = False  # use without a contract in force: no costs, not "free"
+
+
+@dataclass(frozen=True, slots=True)
+class BandCost:
+    """The electricity of one time-of-use band (or one term of a dynamic contract) in a period.
+
+    ``cost``: the energy cost of that band by the cost engine (delivered minus returned credit, no fixed
+    costs), rounded once as a period; None when market prices are missing for some of its quarters.
+    """
+
+    contract: str
+    band: str
+    delivered: Decimal  # kWh
+    returned: Decimal  # kWh
+    cost: Decimal | None
+    missing: int = 0
 
 
 @dataclass
@@ -134,13 +255,16 @@ class ArchiveData:
     period: ArchivePeriod
     rows: list[ArchiveRow]
     totals: dict[str, Decimal] | None  # USE_FIELDS + "returned" + "electricity"; None without data
-    costs: dict[str, Decimal] | None  # COST_FIELDS + "electricity_cost"; None without day statistics
-    costs_per_row: bool  # month and year rows have costs; hours do not
+    costs: dict[str, Decimal] | None  # COST_FIELDS + "electricity_cost"; None without data or contract
+    costs_per_row: bool  # week, month and year rows have costs; hours do not
+    so_far: bool = False  # the period contains today: its figures are live and still growing
+    no_contract_days: int = 0  # days with data but without a contract (not in ``costs``)
+    bands: list[BandCost] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _use(values: dict[str, Any]) -> dict[str, Decimal]:
-    use = {name: values[name] or Decimal("0.000") for name in USE_FIELDS}
+    use = {name: values[name] or ZERO_KWH for name in USE_FIELDS}
     use["returned"] = use["electricity1_returned"] + use["electricity2_returned"]
     use["electricity"] = use["electricity1"] + use["electricity2"]
     return use
@@ -150,19 +274,72 @@ def _sums(rows: list[ArchiveRow]) -> dict[str, Decimal] | None:
     present = [row.use for row in rows if row.use is not None]
     if not present:
         return None
-    return {name: sum((use[name] for use in present), Decimal("0.000")) for name in present[0]}
+    return {name: sum((use[name] for use in present), ZERO_KWH) for name in present[0]}
 
 
-def archive_data(*, period: ArchivePeriod) -> ArchiveData:
-    """The rows of a period (every slot, also those without data) with totals and costs."""
+@dataclass(frozen=True, slots=True)
+class _Today:
+    """Today's live figures (``consumption_today``): use and costs (None without a contract today)."""
+
+    day: date
+    use: dict[str, Decimal]
+    costs: dict[str, Decimal] | None
+
+
+def _today_live(*, now: datetime, contract: bool) -> _Today | None:
+    live = consumption_today(now=now)
+    if live is None:
+        return None
+    costs = None
+    if contract:
+        costs = {name: live[name] for name in ("electricity1_cost", "electricity2_cost", "gas_cost")}
+        costs["total_cost"] = live["total_cost"]
+        # consumption_today rounds each part once and the total as R(parts + fixed daily cost)
+        # (prices.costs.costs_round), so the total holds the fixed cost besides the parts, as the dashboard
+        # splits it.
+        costs["fixed_cost"] = costs["total_cost"] - sum(
+            (costs[name] for name in ("electricity1_cost", "electricity2_cost", "gas_cost")), ZERO_MONEY
+        )
+        costs["electricity_cost"] = costs["electricity1_cost"] + costs["electricity2_cost"]
+    return _Today(day=date.fromisoformat(live["day"]), use=_use(live), costs=costs)
+
+
+def archive_data(*, period: ArchivePeriod, now: datetime | None = None, bands: bool = True) -> ArchiveData:
+    """The rows of a period (every slot up to now, also those without data) with totals and costs; today
+    live. ``bands``: also the costs per time-of-use band or dynamic term (the cost engine)."""
+    now = now or timezone.now()
+    today = now.astimezone(local_zone()).date()
+    tariffs = tariffs_for_days(first=period.first, last=min(period.last, today))
+    live = _today_live(now=now, contract=today in tariffs) if period.contains(today) else None
     if period.kind == "day":
-        return _day(period)
-    if period.kind == "month":
-        return _month(period)
-    return _year(period)
+        data = _day(period, live, tariffs, now)
+    elif period.kind == "year":
+        data = _year(period, live, tariffs, today)
+    else:
+        data = _days(period, live, tariffs, today)
+    data.so_far = period.contains(today)
+    if bands and data.totals is not None:
+        data.bands = archive_band_costs(period=period, tariffs=tariffs, now=now)
+    return data
 
 
-def _day(period: ArchivePeriod) -> ArchiveData:
+def _costs(values: dict[str, Any] | None) -> dict[str, Decimal] | None:
+    if values is None or all(values[name] is None for name in COST_FIELDS):
+        return None
+    costs = {name: values[name] or ZERO_MONEY for name in COST_FIELDS}
+    costs["electricity_cost"] = costs["electricity1_cost"] + costs["electricity2_cost"]
+    return costs
+
+
+def _add_costs(a: dict[str, Decimal] | None, b: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return {name: a[name] + b[name] for name in a}
+
+
+def _day(
+    period: ArchivePeriod, live: _Today | None, tariffs: dict[date, Tariff], now: datetime
+) -> ArchiveData:
     zone = local_zone()
     start, end = day_start(period.first), day_end(period.first)
     stats = {
@@ -173,6 +350,11 @@ def _day(period: ArchivePeriod) -> ArchiveData:
     }
     slots = range(start, end, HOUR)
     unusual = len(slots) != 24  # 23- or 25-hour day: name the zone so 02:00 CEST and 02:00 CET differ
+    running = None
+    if live is not None or local_date(int(now.timestamp())) == period.first:
+        # Today: the stored (complete) hours, then the rest of the day so far as one live row.
+        running = max((int(moment.timestamp()) + HOUR for moment in stats), default=start)
+        slots = range(start, running, HOUR)
     rows = []
     for moment in slots:
         local = from_epoch(moment).astimezone(zone)
@@ -186,48 +368,82 @@ def _day(period: ArchivePeriod) -> ArchiveData:
                 imported=bool(row and row["imported"]),
             )
         )
+    no_contract = period.first not in tariffs
+    if live is not None:
+        stored = _sums(rows)
+        rest = {name: live.use[name] - (stored[name] if stored else ZERO_KWH) for name in live.use}
+        local = from_epoch(running).astimezone(zone)
+        label = local.strftime("%H:%M %Z" if unusual else "%H:%M")
+        rows.append(ArchiveRow(start=local, label=label, use=rest, so_far=True, no_contract=no_contract))
+        extra = {"imported": False, "running_from": local}
+        return ArchiveData(
+            period,
+            rows,
+            dict(live.use),
+            live.costs,
+            costs_per_row=False,
+            no_contract_days=int(no_contract),
+            extra=extra,
+        )
     day = DayStatistics.objects.filter(day=period.first).values("imported", *COST_FIELDS).first()
     extra = {"imported": bool(day and day["imported"])}
-    return ArchiveData(period, rows, _sums(rows), _costs(day), costs_per_row=False, extra=extra)
+    costs = None if no_contract else _costs(day)
+    return ArchiveData(
+        period,
+        rows,
+        _sums(rows),
+        costs,
+        costs_per_row=False,
+        no_contract_days=int(day is not None and no_contract),
+        extra=extra,
+    )
 
 
-def _costs(values: dict[str, Any] | None) -> dict[str, Decimal] | None:
-    if values is None or all(values[name] is None for name in COST_FIELDS):
-        return None
-    costs = {name: values[name] or Decimal("0.00") for name in COST_FIELDS}
-    costs["electricity_cost"] = costs["electricity1_cost"] + costs["electricity2_cost"]
-    return costs
-
-
-def _month(period: ArchivePeriod) -> ArchiveData:
-    stats = {
-        row["day"]: row
-        for row in DayStatistics.objects.filter(day__gte=period.first, day__lte=period.last).values(
-            "day", "imported", *USE_FIELDS, "total_cost"
-        )
-    }
+def _days(
+    period: ArchivePeriod, live: _Today | None, tariffs: dict[date, Tariff], today: date
+) -> ArchiveData:
+    """A week or a month: one row per day up to today, today live."""
+    last = min(period.last, today)
+    stored = DayStatistics.objects.filter(day__gte=period.first, day__lte=last).exclude(day=today)
+    stats = {row["day"]: row for row in stored.values("day", "imported", *USE_FIELDS, "total_cost")}
     rows = []
     day = period.first
-    while day <= period.last:
+    while day <= last:
         row = stats.get(day)
-        rows.append(
-            ArchiveRow(
-                start=day,
-                label=day.isoformat(),
-                use=_use(row) if row else None,
-                total_cost=row["total_cost"] if row else None,
-                imported=bool(row and row["imported"]),
+        if live is not None and day == live.day:
+            cost = live.costs["total_cost"] if live.costs else None
+            rows.append(
+                ArchiveRow(
+                    day, day.isoformat(), dict(live.use), cost, so_far=True, no_contract=live.costs is None
+                )
             )
-        )
+        else:
+            contract = day in tariffs
+            rows.append(
+                ArchiveRow(
+                    start=day,
+                    label=day.isoformat(),
+                    use=_use(row) if row else None,
+                    total_cost=row["total_cost"] if row and contract else None,
+                    imported=bool(row and row["imported"]),
+                    no_contract=bool(row and not contract),
+                )
+            )
         day += timedelta(days=1)
-    costs = DayStatistics.objects.filter(day__gte=period.first, day__lte=period.last).aggregate(
-        **{name: Sum(name) for name in COST_FIELDS}
-    )
-    return ArchiveData(period, rows, _sums(rows), _costs(costs), costs_per_row=True)
+    priced = [day for day in stats if day in tariffs]
+    costs = None
+    if priced:
+        costs = _costs(stored.filter(day__in=priced).aggregate(**{name: Sum(name) for name in COST_FIELDS}))
+    if live is not None:
+        costs = _add_costs(costs, live.costs)
+    no_contract = sum(1 for row in rows if row.no_contract)
+    return ArchiveData(period, rows, _sums(rows), costs, costs_per_row=True, no_contract_days=no_contract)
 
 
-def _year(period: ArchivePeriod) -> ArchiveData:
-    days = DayStatistics.objects.filter(day__gte=period.first, day__lte=period.last)
+def _year(
+    period: ArchivePeriod, live: _Today | None, tariffs: dict[date, Tariff], today: date
+) -> ArchiveData:
+    days = DayStatistics.objects.filter(day__gte=period.first, day__lte=period.last).exclude(day=today)
     per_month = (
         days.annotate(month=TruncMonth("day"))
         .values("month")
@@ -235,20 +451,49 @@ def _year(period: ArchivePeriod) -> ArchiveData:
         .order_by("month")
     )
     stats = {_as_date(row["month"]): row for row in per_month}
+    stored_days = list(days.values_list("day", flat=True))
+    unpriced = {day for day in stored_days if day not in tariffs}
+    if live is not None and live.costs is None:
+        unpriced.add(live.day)
     rows = []
     for month in range(1, 13):
         first = date(period.first.year, month, 1)
+        if first > today:
+            break
         row = stats.get(first)
+        use = _use(row) if row else None
+        month_days = [day for day in stored_days if day.month == month]
+        priced = any(day in tariffs for day in month_days)
+        cost = row["total_cost"] if row and priced else None
+        so_far = live is not None and live.day.month == month
+        if so_far:
+            use = _add_use(use, live.use)
+            if live.costs is not None:
+                cost = (cost or ZERO_MONEY) + live.costs["total_cost"]
+                priced = True
         rows.append(
             ArchiveRow(
                 start=first,
                 label=first.strftime("%Y-%m"),
-                use=_use(row) if row else None,
-                total_cost=row["total_cost"] if row else None,
+                use=use,
+                total_cost=cost if priced else None,
+                so_far=so_far,
+                no_contract=use is not None and not priced,
             )
         )
-    costs = days.aggregate(**{name: Sum(name) for name in COST_FIELDS})
-    return ArchiveData(period, rows, _sums(rows), _costs(costs), costs_per_row=True)
+    priced_days = [day for day in stored_days if day in tariffs]
+    costs = None
+    if priced_days:
+        costs = _costs(
+            days.filter(day__in=priced_days).aggregate(**{name: Sum(name) for name in COST_FIELDS})
+        )
+    if live is not None:
+        costs = _add_costs(costs, live.costs)
+    return ArchiveData(period, rows, _sums(rows), costs, costs_per_row=True, no_contract_days=len(unpriced))
+
+
+def _add_use(a: dict[str, Decimal] | None, b: dict[str, Decimal]) -> dict[str, Decimal]:
+    return dict(b) if a is None else {name: a[name] + b[name] for name in a}
 
 
 def _as_date(value: date | datetime | str) -> date:
@@ -257,3 +502,90 @@ def _as_date(value: date | datetime | str) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+# --- costs per band ----------------------------------------------------------------------------------------
+
+DELIVERED, RETURNED = "delivered", "returned"
+
+
+def _band_key(tariff: Tariff, local: datetime) -> str | None:
+    """What a quarter's electricity is split by: its time-of-use band (named by the contract), or for a
+    dynamic contract nothing here (split by term, see ``archive_band_costs``); None for a fixed contract."""
+    if tariff.kind == ContractKind.BANDS:
+        return tariff.band_at(local).name
+    if tariff.kind == ContractKind.DYNAMIC:
+        return ""
+    return None
+
+
+def archive_band_costs(
+    *, period: ArchivePeriod, tariffs: dict[date, Tariff] | None = None, now: datetime | None = None
+) -> list[BandCost]:
+    """The period's electricity per time-of-use band (bands contracts, in the contract's band order) and,
+    for a dynamic contract, per term (electricity delivered at the market price, electricity returned);
+    empty for days under fixed contracts or none. Today counts up to ``now``.
+
+    The quarters are read once (``usage_load``) and each band's quarters are priced by the cost engine
+    (``costs_by_period`` over the band's quarters as one period), so a band's cost is the engine's figure,
+    rounded once; the bands of a period can differ from its electricity cost by a cent of rounding.
+    """
+    now = now or timezone.now()
+    today = now.astimezone(local_zone()).date()
+    last = min(period.last, today)
+    if last < period.first:
+        return []
+    if tariffs is None:
+        tariffs = tariffs_for_days(first=period.first, last=last)
+    timed = {day: tariff for day, tariff in tariffs.items() if tariff.kind != ContractKind.FIXED}
+    if not timed:
+        return []
+    usage = usage_load(first=period.first, last=last, now=now)
+    zone = local_zone()
+    groups: dict[tuple[str, str, str], list[QuarterEnergy]] = {}
+    order: dict[tuple[str, str, str], tuple] = {}
+    for quarter in usage.quarters:
+        local = datetime.fromtimestamp(quarter.start, zone)
+        tariff = timed.get(local.date())
+        if tariff is None:
+            continue
+        band = _band_key(tariff, local)
+        contract = tariff.label
+        if tariff.kind == ContractKind.BANDS:
+            key = (contract, band, "")
+            groups.setdefault(key, []).append(quarter)
+            position = next(i for i, spec in enumerate(tariff.bands) if spec.name == band)
+            order.setdefault(key, (tariff.start, position))
+        else:  # dynamic: delivered and returned as their own terms
+            delivered = replace(quarter, returned_1=ZERO_KWH, returned_2=ZERO_KWH)
+            returned = replace(quarter, delivered_1=ZERO_KWH, delivered_2=ZERO_KWH)
+            for term, part in ((DELIVERED, delivered), (RETURNED, returned)):
+                key = (contract, term, term)
+                groups.setdefault(key, []).append(part)
+                order.setdefault(key, (tariff.start, 0 if term == DELIVERED else 1))
+    if not groups:
+        return []
+    market = MarketSeries(start=day_start(period.first), end=day_end(last))
+    result = []
+    for key in sorted(groups, key=lambda key: order[key]):
+        contract, band, term = key
+        part = Usage(first=period.first, last=last, quarters=groups[key], gas_hours=[])
+        (cost,) = costs_by_period(usage=part, period="total", in_force=timed, market=market)
+        result.append(
+            BandCost(
+                contract=contract,
+                band=band if not term else _term_label(term),
+                delivered=cost.delivered,
+                returned=cost.returned,
+                cost=cost.electricity_cost,
+                missing=cost.missing,
+            )
+        )
+    return result
+
+
+def _term_label(term: str) -> str:
+    return {
+        DELIVERED: _("Electricity delivered (market price)"),
+        RETURNED: _("Electricity returned (market price)"),
+    }[term]

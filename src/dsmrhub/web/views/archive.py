@@ -1,4 +1,4 @@
-"""Archive: a day (hours), a month (days) or a year (months) with use, returned, gas and costs."""
+"""Archive: a day (hours), a week or a month (days) or a year (months) with use, returned, gas and costs."""
 
 from __future__ import annotations
 
@@ -16,13 +16,21 @@ from dsmrhub.processing.archive import (
     ArchiveData,
     ArchivePeriod,
     PeriodError,
+    archive_bounds,
     archive_data,
     archive_period_of,
     archive_period_parse,
 )
+from dsmrhub.readings.tariffs import tariff_names
+from dsmrhub.web.templatetags.units import day_text, month_text
 
-DRILL = {"month": "day", "year": "month"}  # a row of a month is a day, of a year a month
-KIND_LABELS = {"day": gettext_lazy("Day"), "month": gettext_lazy("Month"), "year": gettext_lazy("Year")}
+DRILL = {"week": "day", "month": "day", "year": "month"}  # what a row of a period is
+KIND_LABELS = {
+    "day": gettext_lazy("Day"),
+    "week": gettext_lazy("Week"),
+    "month": gettext_lazy("Month"),
+    "year": gettext_lazy("Year"),
+}
 
 
 def archive_url(period: ArchivePeriod | None) -> str | None:
@@ -35,21 +43,30 @@ def archive_url(period: ArchivePeriod | None) -> str | None:
 def period_title(period: ArchivePeriod) -> str:
     if period.kind == "day":
         return formats.date_format(period.first, "l j F Y")
+    if period.kind == "week":
+        year, week, _weekday = period.first.isocalendar()
+        return _("Week %(week)s of %(year)s (%(first)s – %(last)s)") % {
+            "week": week,
+            "year": year,
+            "first": day_text(period.first),
+            "last": day_text(period.last),
+        }
     if period.kind == "month":
-        return formats.date_format(period.first, "YEAR_MONTH_FORMAT")
+        return month_text(period.first)
     return str(period.first.year)
 
 
 def _row_label(period: ArchivePeriod, row) -> str:
     if period.kind == "day":
         return row.label
-    if period.kind == "month":
+    if period.kind in ("week", "month"):
         return formats.date_format(row.start, "D j")
     return formats.date_format(row.start, "M")
 
 
 def _chart(data: ArchiveData) -> dict[str, Any]:
     rows = data.rows
+    names = tariff_names()
 
     def series(name: str) -> list[str | None]:
         return [str(row.use[name]) if row.use else None for row in rows]
@@ -61,16 +78,18 @@ def _chart(data: ArchiveData) -> dict[str, Any]:
         "returned1": series("electricity1_returned"),
         "returned2": series("electricity2_returned"),
         "gas": series("gas"),
+        "so_far": [row.so_far for row in rows],
         "cost": [str(row.total_cost) if row.total_cost is not None else None for row in rows]
         if data.costs_per_row
         else None,
         "text": {
-            "electricity1": _("Electricity 1 (low)"),
-            "electricity2": _("Electricity 2 (normal)"),
-            "returned1": _("Returned 1"),
-            "returned2": _("Returned 2"),
+            "electricity1": _("Electricity (%(tariff)s)") % {"tariff": names[1]},
+            "electricity2": _("Electricity (%(tariff)s)") % {"tariff": names[2]},
+            "returned1": _("Returned (%(tariff)s)") % {"tariff": names[1]},
+            "returned2": _("Returned (%(tariff)s)") % {"tariff": names[2]},
             "gas": _("Gas"),
             "cost": _("Costs"),
+            "so_far": _("so far"),
             "kwh": "kWh",
             "m3": "m³",
             "euro": "€",
@@ -78,51 +97,81 @@ def _chart(data: ArchiveData) -> dict[str, Any]:
     }
 
 
+def _error(request: HttpRequest, error: PeriodError, kind: str | None, today) -> HttpResponse:
+    context = {
+        "error": str(error),
+        "kinds": KIND_LABELS,
+        "kind": kind if kind in KIND_LABELS else "day",
+        "date_value": today.isoformat(),
+    }
+    return render(request, "web/pages/archive.html", context, status=400)
+
+
 def archive(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     kind = request.GET.get("period")
     value = request.GET.get("date")
     try:
         period = archive_period_parse(kind=kind, value=value, today=today)
     except PeriodError as error:
-        context = {
-            "error": str(error),
-            "kinds": KIND_LABELS,
-            "kind": kind if kind in KIND_LABELS else "day",
-            "date_value": today.isoformat(),
-        }
-        return render(request, "web/pages/archive.html", context, status=400)
-    data = archive_data(period=period)
+        return _error(request, error, kind, today)
+    bounds = archive_bounds(today=today)
+    outside = bounds.first is not None and (bounds.before_data(period) or bounds.in_future(period))
+    data = None if outside else archive_data(period=period, now=now)
     rows = [
         {
             "label": _row_label(period, row),
             "use": row.use,
             "total_cost": row.total_cost,
             "imported": row.imported,
+            "so_far": row.so_far,
+            "no_contract": row.no_contract,
             "url": archive_url(archive_period_of(kind=DRILL[period.kind], day=row.start))
             if period.kind in DRILL
             else None,
         }
-        for row in data.rows
+        for row in (data.rows if data else [])
     ]
+    first = bounds.first
+    kind = period.kind
+    anchor = today if period.contains(today) else period.first  # switching kinds keeps today in view
     context = {
-        "imported": data.extra.get("imported", False) or any(row.imported for row in data.rows),
+        "imported": data is not None
+        and (data.extra.get("imported", False) or any(row.imported for row in data.rows)),
         "period": period,
         "title": period_title(period),
         "data": data,
         "rows": rows,
-        "chart": _chart(data),
-        "previous_url": archive_url(period.previous),
-        "next_url": archive_url(period.next),
+        "chart": _chart(data) if data else None,
+        "previous_url": archive_url(bounds.previous(period)),
+        "next_url": archive_url(bounds.next(period)),
+        "first_day": first,
+        "first_url": archive_url(archive_period_of(kind=period.kind, day=first)) if first else None,
+        "first_day_url": archive_url(archive_period_of(kind="day", day=first)) if first else None,
+        "today_url": archive_url(archive_period_of(kind=period.kind, day=today)),
+        "before_data": data is None and first is not None and bounds.before_data(period),
+        "in_future": data is None and bounds.in_future(period),
         "kind_links": [
-            (name, label, archive_url(period.of_kind(name)), name == period.kind)
+            (name, label, archive_url(_within(archive_period_of(kind=name, day=anchor), bounds)), active)
             for name, label in KIND_LABELS.items()
+            for active in [name == kind]
         ],
         "kinds": KIND_LABELS,
-        "kind": period.kind,
+        "kind": kind,
         "date_value": period.first.isoformat(),
+        "max_date": today.isoformat(),
+        "min_date": first.isoformat() if first else "",
     }
     return render(request, "web/pages/archive.html", context)
+
+
+def _within(period: ArchivePeriod, bounds) -> ArchivePeriod:
+    """A period of another kind, moved to the first day with data when it would start before it (a month
+    link from the first day of data is that month; a day link from a month before it is the first day)."""
+    if bounds.first is not None and period.last < bounds.first:
+        return archive_period_of(kind=period.kind, day=bounds.first)
+    return period
 
 
 urlpatterns = [path("", archive, name="archive")]

@@ -1,4 +1,5 @@
-/* Archive page: electricity per tariff (stacked) beside returned, and gas with costs, per hour/day/month. */
+/* Archive page: electricity per tariff (stacked) beside returned, and gas with costs, per hour/day/month;
+   today's figures are live ("so far"). */
 "use strict";
 (function () {
   const source = document.getElementById("archive-data");
@@ -7,8 +8,13 @@
   const { chart, colors, number, money } = window.dsmrhub;
   const text = data.text;
   const values = (list) => list.map((value) => (value === null ? null : Number(value)));
+  // Today's row (and the month holding it) is live and still growing: its tooltip title says so.
+  const soFar = data.so_far || [];
+  const title = (items) =>
+    items.length ? items[0].label + (soFar[items[0].dataIndex] ? ` (${text.so_far})` : "") : "";
   const tooltip = (digits, unit) => ({
     callbacks: {
+      title,
       label: (item) => `${item.dataset.label}: ${number(item.raw, digits)} ${unit}`,
     },
   });
@@ -61,6 +67,7 @@
       plugins: {
         tooltip: {
           callbacks: {
+            title,
             label: (item) =>
               item.dataset.yAxisID === "cost"
                 ? `${item.dataset.label}: ${money(item.raw)}`
