@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dsmrhub.web",
     "dsmrhub.spotprices",
     "dsmrhub.prices",
+    "dsmrhub.devices",
     "dsmrhub.processing",
     "dsmrhub.switching",
     "dsmrhub.mqtt",

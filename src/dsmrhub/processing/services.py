@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dsmrhub.prices.costs import contracts_fingerprint
+from dsmrhub.processing.devices import devices_refresh
 from dsmrhub.processing.epochs import epochs_refresh
 from dsmrhub.processing.gas import gas_refresh
 from dsmrhub.processing.minutes import minute_end, minutes_refresh
@@ -119,6 +120,7 @@ def _refresh_range(first: int, last: int, window: Window) -> tuple[date, date]:
     gas_first = min([first, *(s[0] for s in stamps if s[0] is not None)])
     gas_last = max([last, *(s[1] for s in stamps if s[1] is not None)])
     gas_span = gas_refresh(first=gas_first, last=gas_last)
+    devices_refresh(first=first, last=last)  # the M-Bus devices' own rows (dsmrhub.devices)
     before, after = _neighbours(first, last, window)
     start, end = min(before, gas_first), max(after, gas_last)
     if gas_span:
