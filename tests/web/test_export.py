@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,20 @@ import pytest
 from dsmrhub.processing import export as export_module
 from tests.web.days import store_days
 
-DAY_HEADER = (
-    "day,electricity1,electricity2,electricity1_returned,electricity2_returned,gas,electricity1_reading,"
-    "electricity2_reading,electricity1_returned_reading,electricity2_returned_reading,gas_reading,"
-    "electricity1_cost,electricity2_cost,gas_cost,fixed_cost,total_cost,imported"
-)
+DAY_COLUMNS = [
+    *("day", "electricity1", "electricity2", "electricity1_returned", "electricity2_returned", "gas"),
+    *("electricity1_reading", "electricity2_reading", "electricity1_returned_reading"),
+    *("electricity2_returned_reading", "gas_reading"),
+    *("electricity1_cost", "electricity2_cost", "gas_cost", "fixed_cost", "total_cost"),
+]
+
+
+def _day_header(line: str) -> list[str]:
+    """The day statistics' header: the columns above in this order, ``imported`` last (a column added
+    later, such as the count of unpriced periods, may come between)."""
+    header = line.split(",")
+    assert header[: len(DAY_COLUMNS)] == DAY_COLUMNS and header[-1] == "imported"
+    return header
 
 
 def _csv(response) -> list[str]:
@@ -31,12 +42,15 @@ def test_day_statistics_exact_rows(client):
     response = client.get("/export/csv/?dataset=day&start=2026-10-24&end=2026-10-25")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="dsmrhub-day-2026-10-24-2026-10-25.csv"'
-    assert _csv(response) == [
-        DAY_HEADER,
+    header_line, *lines = _csv(response)
+    header = _day_header(header_line)
+    rows = [dict(zip(header, line.split(","), strict=True)) for line in lines]
+    # fixed_cost with 2 decimals like every amount (stored unrounded: 0.500000)
+    assert [",".join(row[name] for name in [*DAY_COLUMNS, "imported"]) for row in rows] == [
         "2026-10-24,9.600,38.400,0.000,2.400,2.880,1000.000,1000.000,0.000,1000.000,500.000,"
-        "1.92,9.36,2.88,0.500000,14.66,false",
+        "1.92,9.36,2.88,0.50,14.66,false",
         "2026-10-25,10.800,38.400,0.000,2.400,3.000,1009.600,1038.400,0.000,1002.400,502.880,"
-        "2.16,9.36,3.00,0.500000,15.02,false",
+        "2.16,9.36,3.00,0.50,15.02,false",
     ]
 
 
@@ -118,8 +132,9 @@ def test_the_csv_is_streamed_in_pieces_from_a_chunked_query(client, monkeypatch)
 
 @pytest.mark.django_db
 def test_an_empty_range_is_just_the_header(client):
-    lines = _csv(client.get("/export/csv/?dataset=day&start=2020-01-01&end=2020-12-31"))
-    assert lines == [DAY_HEADER]
+    header, *rows = _csv(client.get("/export/csv/?dataset=day&start=2020-01-01&end=2020-12-31"))
+    _day_header(header)
+    assert rows == []
 
 
 @pytest.mark.django_db
@@ -134,16 +149,21 @@ def test_an_empty_range_is_just_the_header(client):
         ("dataset=day&start=0001-01-01&end=2026-10-24", "Choose a date from 1971 to 2199"),
     ],
 )
-def test_bad_requests_are_400_on_the_csv_route_and_form_errors_on_the_page(client, query, message):
+def test_bad_requests_give_the_same_page_from_the_url_as_from_the_form(client, query, message):
     response = client.get(f"/export/csv/?{query}")
     assert response.status_code == 400
-    assert response["Content-Type"].startswith("text/plain")
-    assert message in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert message in page and 'role="alert"' in page and 'id="export-form"' in page
     if "dataset=" in query:  # the page only validates a submitted form
-        page = client.get(f"/export/?{query}")
-        assert page.status_code == 400
-        assert message in page.content.decode()
-        assert b'role="alert"' in page.content
+        form = client.get(f"/export/?{query}")
+        assert form.status_code == 400
+        assert _alerts(form.content.decode()) == _alerts(page)
+
+
+def _alerts(page: str) -> list[str]:
+    """The error messages a page shows (role="alert"), in order."""
+    return re.findall(r'role="alert"[^>]*>([^<]*)<', page)
 
 
 @pytest.mark.django_db
@@ -185,4 +205,29 @@ def test_a_backwards_range_shows_the_form_error_in_the_browser(browser_page):
     assert page.locator("#end-error").inner_text() == "The last day lies before the first day."
     assert page.locator("#export-form input[name=start]").input_value() == "2026-10-26"
     # the only console message is the browser's note about the 400 status of the page itself
+    assert all("status of 400" in error for error in browser_page.errors)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("per_day", "written"), [("0.125", "0.13"), ("0.124999", "0.12"), ("0.3", "0.30")])
+def test_fixed_cost_is_written_in_cents_half_up(client, per_day, written):
+    from dsmrhub.processing.contracts import contract_save
+
+    contract_save(
+        description="fixed only", start=date(2026, 1, 1), prices={"fixed_daily_cost": Decimal(per_day)}
+    )
+    store_days(date(2026, 10, 24), date(2026, 10, 24), contract=False)
+    header_line, line = _csv(client.get("/export/csv/?dataset=day&start=2026-10-24&end=2026-10-24"))
+    row = dict(zip(_day_header(header_line), line.split(","), strict=True))
+    assert row["fixed_cost"] == written
+    assert row["total_cost"] == written  # no energy prices: the fixed cost alone, rounded once
+
+
+def test_a_backwards_range_in_the_url_shows_the_same_page_in_the_browser(browser_page):
+    page = browser_page.page
+    browser_page.open("/export/csv/?dataset=day&start=2026-10-26&end=2026-10-24", status=400)
+    assert page.locator("#end-error").inner_text() == "The last day lies before the first day."
+    assert page.locator("#export-form input[name=start]").input_value() == "2026-10-26"
+    assert page.locator("#export-form input[name=end]").input_value() == "2026-10-24"
+    browser_page.screenshot("export-backwards-url")
     assert all("status of 400" in error for error in browser_page.errors)

@@ -2,7 +2,10 @@
 
 Decimals are written exactly as stored (``1234.567``), never through floats; moments as ISO 8601 in the
 local time zone with its offset (``2026-11-25T14:00:00+01:00``); days as ``YYYY-MM-DD``; the day and hour
-statistics' ``imported`` column (history brought in from DSMR-reader) as ``true``/``false``.
+statistics' ``imported`` column (history brought in from DSMR-reader) as ``true``/``false``. Money is written
+with two decimals like everywhere else: the day's ``fixed_cost`` (kept unrounded in the statistics, the
+contract's price per day) is rounded half up to cents (``prices.costs.round_cents``), so a row's parts can
+differ from its ``total_cost`` (rounded once from the exact sum) by a cent.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dsmrhub.prices.costs import round_cents
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
 from dsmrhub.processing.periods import day_end, day_start, from_epoch, local_zone
 
@@ -78,13 +82,22 @@ def _text(value: Any, zone) -> str:
     return str(value)
 
 
+MONEY_COLUMNS = frozenset({"fixed_cost"})  # stored with more places than cents
+
+
 def export_rows(*, dataset: str, first: date, last: date) -> Iterator[list[str]]:
     """The header row, then one row of text per database row (fetched ``CHUNK_SIZE`` at a time)."""
     columns = export_columns(dataset=dataset)
     yield columns
     zone = local_zone()
+    money = [index for index, name in enumerate(columns) if name in MONEY_COLUMNS]
     rows = export_queryset(dataset=dataset, first=first, last=last).values_list(*columns)
     for row in rows.iterator(chunk_size=CHUNK_SIZE):
+        if money:
+            row = list(row)
+            for index in money:
+                if row[index] is not None:
+                    row[index] = round_cents(row[index])
         yield [_text(value, zone) for value in row]
 
 

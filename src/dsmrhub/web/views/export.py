@@ -6,7 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -77,9 +77,8 @@ def export(request: HttpRequest) -> HttpResponse:
 def export_csv(request: HttpRequest) -> HttpResponse:
     """The CSV itself, streamed: ``?dataset=day|hour|electricity|gas&start=YYYY-MM-DD&end=YYYY-MM-DD``."""
     form = ExportForm(request.GET)
-    if not form.is_valid():
-        reasons = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
-        return HttpResponseBadRequest(f"{_('Bad export request')}: {reasons}\n", content_type="text/plain")
+    if not form.is_valid():  # the same page and message as a bad submission of the form
+        return render(request, "web/pages/export.html", {"form": form}, status=400)
     dataset, first, last = (form.cleaned_data[name] for name in ("dataset", "start", "end"))
     response = StreamingHttpResponse(
         export_csv_lines(dataset=dataset, first=first, last=last), content_type="text/csv; charset=utf-8"
