@@ -13,7 +13,7 @@ urlpatterns = [
 def handler404(request, exception=None):
     if request.path.startswith("/api/"):
         return json_not_found(request, exception)
-    from django.views.defaults import page_not_found
+    from dsmrhub.web.views.errors import page_not_found
 
     return page_not_found(request, exception)
 
@@ -31,6 +31,6 @@ def handler400(request, exception=None):
         from django.http import JsonResponse
 
         return JsonResponse({"detail": f"Bad request: {exception or 'malformed request'}"}, status=400)
-    from django.views.defaults import bad_request
+    from dsmrhub.web.views.errors import bad_request
 
     return bad_request(request, exception)
