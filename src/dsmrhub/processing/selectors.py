@@ -10,7 +10,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dsmrhub.prices.costs import contract_for_day
+from dsmrhub.prices.costs import contract_for_day, round_cents
 from dsmrhub.processing.costs import day_costs
 from dsmrhub.processing.epochs import REGISTERS, epochs_between
 from dsmrhub.processing.gas import gas_use_between
@@ -69,9 +69,10 @@ def _positions(reading: DsmrReading) -> list[Decimal]:
     return [getattr(reading, column) for column in REGISTERS.values()]
 
 
-def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
-    """Use (kWh, m³) and costs of the local day so far, as Decimals; None without a reading today."""
-    now = now or timezone.now()
+def _today_use(*, now: datetime) -> tuple[date, datetime, dict[str, Decimal]] | None:
+    """The local day of ``now``, the latest reading at or before it and the use since local midnight:
+    A(latest) − A(the reading at or before midnight; else the day's first), meter drops excluded, and gas
+    of the day's hours up to ``now``. None without a reading today."""
     today = now.astimezone(local_zone()).date()
     start = day_start(today)
     readings = placeable_readings()
@@ -84,14 +85,25 @@ def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
     use = [end - begin for begin, end in zip(_positions(before), _positions(latest), strict=True)]
     for _moment, register, amount in epochs_between(after=start, until=to_epoch(latest.timestamp)):
         use[NAMES.index(register)] += Decimal(amount).scaleb(-3)
-    gas = gas_use_between(start=start, end=to_epoch(now))
     values = {
         "electricity1": use[0],
         "electricity2": use[2],
         "electricity1_returned": use[1],
         "electricity2_returned": use[3],
+        "gas": gas_use_between(start=start, end=to_epoch(now)),
     }
-    costs = day_costs(day=today, use={**values, "gas": gas}, now=now)  # any kind (processing.costs)
+    return today, latest.timestamp, values
+
+
+def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
+    """Use (kWh, m³) and costs of the local day so far, as Decimals; None without a reading today.
+    The API's and MQTT's today; ``today_summary`` is the same computation with the pages' extra fields."""
+    now = now or timezone.now()
+    found = _today_use(now=now)
+    if found is None:
+        return None
+    today, _latest, values = found
+    costs = day_costs(day=today, use=values, now=now)  # any kind (processing.costs)
     return {
         "day": today.isoformat(),
         "electricity1": values["electricity1"],
@@ -100,10 +112,56 @@ def consumption_today(*, now: datetime | None = None) -> dict[str, Any] | None:
         "electricity2": values["electricity2"],
         "electricity2_cost": costs.electricity2,
         "electricity2_returned": values["electricity2_returned"],
-        "gas": gas,
+        "gas": values["gas"],
         "gas_cost": costs.gas,
         "total_cost": costs.total,
     }
+
+
+TODAY_COST_FIELDS = (
+    "electricity1_cost",
+    "electricity2_cost",
+    "electricity_cost",
+    "gas_cost",
+    "fixed_cost",
+    "total_cost",
+)
+
+
+def today_summary(*, now: datetime | None = None) -> dict[str, Any] | None:
+    """Today so far for the pages (the dashboard and the archive's today): ``consumption_today``'s use and
+    costs (one computation, so every page shows the same today) plus what a page needs besides:
+
+    - ``until``: the latest reading the figures run to (aware);
+    - ``electricity`` and ``electricity_returned`` (both tariffs), ``net`` (used − returned, kWh);
+    - ``contract``: whether a contract is in force today. Without one every cost field
+      (``TODAY_COST_FIELDS``) is None: unknown, never "€ 0.00" (the API keeps its zeros);
+    - ``electricity_cost`` (both tariffs) and ``fixed_cost`` (the day's fixed cost, in cents), so that
+      electricity + gas + fixed = total.
+
+    None without a reading today."""
+    now = now or timezone.now()
+    found = _today_use(now=now)
+    if found is None:
+        return None
+    today, until, values = found
+    summary: dict[str, Any] = {"day": today, "until": until, **values}
+    summary["electricity"] = values["electricity1"] + values["electricity2"]
+    summary["electricity_returned"] = values["electricity1_returned"] + values["electricity2_returned"]
+    summary["net"] = summary["electricity"] - summary["electricity_returned"]
+    summary["contract"] = contract_for_day(day=today) is not None
+    if not summary["contract"]:
+        return {**summary, **dict.fromkeys(TODAY_COST_FIELDS)}
+    costs = day_costs(day=today, use=values, now=now)
+    summary.update(
+        electricity1_cost=costs.electricity1,
+        electricity2_cost=costs.electricity2,
+        electricity_cost=costs.electricity1 + costs.electricity2,
+        gas_cost=costs.gas,
+        fixed_cost=round_cents(costs.fixed),
+        total_cost=costs.total,
+    )
+    return summary
 
 
 def application_status(*, now: datetime | None = None) -> dict[str, Any]:

@@ -1,27 +1,45 @@
-"""What the dashboard shows: the latest reading, today, this month and year so far, and chart series.
+"""What the dashboard shows: the latest reading (and whether it is too old to be current), today, today
+against a typical day, this month and year so far with a month-end projection, and chart series.
 
-Everything but the header comes from aggregates: chart series from the minute table (downsampled in SQL
-to at most ``MAX_POINTS`` points) and the gas hours; month and year from the day statistics plus today.
-Only the header reads raw readings, and only the latest one.
+Today is ``processing.selectors.today_summary``, the one computation of today that the archive shows too.
+Chart series come from aggregates: power from the minute table (downsampled in SQL to at most
+``MAX_POINTS`` points), today's hours from the quarter-hour energy (``processing.costs.usage_load``, which
+also prices the returned energy), and the gas hours; month and year from the day statistics plus today.
+Only the header and today's totals read raw readings: the latest one and the one at midnight.
+
+Month-end projection (``dashboard_projection``): the month so far plus the average per day of this month's
+complete days (the day statistics before today) times the time left in the month, in days of 24 hours
+counted from the latest reading. Without a complete day yet (the 1st) there is no projection. Days without
+data count as nothing used; monthly fixed costs and the capacity tariff are not in the day statistics and so
+not in the projected costs.
 """
 
 from __future__ import annotations
 
+import calendar
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from dsmrhub.prices.costs import contracts_for_days
 from dsmrhub.prices.models import ContractKind
-from dsmrhub.processing.costs import costs_for_range, price_now
+from dsmrhub.processing.costs import Usage, costs_by_period, price_now, usage_load
+from dsmrhub.processing.gas import METER_ROWS, gas_rows_resolution
 from dsmrhub.processing.live import PHASES, electricity_live_figures
 from dsmrhub.processing.models import ElectricityConsumption, GasConsumption
-from dsmrhub.processing.periods import HOUR, MINUTE, from_epoch, local_zone, to_epoch
-from dsmrhub.processing.selectors import consumption_today, day_statistics_totals
+from dsmrhub.processing.periods import HOUR, MINUTE, day_end, day_start, from_epoch, local_zone, to_epoch
+from dsmrhub.processing.selectors import STALE_READINGS, day_statistics_totals, today_summary
 from dsmrhub.processing.sql import MINUTES, fetch, mean_half_up
+from dsmrhub.processing.typical import typical_day_until
 from dsmrhub.readings.models import DsmrReading
+from dsmrhub.web.status import age_text
+from dsmrhub.web.templatetags.units import moment_text, quantity
 
 WINDOW_HOURS = (1, 6, 24)  # chart spans a visitor can pick
 DEFAULT_HOURS = 6
@@ -73,17 +91,28 @@ def _local(moment: datetime, pattern: str) -> str:
     return moment.astimezone(local_zone()).strftime(pattern)
 
 
+def dashboard_stale(*, seconds: int | None) -> bool:
+    """The latest reading is too old for its figures to be current: the status page's rule (its problem
+    "No new reading for … minutes", ``processing.selectors.application_problems``)."""
+    return seconds is not None and seconds > STALE_READINGS
+
+
 def dashboard_latest(*, now: datetime | None = None) -> dict[str, Any] | None:
-    """The header, formatted from the live figures: W (total and per phase), tariff, cost per hour."""
+    """The header, formatted from the live figures: W (total and per phase), tariff, cost per hour, and the
+    reading's age in words ("2 hours ago") with ``stale`` when it is too old to be shown as current."""
     now = now or timezone.now()
     live = electricity_live_figures(now=now)
     if live is None:
         return None
+    age = max(0, int((now - live.timestamp).total_seconds()))
     return {
         "epoch": to_epoch(live.timestamp),
         "time": _local(live.timestamp, "%H:%M:%S"),
         "date": live.timestamp.astimezone(local_zone()).date().isoformat(),
-        "age_seconds": max(0, int((now - live.timestamp).total_seconds())),
+        "moment": moment_text(live.timestamp),
+        "age_seconds": age,
+        "age": _("%(age)s ago") % {"age": age_text(age)},
+        "stale": dashboard_stale(seconds=age),
         "delivered": live.delivered,
         "returned": live.returned,
         "phases": {
@@ -95,24 +124,128 @@ def dashboard_latest(*, now: datetime | None = None) -> dict[str, Any] | None:
     }
 
 
-def _exact(value: Decimal, places: str) -> Decimal:
-    return value.quantize(Decimal(places))
+def _exact(value: Decimal | None, places: str) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal(places))
 
 
-def dashboard_today(*, now: datetime | None = None) -> dict[str, Decimal] | None:
-    """Today so far in kWh, m3 and money (Decimals), or None when there is no reading today."""
-    today = consumption_today(now=now)
+TODAY_ENERGY = (
+    *ENERGY_FIELDS,
+    "electricity",
+    "electricity_returned",
+    "net",
+)
+TODAY_COSTS = (
+    "electricity1_cost",
+    "electricity2_cost",
+    "electricity_cost",
+    "gas_cost",
+    "fixed_cost",
+    "total_cost",
+)
+
+
+def dashboard_today(*, now: datetime | None = None) -> dict[str, Any] | None:
+    """Today so far (``processing.selectors.today_summary``, the archive's today too): kWh, m³ and money
+    as Decimals, costs None without a contract (``contract`` False); None when there is no reading today."""
+    today = today_summary(now=now)
     if today is None:
         return None
-    values = {name: _exact(today[name], "0.001") for name in ENERGY_FIELDS}
-    values.update({name: _exact(today[name], "0.01") for name in COST_FIELDS})
-    values = _with_totals(values)
-    # The split of today's costs. consumption_today (the API's today) rounds each part once and the total
-    # as R(parts + fixed daily cost) (prices.costs.costs_round), so what the total holds besides the
-    # rounded parts is exactly R(fixed daily cost), the API's fixed_cost.
-    values["electricity_cost"] = values["electricity1_cost"] + values["electricity2_cost"]
-    values["fixed_cost"] = values["total_cost"] - values["electricity_cost"] - values["gas_cost"]
+    values: dict[str, Any] = {name: _exact(today[name], "0.001") for name in TODAY_ENERGY}
+    values.update({name: _exact(today[name], "0.01") for name in TODAY_COSTS})
+    values["contract"] = today["contract"]
+    values["until"] = today["until"]
     return values
+
+
+def _hour_label(moment: int, unusual: bool) -> str:
+    return _local(from_epoch(moment), "%H:%M %Z" if unusual else "%H:%M")
+
+
+def dashboard_today_energy(*, usage: Usage, now: datetime, contract: bool) -> dict[str, Any]:
+    """From today's quarter-hour energy (``usage``, the running quarter included): kWh per local hour for
+    the chart (the running hour marked), the return compensation (€, the returned energy priced alone by
+    the cost engine; None without a contract or when a price is missing) and ``missing``, the quarters and
+    gas hours with use but no market price (today's costs leave them out; the page says so)."""
+    start, end = day_start(usage.first), day_end(usage.first)
+    slots = range(start, end, HOUR)
+    unusual = len(slots) != 24
+    current = to_epoch(now)
+    hours: dict[int, list[Decimal]] = {}
+    for quarter in usage.quarters:
+        hour = start + (quarter.start - start) // HOUR * HOUR
+        sums = hours.setdefault(hour, [Decimal(0)] * 3)
+        sums[0] += quarter.delivered_1
+        sums[1] += quarter.delivered_2
+        sums[2] += quarter.returned_1 + quarter.returned_2
+    shown = [hour for hour in slots if hour <= current]
+    series: dict[str, Any] = {"t": [], "labels": [], "electricity1": [], "electricity2": [], "returned": []}
+    for hour in shown:
+        sums = hours.get(hour)
+        series["t"].append(hour)
+        series["labels"].append(_hour_label(hour, unusual))
+        for index, key in enumerate(("electricity1", "electricity2", "returned")):
+            series[key].append(None if sums is None else sums[index])
+    series["running"] = shown[-1] if shown and shown[-1] + HOUR > current else None
+    compensation = None
+    missing = 0
+    if contract:
+        missing = sum(row.missing for row in costs_by_period(usage=usage, period="day"))
+        returned_only = dataclasses.replace(
+            usage,
+            quarters=[
+                dataclasses.replace(quarter, delivered_1=Decimal(0), delivered_2=Decimal(0))
+                for quarter in usage.quarters
+            ],
+            gas_hours=[],
+        )
+        rows = costs_by_period(usage=returned_only, period="day")
+        cost = rows[0].electricity_cost if rows else None
+        compensation = None if cost is None else -cost
+    return {"hours": series, "compensation": compensation, "missing": missing}
+
+
+def dashboard_typical(*, today: dict[str, Any]) -> dict[str, Any] | None:
+    """Today against a typical day (``processing.typical``): the same weekday's average up to the time of
+    today's latest reading, and how much more (+) or less (−) today used, in whole percent."""
+    typical = typical_day_until(moment=today["until"])
+    if typical is None:
+        return None
+    percent = None
+    if typical.electricity > 0:
+        change = (today["electricity"] - typical.electricity) / typical.electricity * 100
+        percent = int(change.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    weekday = formats.date_format(today["until"].astimezone(local_zone()), "l")
+    context = {"weekday": weekday, "days": typical.days, "kwh": quantity(typical.electricity)}
+    if percent is None:
+        comparison = _("A typical %(weekday)s used no electricity by this time") % context
+    elif percent == 0:
+        comparison = _("About the same as a typical %(weekday)s by this time") % context
+    elif percent > 0:
+        comparison = _("%(percent)s %% more than a typical %(weekday)s by this time") % {
+            **context,
+            "percent": percent,
+        }
+    else:
+        comparison = _("%(percent)s %% less than a typical %(weekday)s by this time") % {
+            **context,
+            "percent": -percent,
+        }
+    basis = ngettext(
+        "typical: %(kwh)s kWh by this time, the same weekday's average over %(days)s week with data",
+        "typical: %(kwh)s kWh by this time, the same weekday's average over %(days)s weeks with data",
+        typical.days,
+    )
+    return {
+        "text": comparison,
+        "basis": basis % context,
+        "days": typical.days,
+        "weeks": typical.weeks,
+        "weekday": weekday,
+        "electricity": typical.electricity,
+        "electricity_returned": typical.electricity_returned,
+        "gas": typical.gas,
+        "percent": percent,
+    }
 
 
 def _with_totals(values: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -121,15 +254,46 @@ def _with_totals(values: dict[str, Decimal]) -> dict[str, Decimal]:
     return values
 
 
-def dashboard_period(*, first: date, today: date, today_values: dict[str, Decimal] | None) -> dict[str, Any]:
-    """Sum of the day statistics of [first, today) plus today so far."""
+def dashboard_period(*, first: date, today: date, today_values: dict[str, Any] | None) -> dict[str, Any]:
+    """Sum of the day statistics of [first, today) plus today so far. Costs are None when no contract was
+    in force on any day of the period (unknown, not free); ``days``: the days before today with statistics."""
     sums = day_statistics_totals(first=first, last=today - timedelta(days=1))
-    values = {}
+    values: dict[str, Any] = {}
     for name in ENERGY_FIELDS + COST_FIELDS:
         places = "0.001" if name in ENERGY_FIELDS else "0.01"
-        total = sums[name] + (today_values[name] if today_values else Decimal(0))
+        added = today_values.get(name) if today_values else None
+        total = sums[name] + (added if added is not None else Decimal(0))
         values[name] = total.quantize(Decimal(places))
-    return {"first": first.isoformat(), **_with_totals(values)}
+    if not contracts_for_days(first=first, last=today):
+        values.update(dict.fromkeys(COST_FIELDS))
+    return {"first": first.isoformat(), "days": sums["days"], "sums": sums, **_with_totals(values)}
+
+
+PROJECTED = ("electricity", "electricity_returned", "gas", "total_cost")
+
+
+def dashboard_projection(*, month: dict[str, Any], today: date, until: datetime) -> dict[str, Any] | None:
+    """The month-end projection (the rule is in the module's doc): so far + average of the complete days ×
+    the days left after ``until``. None before the month has a complete day."""
+    days = month["days"]
+    if not days:
+        return None
+    last_day = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    left = Decimal(max(0, day_end(last_day) - to_epoch(until))) / (24 * HOUR)
+    sums = _with_totals(dict(month["sums"]))
+    projection: dict[str, Any] = {
+        "days": days,
+        "days_left": left.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+    }
+    for name in PROJECTED:
+        if month[name] is None:
+            projection[name] = None
+            continue
+        places = "0.01" if name.endswith("cost") else "0.001"
+        projection[name] = (month[name] + sums[name] / days * left).quantize(
+            Decimal(places), rounding=ROUND_HALF_UP
+        )
+    return projection
 
 
 def dashboard_price(*, now: datetime | None = None) -> dict[str, Any] | None:
@@ -152,14 +316,6 @@ def dashboard_price(*, now: datetime | None = None) -> dict[str, Any] | None:
         "until": until,
         "next_delivered": price.next_delivered,
     }
-
-
-def dashboard_today_missing(*, now: datetime) -> int:
-    """How many quarters (and gas hours) of today so far have use but no market price: today's costs
-    (``consumption_today``, priced like the day statistics) leave them out, so the page says they are
-    incomplete. The engine's day period counts them (``processing.costs.costs_for_range``)."""
-    today = now.astimezone(local_zone()).date()
-    return sum(row.missing for row in costs_for_range(first=today, last=today, period="day", now=now))
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +367,11 @@ def dashboard_power_series(*, window: Window, since: int | None = None) -> dict[
     return series
 
 
-def dashboard_gas_series(*, since: int | None = None) -> dict[str, Any]:
-    """Gas use (m3) per local hour over the last ``GAS_HOURS`` hours that have gas values."""
-    series: dict[str, Any] = {"t": [], "labels": [], "gas": []}
+def dashboard_gas_series(*, since: int | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """Gas use (m3) per local hour over the last ``GAS_HOURS`` hours that have gas values; ``running``:
+    the hour that has not ended yet (its use still grows; drawn as unfinished), else None."""
+    now = now or timezone.now()
+    series: dict[str, Any] = {"t": [], "labels": [], "gas": [], "running": None}
     latest = GasConsumption.objects.order_by("-read_at").values_list("read_at", flat=True).first()
     if latest is None:
         return series
@@ -224,6 +382,8 @@ def dashboard_gas_series(*, since: int | None = None) -> dict[str, Any]:
         series["t"].append(to_epoch(hour.read_at))
         series["labels"].append(_local(hour.read_at, "%H:%M"))
         series["gas"].append(hour.currently_delivered)
+    if series["t"] and gas_rows_resolution() != METER_ROWS and series["t"][-1] + HOUR > to_epoch(now):
+        series["running"] = series["t"][-1]
     return series
 
 
@@ -238,17 +398,30 @@ def dashboard_data(
     now = now or timezone.now()
     today = now.astimezone(local_zone()).date()
     today_values = dashboard_today(now=now)
-    price = dashboard_price(now=now)
+    typical = None
+    hours: dict[str, Any] = {"t": [], "labels": [], "electricity1": [], "electricity2": [], "returned": []}
     if today_values is not None:
-        today_values["missing"] = (
-            dashboard_today_missing(now=now) if price and price["kind"] == "dynamic" else 0
-        )
+        usage = usage_load(first=today, last=today, now=now)
+        energy = dashboard_today_energy(usage=usage, now=now, contract=today_values["contract"])
+        hours = energy["hours"]
+        today_values["compensation"] = energy["compensation"]
+        today_values["missing"] = energy["missing"]
+        typical = dashboard_typical(today=today_values)
+    month = dashboard_period(first=today.replace(day=1), today=today, today_values=today_values)
+    until = today_values["until"] if today_values else from_epoch(day_start(today))
+    projection = dashboard_projection(month=month, today=today, until=until)
+    month.pop("sums")
+    year = dashboard_period(first=today.replace(month=1, day=1), today=today, today_values=today_values)
+    year.pop("sums")
     return {
         "latest": dashboard_latest(now=now),
-        "price": price,
+        "price": dashboard_price(now=now),
         "today": today_values,
-        "month": dashboard_period(first=today.replace(day=1), today=today, today_values=today_values),
-        "year": dashboard_period(first=today.replace(month=1, day=1), today=today, today_values=today_values),
+        "typical": typical,
+        "month": month,
+        "projection": projection,
+        "year": year,
+        "hours": hours,
         "power": dashboard_power_series(window=window, since=since),
-        "gas": dashboard_gas_series(since=gas_since),
+        "gas": dashboard_gas_series(since=gas_since, now=now),
     }

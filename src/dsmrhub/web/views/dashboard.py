@@ -1,4 +1,5 @@
-"""Dashboard: the live header, today, this month and year so far, and charts of the last hours.
+"""Dashboard: the live header (with a banner when the data is not current), today with its cost split and
+against a typical day, this month and year so far with a projection, and charts of today and the last hours.
 
 The page embeds its first data; dashboard.js then polls "dashboard-live" every few seconds for the header,
 the totals and only the chart points it lacks (``since``/``gas_since``), and updates in place.
@@ -15,6 +16,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from dsmrhub.processing.periods import HOUR
+from dsmrhub.readings.tariffs import tariff_names
 from dsmrhub.web.dashboard import (
     DEFAULT_HOURS,
     GAS_HOURS,
@@ -52,11 +54,13 @@ def _window(request: HttpRequest) -> Window:
         raise BadParameter(_("hours must be one of %(choices)s") % {"choices": choices}) from None
 
 
-def _datasets(capabilities: Capabilities) -> dict[str, list[dict[str, Any]]]:
+def _datasets(capabilities: Capabilities, tariff_names: dict[int, str]) -> dict[str, list[dict[str, Any]]]:
     """The chart lines this meter has, with their translated labels (the series keys are the columns)."""
     colors = {1: "l1", 2: "l2", 3: "l3"}
+    power = [{"key": "currently_delivered", "label": _("Delivered"), "color": "electricity1"}]
     if len(capabilities.phases) > 1:
-        power = [
+        power[0]["label"] = _("Total delivered")
+        power += [
             {
                 "key": f"phase_currently_delivered_l{p}",
                 "label": _("L%(phase)s delivered") % {"phase": p},
@@ -64,24 +68,34 @@ def _datasets(capabilities: Capabilities) -> dict[str, list[dict[str, Any]]]:
             }
             for p in capabilities.phases
         ]
-    else:
-        power = [{"key": "currently_delivered", "label": _("Delivered"), "color": "electricity1"}]
     if capabilities.returned:
         power.append({"key": "currently_returned", "label": _("Returned"), "color": "returned1"})
     voltage = [
         {"key": f"phase_voltage_l{p}", "label": _("L%(phase)s") % {"phase": p}, "color": colors[p]}
         for p in capabilities.voltages
     ]
-    gas = [{"key": "gas", "label": _("Gas (m³)"), "color": "gas"}] if capabilities.gas else []
-    return {"power": power, "voltage": voltage, "gas": gas}
+    gas = [{"key": "gas", "label": _("Gas"), "color": "gas"}] if capabilities.gas else []
+    hours = [
+        {
+            "key": f"electricity{t}",
+            "label": str(tariff_names[t]),
+            "color": f"electricity{t}",
+            "stack": "delivered",
+        }
+        for t in (1, 2)
+    ]
+    if capabilities.returned:
+        hours.append({"key": "returned", "label": _("Returned"), "color": "returned1", "stack": "returned"})
+    return {"power": power, "voltage": voltage, "gas": gas, "hours": hours}
 
 
-def _period_rows(capabilities: Capabilities) -> list[tuple[str, str, int, str]]:
+def _period_rows(capabilities: Capabilities, tariff_names: dict[int, str]) -> list[tuple[str, str, int, str]]:
     """Rows of the month/year table: (key in the period's data, label, decimals, format)."""
     rows = [
-        ("electricity1", _("Electricity tariff 1 (kWh)"), 3, ""),
-        ("electricity2", _("Electricity tariff 2 (kWh)"), 3, ""),
+        (f"electricity{t}", _("Electricity, %(tariff)s (kWh)") % {"tariff": tariff_names[t]}, 3, "")
+        for t in (1, 2)
     ]
+    rows.append(("electricity", _("Electricity used (kWh)"), 3, ""))
     if capabilities.returned:
         rows.append(("electricity_returned", _("Returned (kWh)"), 3, ""))
     if capabilities.gas:
@@ -97,6 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     capabilities = dashboard_capabilities()
     data = dashboard_data(window=window)
+    names = tariff_names()
     return render(
         request,
         "web/pages/dashboard.html",
@@ -107,15 +122,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "window_choices": WINDOW_HOURS,
             "keep_seconds": window.hours * HOUR,
             "gas_keep_seconds": GAS_HOURS * HOUR,
-            "periods": [("month", _("This month")), ("year", _("This year"))],
-            "period_rows": _period_rows(capabilities),
+            "periods": [
+                ("month", _("This month")),
+                ("projection", _("Month end (projected)")),
+                ("year", _("This year")),
+            ],
+            "period_rows": _period_rows(capabilities, names),
             "text": {
-                # {time} and {age} are filled in by dashboard.js
-                "latest": _("Latest reading at {time} ({age} s ago)"),
-                "latest_old": _("Latest reading on {date} at {time}"),
+                # {time}, {moment} and {age} are filled in by dashboard.js
+                "latest": _("Latest reading at {time}, {age}"),
+                "latest_old": _("Latest reading on {moment}, {age}"),
+                "more": _("{percent} % more than"),
+                "less": _("{percent} % less than"),
+                "same": _("the same as"),
+                "unfinished": _("(hour not finished)"),
             },
+            "units": {"power": "W", "voltage": "V", "gas": "m³", "hours": "kWh"},
             "initial": data,  # json_script encodes Decimals as strings, exactly as the JSON route does
-            "datasets": _datasets(capabilities),
+            "datasets": _datasets(capabilities, names),
         },
     )
 

@@ -1,4 +1,5 @@
-/* Dashboard: draws the embedded data, then polls the live route and updates figures and charts in place. */
+/* Dashboard: draws the embedded data, then polls the live route and updates figures and charts in place.
+   Colours of text and grid lines come from the shared chart defaults (app.js), for light and dark. */
 "use strict";
 (function () {
   const root = document.getElementById("dashboard");
@@ -7,6 +8,7 @@
   const read = (id) => JSON.parse(document.getElementById(id).textContent);
   const datasets = read("dashboard-datasets");
   const text = read("dashboard-text");
+  const units = read("dashboard-units");
   const interval = Number(root.dataset.interval) || 5000;
   const keep = { power: Number(root.dataset.keepSeconds), gas: Number(root.dataset.gasKeepSeconds) };
   const hasReadings = root.dataset.hasReadings === "1";
@@ -31,20 +33,22 @@
       const text = format(element, lookup(element.dataset.value));
       if (element.textContent !== text) element.textContent = text;
     });
-    root.querySelectorAll("[data-if]").forEach((element) => {
-      element.hidden = !lookup(element.dataset.if);
-    });
-    root.querySelectorAll("[data-unless]").forEach((element) => {
-      element.hidden = Boolean(lookup(element.dataset.unless));
+    root.querySelectorAll("[data-if], [data-unless]").forEach((element) => {
+      const shown =
+        (!element.dataset.if || Boolean(lookup(element.dataset.if))) &&
+        (!element.dataset.unless || !lookup(element.dataset.unless));
+      element.hidden = !shown;
     });
     const latest = state.latest;
+    // Old data: a banner (data-if="latest.stale") and the cards marked, so nothing reads as current.
+    root.classList.toggle("stale", Boolean(latest && latest.stale));
     const info = document.getElementById("latest-info");
     if (latest && info) {
       const template = latest.age_seconds < 86400 ? text.latest : text.latest_old;
       info.textContent = template
         .replace("{time}", latest.time)
-        .replace("{date}", latest.date)
-        .replace("{age}", d.number(latest.age_seconds));
+        .replace("{moment}", latest.moment)
+        .replace("{age}", latest.age);
     }
   }
 
@@ -52,10 +56,32 @@
     return value === null || value === undefined ? null : Number(value);
   }
 
+  const DIGITS = { power: 0, voltage: 1, gas: 3, hours: 3 };
+
+  /* A bar still growing (the running hour) is drawn lighter with a dashed outline: not finished yet. */
+  function unfinished(color) {
+    return `${color}55`;
+  }
+
+  function barStyle(entry) {
+    if (entry.type !== "bar") return;
+    const running = entry.series ? entry.series.running : null;
+    entry.chart.data.datasets.forEach((dataset, n) => {
+      const color = d.colors[entry.lines[n].color];
+      const open = entry.t.map((moment) => moment === running);
+      dataset.backgroundColor = open.map((isOpen) => (isOpen ? unfinished(color) : color));
+      dataset.borderColor = color;
+      dataset.borderWidth = open.map((isOpen) => (isOpen ? 2 : 0));
+      dataset.borderDash = [4, 3];
+    });
+  }
+
   function makeChart(name, series, type, keepSeconds) {
     const canvas = document.getElementById(`chart-${name}`);
     const lines = datasets[name] || [];
     if (!canvas || lines.length === 0) return;
+    const unit = units[name] || "";
+    const stacked = lines.some((line) => line.stack);
     const chart = d.chart(canvas, {
       type,
       data: {
@@ -68,16 +94,53 @@
           borderWidth: type === "line" ? 1.5 : 0,
           pointRadius: 0,
           spanGaps: false,
+          stack: line.stack,
         })),
       },
       options: {
         scales: {
-          x: { ticks: { autoSkip: true, maxTicksLimit: 8, maxRotation: 0 } },
-          y: { beginAtZero: name !== "voltage" },
+          x: { stacked, ticks: { autoSkip: true, maxTicksLimit: 8, maxRotation: 0 } },
+          y: {
+            stacked,
+            beginAtZero: name !== "voltage",
+            title: { display: true, text: unit },
+          },
+        },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              // Every value with its unit; the running hour says it is not finished.
+              label: (item) => `${item.dataset.label}: ${d.number(item.parsed.y, DIGITS[name])} ${unit}`,
+              footer: (items) => {
+                const entry = charts[name];
+                const moment = items.length && entry ? entry.t[items[0].dataIndex] : null;
+                return entry && entry.series && moment !== null && moment === entry.series.running
+                  ? text.unfinished
+                  : "";
+              },
+            },
+          },
         },
       },
     });
-    charts[name] = { chart, keys: lines.map((line) => line.key), t: series.t.slice(), keepSeconds };
+    charts[name] = { chart, keys: lines.map((line) => line.key), lines, t: series.t.slice(), keepSeconds, type, series };
+    barStyle(charts[name]);
+    chart.update("none");
+  }
+
+  /* Today's hours: the whole series comes with every answer (at most 25 bars); replace it. */
+  function replaceChart(name, series) {
+    const entry = charts[name];
+    if (!entry) return;
+    entry.t = series.t.slice();
+    entry.series = series;
+    entry.chart.data.labels = series.labels.slice();
+    entry.chart.data.datasets.forEach((dataset, n) => {
+      dataset.data = series[entry.keys[n]].map(toNumber);
+    });
+    barStyle(entry);
+    entry.chart.update("none");
   }
 
   /* Replace the points the client already has (a bucket still filling) and append the newer ones. */
@@ -104,6 +167,8 @@
       chart.data.labels.shift();
       chart.data.datasets.forEach((dataset) => dataset.data.shift());
     }
+    entry.series = series;
+    barStyle(entry);
     chart.update("none");
   }
 
@@ -132,6 +197,7 @@
       merge("power", data.power);
       merge("voltage", data.power);
       merge("gas", data.gas);
+      replaceChart("hours", data.hours);
     } catch (error) {
       connection.hidden = false;
     } finally {
@@ -144,6 +210,7 @@
     makeChart("power", state.power, "line", keep.power);
     makeChart("voltage", state.power, "line", keep.power);
     makeChart("gas", state.gas, "bar", keep.gas);
+    makeChart("hours", state.hours, "bar", 0);
   }
   window.setTimeout(poll, interval);
 })();
