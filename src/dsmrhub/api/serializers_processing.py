@@ -56,6 +56,10 @@ IMPORTED_HELP = (
 )
 
 
+COST_FIELDS = ("electricity1_cost", "electricity2_cost", "gas_cost", "total_cost")
+COST_HELP = "euros, cents half up; null when unknown (costs_missing > 0: a price is missing)"
+
+
 class MoneyField(serializers.DecimalField):
     """An amount of money as every cost is shown: cents, half up (``prices.costs.round_cents``'s rule)."""
 
@@ -126,8 +130,17 @@ class DayStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
             "highest_temperature",
             "average_temperature",
             "imported",
+            "costs_missing",
         ]
-        extra_kwargs = {"imported": {"help_text": IMPORTED_HELP}}
+        extra_kwargs = {
+            "imported": {"help_text": IMPORTED_HELP},
+            **{name: {"help_text": COST_HELP} for name in COST_FIELDS},
+            "costs_missing": {
+                "help_text": "how many periods had use but no price (quarter hours without a market price; "
+                "imported hours or the rest of an imported day whose price changes within); 0: the costs "
+                "are complete, else the unknown costs are null, never 0.00"
+            },
+        }
 
     # Temperatures imported from DSMR-reader (its weather feature); dsmrhub has no weather source itself.
     def _temperature(self, obj, which: str) -> str | None:

@@ -15,8 +15,17 @@ What a period carries:
   of each month.
 
 A quarter with energy but no market price (a dynamic contract, a gap in the series) makes its period's
-costs missing (None, with the count of such quarters and gas hours in ``missing``), never zero. A period
-without a contract in force costs 0.00, as the day statistics always did.
+costs missing (None, with the count of such quarters and gas hours in ``missing``), never zero: the
+electricity costs when electricity could not be priced, the gas cost when gas could not, and the total with
+either. A period without a contract in force costs 0.00, as the day statistics always did.
+
+Imported history (``processing.history``: day statistics with ``imported=True``, whose readings are gone)
+has no quarters. Such a day is priced from its hour statistics (``UseBlock``: one per hour) plus, when the
+hours do not add up to the day, the rest of the day as one block. A block is priced only where the price is
+the same over all of it (a fixed contract always; a band that holds the whole hour or day; one market price
+over it, e.g. an hourly series); otherwise it counts as missing. Blocks are not split into quarters: with
+period "quarter" imported days show nothing, and with period "hour" only their hours (the rest of a day
+only shows in days and longer periods).
 
 Capacity tariff: a month's peak is the meter's own 1-0:1.6.0 month maximum (Belgian e-MUCS meters;
 ``readings.peaks.meter_month_peaks``) when it sent one, else our highest quarter-hour average delivered
@@ -27,7 +36,8 @@ with a peak (``prices.costs.capacity_month_amount``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -48,8 +58,8 @@ from dsmrhub.prices.costs import (
 from dsmrhub.prices.models import ContractKind
 from dsmrhub.prices.tariffs import Tariff
 from dsmrhub.processing.gas import gas_hours
-from dsmrhub.processing.models import DayStatistics
-from dsmrhub.processing.periods import HOUR, day_end, day_start, local_zone
+from dsmrhub.processing.models import DayStatistics, HourStatistics
+from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, local_date, local_zone, to_epoch
 from dsmrhub.processing.quarters import QuarterEnergy, quarter_energy
 from dsmrhub.readings.peaks import meter_month_peaks
 
@@ -57,14 +67,34 @@ PERIODS = ("quarter", "hour", "day", "month", "year", "total")  # total: the who
 QUARTER = 900
 
 
+USE_FIELDS = ("electricity1", "electricity2", "electricity1_returned", "electricity2_returned", "gas")
+
+
+@dataclass(frozen=True, slots=True)
+class UseBlock:
+    """Use over [start, end) (Unix seconds) known only as a whole: an imported hour, or the rest of an
+    imported day that its hours do not cover. kWh per register, m3 gas."""
+
+    start: int
+    end: int
+    delivered_1: Decimal
+    delivered_2: Decimal
+    returned_1: Decimal
+    returned_2: Decimal
+    gas: Decimal
+
+
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """The energy of the local days [first, last]: quarters (oldest first) and gas hours (start, m3)."""
+    """The energy of the local days [first, last]: quarters (oldest first) and gas hours (start, m3); for
+    imported days (``imported_days``) their hour and rest-of-day blocks instead (``blocks``)."""
 
     first: date
     last: date
     quarters: list[QuarterEnergy]
     gas_hours: list[tuple[int, Decimal]]
+    blocks: list[UseBlock] = field(default_factory=list)
+    imported_days: frozenset[date] = frozenset()
     # month (first day) → the highest quarter-hour average delivered power, kW (our quarters), for the
     # months of the range and the 11 before (the capacity tariff's rolling window); filled when asked for
     month_peaks: dict[date, Decimal] = field(default_factory=dict)
@@ -97,9 +127,55 @@ def month_peaks_compute(quarters: list[QuarterEnergy]) -> dict[date, Decimal]:
     return peaks
 
 
-def usage_load(*, first: date, last: date, peaks: bool = False, now: datetime | None = None) -> Usage:
+def _imported_days(*, first: date, last: date) -> dict[date, dict[str, Decimal]]:
+    """The imported day statistics in [first, last]: day → its use fields."""
+    rows = DayStatistics.objects.filter(day__gte=first, day__lte=last, imported=True).values(
+        "day", *USE_FIELDS
+    )
+    return {row.pop("day"): row for row in rows}
+
+
+def _blocks(imported: Mapping[date, Mapping[str, Decimal]]) -> list[UseBlock]:
+    """The use blocks of imported days: their hour statistics (imported or own), and the rest of each day
+    where its hours do not add up to its day statistics (missing hours, or another program's rounding)."""
+    if not imported:
+        return []
+    hours: dict[date, list[UseBlock]] = {}
+    rows = HourStatistics.objects.filter(
+        hour_start__gte=from_epoch(day_start(min(imported))),
+        hour_start__lt=from_epoch(day_end(max(imported))),
+    ).values_list("hour_start", *USE_FIELDS)
+    for hour_start, e1, e2, r1, r2, gas in rows:
+        start = to_epoch(hour_start)
+        day = local_date(start)
+        if day in imported:
+            hours.setdefault(day, []).append(UseBlock(start, start + HOUR, e1, e2, r1, r2, gas))
+    blocks = []
+    for day in sorted(imported):
+        found = sorted(hours.get(day, []), key=lambda block: block.start)
+        blocks += found
+        use = imported[day]
+        rest = [
+            use[name] - sum((getattr(block, attribute) for block in found), ZERO)
+            for name, attribute in zip(USE_FIELDS, UseBlock.__slots__[2:], strict=True)
+        ]
+        if any(rest):
+            blocks.append(UseBlock(day_start(day), day_end(day), *rest))
+    return blocks
+
+
+def usage_load(
+    *,
+    first: date,
+    last: date,
+    peaks: bool = False,
+    now: datetime | None = None,
+    imported: Mapping[date, Mapping[str, Decimal]] | None = None,
+) -> Usage:
     """Read the energy of the local days [first, last] (up to now: today is live). ``peaks``: also the
-    monthly peaks of the 11 months before ``first`` (for the capacity tariff)."""
+    monthly peaks of the 11 months before ``first`` (for the capacity tariff). ``imported``: the imported
+    days (day → the day statistics' use fields) to price from their hour statistics instead of quarters;
+    None: the stored imported day statistics of the range."""
     start, end = day_start(first), day_end(last)
     moment = int((now or datetime.now(UTC)).timestamp())
     end = min(end, -(-moment // QUARTER) * QUARTER)  # the running quarter (live) included
@@ -107,11 +183,29 @@ def usage_load(*, first: date, last: date, peaks: bool = False, now: datetime | 
     # Gas per local hour at either gas resolution (processing.gas: a meter-resolution value stamped at
     # midnight closes the day before, as in the statistics).
     hours = gas_hours(start=start, end=end) if end > start else {}
+    gas = [(hour, hours[hour][1]) for hour in sorted(hours)]
+    if imported is None:
+        imported = _imported_days(first=first, last=last)
+    imported = {day: use for day, use in imported.items() if first <= day <= last}
+    if imported:
+        # An imported day is priced as imported (the readings of its first part may be gone): its quarters
+        # and gas hours, if any, would count its use twice.
+        spans = sorted((day_start(day), day_end(day)) for day in imported)
+        starts = [span[0] for span in spans]
+
+        def outside(moment: int) -> bool:
+            index = bisect_right(starts, moment) - 1
+            return index < 0 or moment >= spans[index][1]
+
+        quarters = [quarter for quarter in quarters if outside(quarter.start)]
+        gas = [(hour, m3) for hour, m3 in gas if outside(hour)]
     usage = Usage(
         first=first,
         last=last,
         quarters=quarters,
-        gas_hours=[(hour, hours[hour][1]) for hour in sorted(hours)],
+        gas_hours=gas,
+        blocks=_blocks(imported),
+        imported_days=frozenset(imported),
     )
     if peaks:
         earlier = day_start(_months_back(_month(first), 11))
@@ -127,7 +221,9 @@ def usage_load(*, first: date, last: date, peaks: bool = False, now: datetime | 
 class PeriodCost:
     """One period's energy and costs (euros, rounded once: ``prices.costs.costs_round``).
 
-    Costs are None when ``missing`` > 0: that many quarters (or gas hours) had energy but no market price.
+    ``missing``: how many quarters, gas hours or imported blocks had use but no price (no market price,
+    or an imported hour or day over which the price changes). The costs they make unknown are None: the
+    electricity costs, the gas cost, and the total with either; the fixed and capacity costs stay known.
     ``capacity_peak``: the month's billed peak (kW) in month periods with a capacity tariff, else None;
     ``capacity_peak_meter``/``capacity_peak_computed``: the meter's own and ours, where known (they can
     differ: the meter's quarters are its own clock's, and ours start at the first reading).
@@ -166,7 +262,8 @@ class _Bucket:
         "gas_cost",
         "fixed",
         "capacity",
-        "missing",
+        "missing_electricity",
+        "missing_gas",
         "peak",
         "peak_meter",
         "peak_computed",
@@ -176,7 +273,7 @@ class _Bucket:
         self.start = start
         self.delivered = self.returned = self.gas = ZERO
         self.e1 = self.e2 = self.gas_cost = self.fixed = self.capacity = ZERO
-        self.missing = 0
+        self.missing_electricity = self.missing_gas = 0
         self.peak: Decimal | None = None
         self.peak_meter: Decimal | None = None
         self.peak_computed: Decimal | None = None
@@ -189,19 +286,20 @@ class _Bucket:
             fixed=self.fixed,
             capacity=self.capacity,
         )
-        known = partial or not self.missing
+        electricity = partial or not self.missing_electricity
+        gas = partial or not self.missing_gas
         return PeriodCost(
             start=self.start,
             delivered=self.delivered,
             returned=self.returned,
             gas=self.gas,
-            electricity1_cost=costs.electricity1 if known else None,
-            electricity2_cost=costs.electricity2 if known else None,
-            gas_cost=costs.gas if known else None,
+            electricity1_cost=costs.electricity1 if electricity else None,
+            electricity2_cost=costs.electricity2 if electricity else None,
+            gas_cost=costs.gas if gas else None,
             fixed_cost=costs.fixed,
-            capacity_cost=costs.capacity if known else None,
-            total_cost=costs.total if known else None,
-            missing=self.missing,
+            capacity_cost=costs.capacity,
+            total_cost=costs.total if electricity and gas else None,
+            missing=self.missing_electricity + self.missing_gas,
             capacity_peak=self.peak,
             capacity_peak_meter=self.peak_meter,
             capacity_peak_computed=self.peak_computed,
@@ -231,7 +329,7 @@ def costs_by_period(
     ``tariff``: price the whole range with this one contract (a comparison); otherwise each day with the
     contract in force (``in_force``, default: the stored contracts). ``market``: the market prices of the
     range (loaded when None). ``partial``: costs of the priced quarters even where some are missing
-    (only for the day statistics, whose columns cannot be empty; ``missing`` still counts them).
+    (today's live figures, which say how many are missing; ``missing`` still counts them).
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}: one of {', '.join(PERIODS)}")
@@ -281,10 +379,36 @@ def costs_by_period(
             market=market,
         )
         if amounts is None:
-            target.missing += 1
+            target.missing_electricity += 1
         else:
             target.e1 += amounts[0]
             target.e2 += amounts[1]
+    for block in usage.blocks:
+        if period == "quarter" or (period == "hour" and block.end - block.start != HOUR):
+            continue  # no detail finer than the block (see the module's doc)
+        day = datetime.fromtimestamp(block.start, zone).date()
+        target = bucket(block.start, day)
+        target.delivered += block.delivered_1 + block.delivered_2
+        target.returned += block.returned_1 + block.returned_2
+        target.gas += block.gas
+        contract = tariff_of_day(day)
+        days.setdefault(day, contract)
+        if contract is None:
+            continue
+        amounts = _block_electricity(contract, block, market)
+        if amounts is None:
+            target.missing_electricity += 1
+        else:
+            target.e1 += amounts[0]
+            target.e2 += amounts[1]
+        gas_cost = _block_gas(contract, block, market)
+        if gas_cost is None:
+            target.missing_gas += 1
+        else:
+            target.gas_cost += gas_cost
+    if period not in ("quarter", "hour"):
+        for day in sorted(usage.imported_days):  # an imported day without use still has its fixed cost
+            days.setdefault(day, tariff_of_day(day))
     for start, m3 in usage.gas_hours:
         day = datetime.fromtimestamp(start, zone).date()
         target = bucket(start, day)
@@ -295,7 +419,7 @@ def costs_by_period(
             continue
         amount = gas_amount(tariff=contract, moment=start, m3=m3, market=market)
         if amount is None:
-            target.missing += 1
+            target.missing_gas += 1
         else:
             target.gas_cost += amount
     if period not in ("quarter", "hour"):
@@ -309,6 +433,50 @@ def costs_by_period(
         if period in ("month", "year", "total"):
             _capacity(bucket=bucket, days=days, usage=usage)
     return [buckets[key].result(partial=partial) for key in sorted(buckets)]
+
+
+def _block_electricity(
+    tariff: Tariff, block: UseBlock, market: MarketSeries
+) -> tuple[Decimal, Decimal] | None:
+    """The exact (tariff 1, tariff 2) amounts of a block: the engine's quarter rule at each quarter start of
+    the block applied to the block's whole use, when every quarter gives the same amounts (one price over
+    the block); None when they differ or a price is missing. A fixed contract's price does not change
+    within a day: its first quarter is the block's."""
+    use = (block.delivered_1, block.delivered_2, block.returned_1, block.returned_2)
+    if not any(use):
+        return ZERO, ZERO
+    zone = local_zone()
+    found = None
+    for moment in range(block.start, block.end, QUARTER):
+        amounts = electricity_amounts(
+            tariff=tariff,
+            moment=moment,
+            local=datetime.fromtimestamp(moment, zone),
+            delivered_1=use[0],
+            delivered_2=use[1],
+            returned_1=use[2],
+            returned_2=use[3],
+            market=market,
+        )
+        if amounts is None or (found is not None and amounts != found):
+            return None
+        found = amounts
+        if tariff.kind == ContractKind.FIXED:
+            break
+    return found
+
+
+def _block_gas(tariff: Tariff, block: UseBlock, market: MarketSeries) -> Decimal | None:
+    """The exact gas amount of a block when one gas price holds over all of it (else None)."""
+    if not block.gas:
+        return ZERO
+    found = None
+    for moment in range(block.start, block.end, QUARTER):
+        amount = gas_amount(tariff=tariff, moment=moment, m3=block.gas, market=market)
+        if amount is None or (found is not None and amount != found):
+            return None
+        found = amount
+    return found
 
 
 def _capacity(
@@ -344,51 +512,97 @@ def costs_for_range(
     return costs_by_period(usage=usage, period=period, tariff=tariff)
 
 
+@dataclass(frozen=True, slots=True)
+class DayCosts:
+    """A day statistics row's cost columns (euros, ``prices.costs.costs_round``). ``missing``: periods with
+    use but no price (``PeriodCost.missing``); the costs they make unknown are None (never 0.00)."""
+
+    electricity1: Decimal | None
+    electricity2: Decimal | None
+    gas: Decimal | None
+    fixed: Decimal
+    total: Decimal | None
+    missing: int = 0
+
+
+def _day_costs(costs: Costs) -> DayCosts:
+    return DayCosts(costs.electricity1, costs.electricity2, costs.gas, costs.fixed, costs.total)
+
+
 def day_costs_of(
-    *, first: date, last: date, days: Mapping[date, Mapping[str, Decimal]], now: datetime | None = None
-) -> dict[date, Costs]:
+    *,
+    first: date,
+    last: date,
+    days: Mapping[date, Mapping[str, Decimal]],
+    now: datetime | None = None,
+    imported: Collection[date] = (),
+    partial: bool = False,
+) -> dict[date, DayCosts]:
     """Costs of the day statistics rows ``days`` (day → the statistics' use fields) in [first, last]:
     the same fields as ever (tariff 1, tariff 2, gas, fixed per day, total), by the engine.
 
     A fixed contract prices the day's totals (its price does not change within a day, so this equals the
-    sum over its quarters); time-of-use and dynamic days are priced per quarter from ``quarter_energy``.
-    Returns day → ``prices.costs.Costs``; days of a dynamic contract with missing market prices are priced
-    for the quarters that have one (the day statistics' cost columns cannot say "missing"; the engine's
-    own periods do).
+    sum over its quarters); time-of-use and dynamic days are priced per quarter from ``quarter_energy``,
+    and the ``imported`` days (history without readings) from their hour statistics (``usage_load``).
+    What cannot be priced is None with ``missing`` > 0; ``partial``: the priced part instead (today's
+    live figures).
     """
     in_force = tariffs_for_days(first=first, last=last)
-    result = {}
+    result: dict[date, DayCosts] = {}
     timed = sorted(day for day in days if day in in_force and in_force[day].kind != ContractKind.FIXED)
     for day, use in days.items():
         contract = in_force.get(day)
         if contract is None:
-            result[day] = NO_COSTS
+            result[day] = _day_costs(NO_COSTS)
         elif contract.kind == ContractKind.FIXED:
             p = contract.prices
-            result[day] = costs_round(
-                electricity1=use["electricity1"] * p["electricity_delivered_1_price"]
-                - use["electricity1_returned"] * p["electricity_returned_1_price"],
-                electricity2=use["electricity2"] * p["electricity_delivered_2_price"]
-                - use["electricity2_returned"] * p["electricity_returned_2_price"],
+            result[day] = _day_costs(
+                costs_round(
+                    electricity1=use["electricity1"] * p["electricity_delivered_1_price"]
+                    - use["electricity1_returned"] * p["electricity_returned_1_price"],
+                    electricity2=use["electricity2"] * p["electricity_delivered_2_price"]
+                    - use["electricity2_returned"] * p["electricity_returned_2_price"],
+                    gas=use["gas"] * p["gas_price"],
+                    fixed=p["fixed_daily_cost"],
+                )
+            )
+    imported = set(imported)
+    for first_timed, last_timed in _runs(timed):
+        usage = usage_load(
+            first=first_timed,
+            last=last_timed,
+            now=now,
+            imported={day: days[day] for day in imported if first_timed <= day <= last_timed},
+        )
+        for row in costs_by_period(usage=usage, period="day", in_force=in_force, partial=partial):
+            day = row.start.date()
+            if day in days and day not in result:
+                result[day] = DayCosts(
+                    row.electricity1_cost,
+                    row.electricity2_cost,
+                    row.gas_cost,
+                    row.fixed_cost,
+                    row.total_cost,
+                    row.missing,
+                )
+    for day in timed:  # a day of readings without quarters: electricity use it has cannot be priced
+        if day not in result:
+            use, p = days[day], in_force[day].prices
+            electricity = not any(use[name] for name in USE_FIELDS[:4])
+            costs = costs_round(
+                electricity1=ZERO,
+                electricity2=ZERO,
                 gas=use["gas"] * p["gas_price"],
                 fixed=p["fixed_daily_cost"],
             )
-    for first_timed, last_timed in _runs(timed):
-        usage = usage_load(first=first_timed, last=last_timed, now=now)
-        for row in costs_by_period(usage=usage, period="day", in_force=in_force, partial=True):
-            day = row.start.date()
-            if day in days and day not in result:
-                result[day] = Costs(
-                    row.electricity1_cost, row.electricity2_cost, row.gas_cost, row.fixed_cost, row.total_cost
-                )
-    for day in timed:  # a day without quarters (imported history): its gas and fixed cost only
-        if day not in result:
-            p = in_force[day].prices
-            result[day] = costs_round(
-                electricity1=ZERO,
-                electricity2=ZERO,
-                gas=days[day]["gas"] * p["gas_price"],
-                fixed=p["fixed_daily_cost"],
+            known = electricity or partial
+            result[day] = DayCosts(
+                costs.electricity1 if known else None,
+                costs.electricity2 if known else None,
+                costs.gas,
+                costs.fixed,
+                costs.total if known else None,
+                0 if electricity else 1,
             )
     return result
 
@@ -403,26 +617,27 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
     return [(a, b) for a, b in runs]
 
 
-USE_FIELDS = ("electricity1", "electricity2", "electricity1_returned", "electricity2_returned", "gas")
-
-
 def day_statistics_price(rows: Sequence[DayStatistics]) -> None:
-    """Set the cost columns of day statistics rows (new or stored; not saved here) by the engine: the
-    same columns as ever, for every contract kind (``day_costs_of``)."""
+    """Set the cost columns of day statistics rows (new or stored; not saved here) by the engine, for every
+    contract kind (``day_costs_of``): null where a price is missing, with ``costs_missing`` counting why."""
     if not rows:
         return
     days = {row.day: {name: getattr(row, name) for name in USE_FIELDS} for row in rows}
-    costs = day_costs_of(first=min(days), last=max(days), days=days)
+    imported = [row.day for row in rows if row.imported]
+    costs = day_costs_of(first=min(days), last=max(days), days=days, imported=imported)
     for row in rows:
         found = costs[row.day]
         row.electricity1_cost, row.electricity2_cost = found.electricity1, found.electricity2
         row.gas_cost, row.fixed_cost, row.total_cost = found.gas, found.fixed, found.total
+        row.costs_missing = found.missing
 
 
 def day_costs(*, day: date, use: Mapping[str, Decimal], now: datetime | None = None) -> Costs:
     """The costs of one day's use up to ``now`` (``use``: the day statistics' use fields), by the engine:
-    for today's live figures (``consumption_today``), priced like the day statistics."""
-    return day_costs_of(first=day, last=day, days={day: use}, now=now)[day]
+    for today's live figures (``consumption_today``), priced like the day statistics but of the priced
+    quarters only where market prices are missing (the dashboard says how many: ``costs_by_period``)."""
+    found = day_costs_of(first=day, last=day, days={day: use}, now=now, partial=True)[day]
+    return Costs(found.electricity1, found.electricity2, found.gas, found.fixed, found.total)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,13 @@ trends and export show them like any other. What processing does with them (``pr
   after the first reading), and so does a period for which processing has no readings at all.
 
 Costs of imported days follow the contracts like every day's (``statistics_costs_refresh``): they are
-recomputed from the imported use and the contract in force, not copied.
+recomputed from the imported use and the contract in force, not copied. Without readings there are no
+quarter hours, so the cost engine (``processing.costs``) prices an imported day from its hour statistics:
+a fixed contract from the day's totals; time-of-use bands per hour, where one band holds the whole hour;
+a dynamic contract per hour, where one market price holds the whole hour (an hourly series). Use that
+cannot be priced that way (an hour across a band change or with several quarter-hour prices, or the part
+of the day its hours do not cover unless one price holds all day) leaves the day's costs null and counted
+in ``costs_missing``, never 0.00.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from dsmrhub.processing.models import DayStatistics, HourStatistics
-from dsmrhub.processing.periods import hour_shift, hour_start_of, to_epoch
+from dsmrhub.processing.periods import from_epoch, hour_shift, hour_start_of, local_date, to_epoch
 from dsmrhub.processing.sql import lock_derived_data
 from dsmrhub.processing.statistics import statistics_costs_refresh
 
@@ -86,11 +92,7 @@ def statistics_import(
             [
                 DayStatistics(
                     imported=True,
-                    electricity1_cost=ZERO,
-                    electricity2_cost=ZERO,
-                    gas_cost=ZERO,
-                    fixed_cost=ZERO,
-                    total_cost=ZERO,
+                    fixed_cost=ZERO,  # the costs are the engine's, below
                     **{name: getattr(day, name) for name in ImportedDay.__slots__},
                 )
                 for day in days
@@ -101,15 +103,21 @@ def statistics_import(
             "hour_start",
             [
                 HourStatistics(
-                    imported=True, **{name: getattr(hour, name) for name in ImportedHour.__slots__}
+                    imported=True,
+                    **{name: getattr(hour, name) for name in ImportedHour.__slots__[1:]},
+                    # in UTC: two local datetimes of one zone compare by wall time, so the repeated hour of
+                    # a 25-hour day would count as a duplicate of the first
+                    hour_start=from_epoch(to_epoch(hour.hour_start)),
                 )
                 for hour in hours
             ],
         )
         DayStatistics.objects.bulk_create(day_rows, batch_size=BATCH)
         HourStatistics.objects.bulk_create(hour_rows, batch_size=BATCH)
-        if day_rows:
-            statistics_costs_refresh(first_day=day_rows[0].day, last_day=day_rows[-1].day)
+        # The days written, and the imported days whose hours were written (hours may come in another run).
+        touched = [row.day for row in day_rows] + [local_date(to_epoch(row.hour_start)) for row in hour_rows]
+        if touched:
+            statistics_costs_refresh(first_day=min(touched), last_day=max(touched))
     return StatisticsImportResult(
         days=len(day_rows),
         hours=len(hour_rows),

@@ -132,11 +132,15 @@ class DayStatistics(models.Model):
     electricity1_returned_reading = ScaledDecimalField(**POSITION)
     electricity2_returned_reading = ScaledDecimalField(**POSITION)
     gas_reading = ScaledDecimalField(**POSITION, null=True)
-    electricity1_cost = ScaledDecimalField(**MONEY)
-    electricity2_cost = ScaledDecimalField(**MONEY)
-    gas_cost = ScaledDecimalField(**MONEY)
+    # Costs by the cost engine (processing.costs); null: unknown, because ``costs_missing`` periods had use
+    # but no price (a gap in a dynamic contract's market prices, imported history a band or price changes
+    # within). Never 0.00 for what is unknown.
+    electricity1_cost = ScaledDecimalField(**MONEY, null=True)
+    electricity2_cost = ScaledDecimalField(**MONEY, null=True)
+    gas_cost = ScaledDecimalField(**MONEY, null=True)
     fixed_cost = ScaledDecimalField(**FIXED)
-    total_cost = ScaledDecimalField(**MONEY)
+    total_cost = ScaledDecimalField(**MONEY, null=True)
+    costs_missing = models.PositiveIntegerField(default=0)
     # History brought in from DSMR-reader for a day whose readings are gone (processing.history).
     imported = models.BooleanField(default=False)
 

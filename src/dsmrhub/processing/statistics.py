@@ -192,7 +192,7 @@ def statistics_costs_refresh(*, first_day: date | None = None, last_day: date | 
     day_statistics_price(rows)
     DayStatistics.objects.bulk_update(
         rows,
-        ["electricity1_cost", "electricity2_cost", "gas_cost", "fixed_cost", "total_cost"],
+        ["electricity1_cost", "electricity2_cost", "gas_cost", "fixed_cost", "total_cost", "costs_missing"],
         batch_size=500,
     )
     return len(rows)
