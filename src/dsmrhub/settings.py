@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "dsmrhub.switching",
     "dsmrhub.mqtt",
     "dsmrhub.server",
+    "dsmrhub.backup",
 ]
 if not SERVER_INSTALLED:
     INSTALLED_APPS = ["dsmrhub.datalogger"]

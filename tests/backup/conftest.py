@@ -1,0 +1,1 @@
+from tests.processes import _template, install, make_install  # noqa: F401 - fixtures for process tests
