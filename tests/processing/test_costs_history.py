@@ -15,7 +15,7 @@ import pytest
 
 from dsmrhub.prices.services import contract_spec_parse
 from dsmrhub.processing.contracts import contract_save
-from dsmrhub.processing.costs import costs_for_range
+from dsmrhub.processing.costs import costs_by_band, costs_for_range
 from dsmrhub.processing.history import ImportedDay, ImportedHour, statistics_import
 from dsmrhub.processing.models import DayStatistics
 from dsmrhub.processing.services import processing_run_pending
@@ -88,9 +88,9 @@ def day_row(day: date, hours: list[ImportedHour], *, extra_d1=ZERO) -> ImportedD
     return ImportedDay(
         day=day,
         electricity1=sum((h.electricity1 for h in hours), D("0")) + extra_d1,
-        electricity2=D("0"),
+        electricity2=sum((h.electricity2 for h in hours), D("0")),
         electricity1_returned=sum((h.electricity1_returned for h in hours), D("0")),
-        electricity2_returned=D("0"),
+        electricity2_returned=sum((h.electricity2_returned for h in hours), D("0")),
         gas=sum((h.gas for h in hours), D("0")),
         electricity1_reading=D("1000"),
         electricity2_reading=D("2000"),
@@ -363,3 +363,39 @@ def test_the_api_shows_unknown_costs_as_null_with_the_count(api_client):
     fields = schema["components"]["schemas"]["DayStatistics"]["properties"]
     assert all(fields[name].get("nullable") for name in ("electricity1_cost", "gas_cost", "total_cost"))
     assert fields["costs_missing"]["type"] == "integer"
+
+
+def test_costs_by_band_from_readings_and_imported_hours():
+    save(BANDS)
+    # imported Monday: 16 peak hours and 8 off-peak hours of 0.400 kWh, 0.050 kWh returned 12:00–13:00
+    import_day(MONDAY, hour_rows(MONDAY, d1=D("0.400"), r1={12: D("0.050")}))
+    # Tuesday from readings: 06:30–07:30 local, 0.100 kWh per quarter: two off-peak, two peak quarters
+    quarter_readings(datetime(2026, 3, 3, 6, 30, tzinfo=AMS).astimezone(UTC), 4, d1="0.100")
+    processing_run_pending()
+    rows = costs_by_band(first=MONDAY, last=date(2026, 3, 3), now=NOW)
+    peak_use = 16 * D("0.400") + 2 * D("0.100")
+    off_use = 8 * D("0.400") + 2 * D("0.100")
+    assert [(r.contract, r.kind, r.band, r.delivered, r.returned, r.missing) for r in rows] == [
+        ("peak/off-peak", "bands", "peak", peak_use, D("0.050"), 0),
+        ("peak/off-peak", "bands", "off-peak", off_use, D("0"), 0),
+    ]
+    assert [r.cost for r in rows] == [R(peak_use * PEAK - D("0.050") * D("0.10")), R(off_use * OFF_PEAK)]
+
+
+def test_costs_by_band_fixed_registers_and_dynamic_missing():
+    save({"description": "fixed", "start": "2026-01-01", "end": "2026-03-31",
+          "electricity_delivered_1_price": "0.25", "electricity_delivered_2_price": "0.21"})  # fmt: skip
+    save({**DYNAMIC, "start": "2026-04-01"})
+    hours = hour_rows(MONDAY, d1=D("0.400"))
+    hours[20] = ImportedHour(hours[20].hour_start, D("0"), D("1.000"), D("0"), D("0"), D("0"))
+    import_day(MONDAY, hours)
+    april = date(2026, 4, 6)
+    prices(local_hours(april)[0], ["0.10"] * 10 + [None] + ["0.10"] * 13)
+    import_day(april, hour_rows(april, d1=D("0.300")))
+    rows = costs_by_band(first=MONDAY, last=april, now=NOW)
+    assert [(r.contract, r.band, r.delivered, r.missing) for r in rows] == [
+        ("fixed", "1", 23 * D("0.400"), 0),
+        ("fixed", "2", D("1.000"), 0),
+        ("dynamic", "", 24 * D("0.300"), 1),
+    ]
+    assert [r.cost for r in rows] == [R(23 * D("0.400") * D("0.25")), R(D("0.21")), None]

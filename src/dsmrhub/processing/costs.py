@@ -53,6 +53,7 @@ from dsmrhub.prices.costs import (
     electricity_amounts,
     gas_amount,
     monthly_fixed_share,
+    round_cents,
     tariffs_for_days,
 )
 from dsmrhub.prices.models import ContractKind
@@ -638,6 +639,118 @@ def day_costs(*, day: date, use: Mapping[str, Decimal], now: datetime | None = N
     quarters only where market prices are missing (the dashboard says how many: ``costs_by_period``)."""
     found = day_costs_of(first=day, last=day, days={day: use}, now=now, partial=True)[day]
     return Costs(found.electricity1, found.electricity2, found.gas, found.fixed, found.total)
+
+
+@dataclass(frozen=True, slots=True)
+class BandCost:
+    """The electricity of one contract's band over a range (``costs_by_band``).
+
+    ``band``: a time-of-use band's name; "1"/"2" for a fixed contract (the meter's tariff register); ""
+    for a dynamic contract, and for use of a bands contract that no single band can be given (an imported
+    hour across a band change). ``cost``: euros, rounded once (``prices.costs.round_cents``); None when
+    ``missing`` > 0 (quarters or imported blocks with use but no price)."""
+
+    contract: str
+    kind: str
+    band: str
+    delivered: Decimal  # kWh
+    returned: Decimal  # kWh
+    cost: Decimal | None
+    missing: int
+
+
+def costs_by_band(*, first: date, last: date, now: datetime | None = None) -> list[BandCost]:
+    """The electricity use and cost per band of the contracts in force over the local days [first, last]
+    (days without a contract are left out), by the engine's rules: quarters, and imported history per
+    hour. Ordered by contract start, then band as the contract lists them (fixed: "1", "2"; "" last)."""
+    usage = usage_load(first=first, last=last, now=now)
+    in_force = tariffs_for_days(first=first, last=last)
+    market = MarketSeries(start=day_start(first), end=day_end(last))
+    zone = local_zone()
+    sums: dict[tuple[int, str], list] = {}  # (id of the tariff, band) → [delivered, returned, exact, missing]
+    tariffs: dict[int, Tariff] = {}
+
+    def book(
+        tariff: Tariff, band: str, delivered: Decimal, returned: Decimal, amount: Decimal | None
+    ) -> None:
+        tariffs[id(tariff)] = tariff
+        row = sums.setdefault((id(tariff), band), [ZERO, ZERO, ZERO, 0])
+        row[0] += delivered
+        row[1] += returned
+        if amount is None:
+            row[3] += 1
+        else:
+            row[2] += amount
+
+    def price(tariff: Tariff, start: int, use: tuple[Decimal, Decimal, Decimal, Decimal], amounts) -> None:
+        if not any(use):
+            return
+        if tariff.kind == ContractKind.FIXED:
+            for register in (0, 1):
+                if use[register] or use[register + 2]:
+                    book(tariff, str(register + 1), use[register], use[register + 2], amounts[register])
+            return
+        band = ""
+        if tariff.kind == ContractKind.BANDS and amounts is not None:
+            band = tariff.band_at(datetime.fromtimestamp(start, zone)).name
+        total = None if amounts is None else amounts[0] + amounts[1]
+        book(tariff, band, use[0] + use[1], use[2] + use[3], total)
+
+    for quarter in usage.quarters:
+        local = datetime.fromtimestamp(quarter.start, zone)
+        tariff = in_force.get(local.date())
+        if tariff is None:
+            continue
+        use = (quarter.delivered_1, quarter.delivered_2, quarter.returned_1, quarter.returned_2)
+        amounts = electricity_amounts(
+            tariff=tariff,
+            moment=quarter.start,
+            local=local,
+            delivered_1=use[0],
+            delivered_2=use[1],
+            returned_1=use[2],
+            returned_2=use[3],
+            market=market,
+        )
+        price(tariff, quarter.start, use, amounts)
+    for block in usage.blocks:
+        tariff = in_force.get(datetime.fromtimestamp(block.start, zone).date())
+        if tariff is None:
+            continue
+        amounts = _block_electricity(tariff, block, market)
+        if tariff.kind == ContractKind.BANDS and amounts is not None:
+            names = {
+                tariff.band_at(datetime.fromtimestamp(moment, zone)).name
+                for moment in range(block.start, block.end, QUARTER)
+            }
+            if len(names) > 1:  # bands with equal prices: priced, but no one band's
+                delivered, returned = (
+                    block.delivered_1 + block.delivered_2,
+                    block.returned_1 + block.returned_2,
+                )
+                book(tariff, "", delivered, returned, amounts[0] + amounts[1])
+                continue
+        use = (block.delivered_1, block.delivered_2, block.returned_1, block.returned_2)
+        price(tariff, block.start, use, amounts)
+
+    def order(key: tuple[int, str]) -> tuple:
+        tariff = tariffs[key[0]]
+        names = [band.name for band in tariff.bands] + ["1", "2"]
+        return (tariff.start, tariff.contract_id or 0, names.index(key[1]) if key[1] in names else len(names))
+
+    return [
+        BandCost(
+            contract=tariffs[key[0]].label,
+            kind=tariffs[key[0]].kind,
+            band=key[1],
+            delivered=delivered,
+            returned=returned,
+            cost=None if missing else round_cents(exact),
+            missing=missing,
+        )
+        for key in sorted(sums, key=order)
+        for delivered, returned, exact, missing in [sums[key]]
+    ]
 
 
 @dataclass(frozen=True, slots=True)
