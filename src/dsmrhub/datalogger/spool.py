@@ -5,6 +5,14 @@ target. An item is removed only after it was handled, so a crash (even ``kill -9
 that was appended; the consumer may see the last items twice, which the unique meter timestamp
 makes harmless. When full, the oldest items are dropped (and logged): the disk never fills up.
 
+How durable an append is, is the owner's choice (``synchronous``): ``NORMAL`` (the default, the
+forwarder's queues) is SQLite's WAL mode with a sync at every checkpoint; ``OFF`` writes to the operating
+system and never waits for the disk, for a buffer whose items reach a durable store within seconds (the
+datalogger's group commit): it still survives ``kill -9``, and appending a telegram then rewrites the same
+few pages of the page cache instead of adding new WAL pages (SD-card wear). ``durable()`` switches a buffer
+to ``FULL`` (every append on disk) for as long as its items have nowhere else to go. A buffer file found
+damaged at start (after a power cut while ``OFF``) is moved aside and a new one begun.
+
 Every failure of the file (held lock, I/O error, full disk, read-only file system) is a ``SpoolError``
 with a readable reason; the spool stays usable and the next call tries again. A lock held by another
 connection is waited for only ``busy_timeout`` seconds, so the reading thread is never held up long.
@@ -43,26 +51,52 @@ class SpoolItem:
     received_at: datetime
 
 
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL")
+SMALL_WAL = 16  # pages: with synchronous=OFF the log is checkpointed and begun again this often
+
+
 class Spool:
     def __init__(
-        self, path: Path, *, max_items: int = DEFAULT_MAX_ITEMS, busy_timeout: float = BUSY_TIMEOUT
+        self,
+        path: Path,
+        *,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        busy_timeout: float = BUSY_TIMEOUT,
+        synchronous: str = "NORMAL",
     ) -> None:
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
+        if synchronous not in SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
         self.path = path
         self.max_items = max_items
         self.dropped = 0
+        self.synchronous = synchronous
         self._lock = threading.Lock()
         self._size = 0
         self._recount = False  # after a failed write the count is read again from the file
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # Survives a killed process; power loss may cost the tail.
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self._db = self._open(path, busy_timeout)
+                damaged = synchronous == "OFF" and not self._intact()
+            except sqlite3.DatabaseError as error:  # "file is not a database"; a held lock is no damage
+                if synchronous != "OFF" or isinstance(error, sqlite3.OperationalError):
+                    raise
+                damaged = True
+            if damaged:
+                with contextlib.suppress(AttributeError, sqlite3.Error):
+                    self._db.close()
+                aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
+                for suffix in ("", "-wal", "-shm"):
+                    source = Path(f"{path}{suffix}")
+                    if source.exists():
+                        source.rename(f"{aside}{suffix}")
+                logger.error("buffer %s was damaged (a power cut?): moved aside to %s", path.name, aside.name)
+                self._db = self._open(path, busy_timeout)
+            self._db.execute(f"PRAGMA synchronous={synchronous}")
+            if synchronous == "OFF":
+                self._db.execute(f"PRAGMA wal_autocheckpoint={SMALL_WAL}")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY AUTOINCREMENT,"
                 " kind TEXT NOT NULL, payload BLOB NOT NULL, received_at REAL NOT NULL)"
@@ -70,6 +104,27 @@ class Spool:
             self._size = self._db.execute("SELECT count(*) FROM items").fetchone()[0]
         except (sqlite3.Error, OSError) as error:
             raise SpoolError(f"cannot open the buffer {path}: {_reason(error)}") from None
+
+    @staticmethod
+    def _open(path: Path, busy_timeout: float) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        return db
+
+    def _intact(self) -> bool:
+        return self._db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+    def durable(self, on: bool) -> None:
+        """``on``: every append is on disk from now (FULL), and what the buffer holds is synced now;
+        off: back to the ``synchronous`` it was opened with. SpoolError when the file fails."""
+        level = "FULL" if on else self.synchronous
+        with self._lock:
+            try:
+                self._db.execute(f"PRAGMA synchronous={level}")
+                if on:  # a checkpoint under FULL syncs the log and then the file
+                    self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.OperationalError as error:
+                raise SpoolError(f"cannot sync the buffer {self.path.name}: {_reason(error)}") from None
 
     def __len__(self) -> int:
         return self._size
