@@ -44,7 +44,7 @@ from dsmrhub.processing.quarantine import (
     quarantine_release_due,
     window_at,
 )
-from dsmrhub.processing.sql import MINUTES, READINGS, fetch, lock_derived_data, pending_take
+from dsmrhub.processing.sql import MINUTES, PENDING, READINGS, fetch, lock_derived_data, pending_take
 from dsmrhub.processing.statistics import statistics_costs_refresh, statistics_refresh
 
 logger = logging.getLogger(__name__)
@@ -159,6 +159,30 @@ def processing_run_pending(*, batch_minutes: int = BATCH_MINUTES) -> ProcessResu
     seconds = time.perf_counter() - began
     ProcessingState.store(last_run_at=timezone.now(), last_duration=seconds, last_error="")
     return ProcessResult(minutes=minutes, days=days, costs_refreshed=costs, seconds=seconds)
+
+
+def processing_pass_due(*, now: int | None = None) -> bool:
+    """Whether a pass of the follow mode has work that is worth writing now: a changed minute that is over
+    (a late or imported reading, or the minute the meter just finished), or a contract or gas resolution
+    changed behind the services' back. The minute still running waits until it is over: processed every
+    few seconds, its rows and the hour and day around it would be written again for every telegram
+    (SD-card wear), while the live figures come from the readings anyway. Reads only."""
+    now = int(time.time()) if now is None else now
+    oldest = fetch(f"SELECT MIN(minute) FROM {PENDING}")[0][0]
+    if oldest is not None and (oldest + 1) * MINUTE <= now:
+        return True
+    state = ProcessingState.peek()
+    if ProcessingSettings.peek().gas_resolution != state.gas_resolution:
+        return True
+    return state.contracts_fingerprint != contracts_fingerprint()
+
+
+def processing_run_due() -> ProcessResult:
+    """The follow mode's pass: ``processing_run_pending`` when ``processing_pass_due``, else nothing at all
+    (not even the state's last run: an idle processor writes nothing)."""
+    if not processing_pass_due():
+        return ProcessResult(minutes=0, days=0, costs_refreshed=0, seconds=0.0)
+    return processing_run_pending()
 
 
 GAS_CHUNK = 31 * 86_400  # seconds of gas values per gas_refresh when the gas rows are rebuilt
