@@ -232,6 +232,7 @@ class ArchiveRow:
     imported: bool = False  # an hour or day of imported history (processing.history)
     so_far: bool = False  # today (or the running part of today): live figures, still growing
     no_contract: bool = False  # use without a contract in force: no costs, not "free"
+    missing: bool = False  # a contract but no price for some of the use (a gap in market prices): unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +260,7 @@ class ArchiveData:
     costs_per_row: bool  # week, month and year rows have costs; hours do not
     so_far: bool = False  # the period contains today: its figures are live and still growing
     no_contract_days: int = 0  # days with data but without a contract (not in ``costs``)
+    missing_days: int = 0  # days whose costs are unknown (prices missing): ``costs`` leave them out
     bands: list[BandCost] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -323,18 +325,27 @@ def archive_data(*, period: ArchivePeriod, now: datetime | None = None, bands: b
     return data
 
 
-def _costs(values: dict[str, Any] | None) -> dict[str, Decimal] | None:
+def _costs(values: dict[str, Any] | None) -> dict[str, Decimal | None] | None:
+    """Stored costs (one day, or sums over days) with the electricity of both tariffs; a part the day
+    statistics do not know (prices missing) stays None, never 0.00."""
     if values is None or all(values[name] is None for name in COST_FIELDS):
         return None
-    costs = {name: values[name] or ZERO_MONEY for name in COST_FIELDS}
-    costs["electricity_cost"] = costs["electricity1_cost"] + costs["electricity2_cost"]
+    costs = {name: values[name] for name in COST_FIELDS}
+    costs["electricity_cost"] = _plus(costs["electricity1_cost"], costs["electricity2_cost"])
     return costs
+
+
+def _plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    """A sum of the known parts; None when neither is known."""
+    if a is None or b is None:
+        return a if b is None else b
+    return a + b
 
 
 def _add_costs(a: dict[str, Decimal] | None, b: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
     if a is None or b is None:
         return a if b is None else b
-    return {name: a[name] + b[name] for name in a}
+    return {name: _plus(a[name], b[name]) for name in a}
 
 
 def _day(
@@ -395,6 +406,7 @@ def _day(
         costs,
         costs_per_row=False,
         no_contract_days=int(day is not None and no_contract),
+        missing_days=int(costs is not None and costs["total_cost"] is None),
         extra=extra,
     )
 
@@ -427,6 +439,7 @@ def _days(
                     total_cost=row["total_cost"] if row and contract else None,
                     imported=bool(row and row["imported"]),
                     no_contract=bool(row and not contract),
+                    missing=bool(row and contract and row["total_cost"] is None),
                 )
             )
         day += timedelta(days=1)
@@ -437,7 +450,16 @@ def _days(
     if live is not None:
         costs = _add_costs(costs, live.costs)
     no_contract = sum(1 for row in rows if row.no_contract)
-    return ArchiveData(period, rows, _sums(rows), costs, costs_per_row=True, no_contract_days=no_contract)
+    missing = sum(1 for row in rows if row.missing)
+    return ArchiveData(
+        period,
+        rows,
+        _sums(rows),
+        costs,
+        costs_per_row=True,
+        no_contract_days=no_contract,
+        missing_days=missing,
+    )
 
 
 def _year(
@@ -451,8 +473,10 @@ def _year(
         .order_by("month")
     )
     stats = {_as_date(row["month"]): row for row in per_month}
-    stored_days = list(days.values_list("day", flat=True))
+    stored = dict(days.values_list("day", "total_cost"))
+    stored_days = list(stored)
     unpriced = {day for day in stored_days if day not in tariffs}
+    missing = {day for day, cost in stored.items() if cost is None and day in tariffs}
     if live is not None and live.costs is None:
         unpriced.add(live.day)
     rows = []
@@ -479,6 +503,7 @@ def _year(
                 total_cost=cost if priced else None,
                 so_far=so_far,
                 no_contract=use is not None and not priced,
+                missing=any(day.month == month for day in missing),
             )
         )
     priced_days = [day for day in stored_days if day in tariffs]
@@ -489,7 +514,15 @@ def _year(
         )
     if live is not None:
         costs = _add_costs(costs, live.costs)
-    return ArchiveData(period, rows, _sums(rows), costs, costs_per_row=True, no_contract_days=len(unpriced))
+    return ArchiveData(
+        period,
+        rows,
+        _sums(rows),
+        costs,
+        costs_per_row=True,
+        no_contract_days=len(unpriced),
+        missing_days=len(missing),
+    )
 
 
 def _add_use(a: dict[str, Decimal] | None, b: dict[str, Decimal]) -> dict[str, Decimal]:
