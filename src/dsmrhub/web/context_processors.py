@@ -14,6 +14,7 @@ NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("archive", _("Archive")),
     ("trends", _("Trends")),
+    ("meter", _("Meter")),
     ("contracts", _("Contracts")),
     ("compare", _("Compare")),
     ("status", _("Status")),

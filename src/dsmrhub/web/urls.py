@@ -9,6 +9,7 @@ urlpatterns = [
     path("contracts/", include("dsmrhub.web.views.contracts")),
     path("compare/", include("dsmrhub.web.views.compare")),
     path("capacity/", include("dsmrhub.web.views.capacity")),
+    path("meter/", include("dsmrhub.web.views.meter")),
     path("status/", include("dsmrhub.web.views.status")),
     path("export/", include("dsmrhub.web.views.export")),
     path("settings/", include("dsmrhub.web.views.settings")),
