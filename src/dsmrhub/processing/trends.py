@@ -1,21 +1,34 @@
 """Trends and compare: averages by hour of day and weekday, the tariff split, and two periods side by side.
 
 Hours of day come from ``HourStatistics`` (grouped by local hour in Python: at most 24 rows a day are read),
-weekdays, the tariff split and the compared periods from ``DayStatistics`` with SQL sums.
+weekdays and the tariff split from ``DayStatistics`` with SQL sums. The compared periods (a day, an ISO week,
+a month, a year or a range of days) are read by the archive (``processing.archive.archive_data``): the same
+totals, costs and buckets as the archive page, today live from ``consumption_today`` as on the dashboard.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractIsoWeekDay
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dsmrhub.processing.archive import USE_FIELDS, PeriodError, archive_period_of, date_parse
+from dsmrhub.processing.archive import (
+    FIRST_YEAR,
+    USE_FIELDS,
+    ArchivePeriod,
+    ArchiveRow,
+    PeriodError,
+    archive_data,
+    archive_period_of,
+    archive_period_parse,
+    date_parse,
+)
 from dsmrhub.processing.models import DayStatistics, HourStatistics
 from dsmrhub.processing.periods import day_end, day_start, from_epoch, local_zone
 from dsmrhub.processing.selectors import day_statistics_totals
@@ -145,15 +158,48 @@ def trends_tariff_split(*, span: DateRange) -> dict[str, Any]:
     }
 
 
+COMPARE_KINDS = ("day", "week", "month", "year", "range")
+
+
 @dataclass(frozen=True, slots=True)
 class ComparePeriod:
     text: str  # as given (normalised), for the form
+    kind: str  # one of COMPARE_KINDS
     first: date
-    last: date
+    last: date  # inclusive
+
+    @property
+    def archive(self) -> ArchivePeriod:
+        """The archive's view of this period (a range reads as a run of days)."""
+        return ArchivePeriod(self.kind, self.first, self.last)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def _period_text(kind: str, first: date, last: date) -> str:
+    if kind == "day":
+        return first.isoformat()
+    if kind == "week":
+        year, week, _weekday = first.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    if kind == "month":
+        return f"{first.year:04d}-{first.month:02d}"
+    if kind == "year":
+        return f"{first.year:04d}"
+    return f"{first.isoformat()}..{last.isoformat()}"
+
+
+def _named(kind: str, day: date) -> ComparePeriod:
+    period = archive_period_of(kind=kind, day=day)
+    return ComparePeriod(_period_text(kind, period.first, period.last), kind, period.first, period.last)
 
 
 def compare_period_parse(*, value: str) -> ComparePeriod:
-    """``YYYY`` (a year), ``YYYY-MM`` (a month), ``YYYY-MM-DD`` (a day) or ``YYYY-MM-DD..YYYY-MM-DD``."""
+    """``YYYY`` (a year), ``YYYY-MM`` (a month), ``YYYY-Www`` (an ISO week), ``YYYY-MM-DD`` (a day) or
+    ``YYYY-MM-DD..YYYY-MM-DD`` (a range of days); ``PeriodError`` with the reason otherwise. The archive's
+    rules read the dates and weeks, so a period means the same on both pages."""
     text = value.strip()
     if ".." in text:
         start, _sep, end = text.partition("..")
@@ -161,30 +207,159 @@ def compare_period_parse(*, value: str) -> ComparePeriod:
         last = date_parse(value=end, complete=True)[0]
         if last < first:
             raise PeriodError(_backwards(first, last))
-        return ComparePeriod(f"{first.isoformat()}..{last.isoformat()}", first, last)
+        if (last - first).days + 1 > MAX_DAYS:
+            raise PeriodError(_("Choose a range of at most %(days)s days.") % {"days": MAX_DAYS})
+        return ComparePeriod(_period_text("range", first, last), "range", first, last)
+    if "w" in text.lower():  # an ISO week, YYYY-Www (no date holds a "w")
+        week = archive_period_parse(kind="week", value=text, today=timezone.localdate())
+        return _named("week", week.first)
     day, parts = date_parse(value=text)
-    kind = {1: "year", 2: "month", 3: "day"}[parts]
-    period = archive_period_of(kind=kind, day=day)
-    return ComparePeriod(text, period.first, period.last)
+    return _named({1: "year", 2: "month", 3: "day"}[parts], day)
+
+
+def _year_earlier(day: date) -> date:
+    return (
+        day.replace(year=day.year - 1)
+        if not (day.month == 2 and day.day == 29)
+        else date(day.year - 1, 2, 28)
+    )
+
+
+def compare_previous(*, period: ComparePeriod) -> ComparePeriod | None:
+    """The period just before (the day, week, month or year before; a range: as many days before)."""
+    if period.kind == "range":
+        last = period.first - timedelta(days=1)
+        first = last - timedelta(days=period.days - 1)
+        return (
+            ComparePeriod(_period_text("range", first, last), "range", first, last)
+            if first.year >= 1971
+            else None
+        )
+    before = period.archive.previous
+    return _named(period.kind, before.first) if before is not None else None
+
+
+def compare_year_earlier(*, period: ComparePeriod) -> ComparePeriod | None:
+    """The same period a year earlier (a week: the same ISO week number)."""
+    if period.first.year <= FIRST_YEAR:
+        return None
+    if period.kind == "week":
+        year, week, _weekday = period.first.isocalendar()
+        week = min(week, date(year - 1, 12, 28).isocalendar()[1])  # week 53 falls back to week 52
+        return _named("week", date.fromisocalendar(year - 1, week, 1))
+    if period.kind == "range":
+        first, last = _year_earlier(period.first), _year_earlier(period.last)
+        return ComparePeriod(_period_text("range", first, last), "range", first, last)
+    return _named(period.kind, _year_earlier(period.first))
 
 
 def compare_default(*, today: date) -> tuple[str, str]:
-    """This month against the same month a year earlier."""
-    this_month = today.replace(day=1)
-    return this_month.strftime("%Y-%m"), this_month.replace(year=this_month.year - 1).strftime("%Y-%m")
+    """This month so far against the month before."""
+    this_month = _named("month", today)
+    previous = compare_previous(period=this_month)
+    return this_month.text, previous.text if previous else this_month.text
+
+
+@dataclass(frozen=True, slots=True)
+class CompareSide:
+    """One period's figures: from the archive (``archive_data``), so today is live and agrees with the
+    dashboard and the archive. ``totals`` None: no data at all in the period."""
+
+    period: ComparePeriod
+    totals: dict[str, Decimal] | None  # USE_FIELDS + "returned" + "electricity"
+    costs: dict[str, Decimal] | None  # None: no data, or no contract on any day with data
+    days: int  # days with data (today, when it has readings, counts as one)
+    so_far: bool  # holds today: its figures still grow
+    no_contract_days: int
+    rows: list[ArchiveRow]  # the chart's buckets (hours, days or months)
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    a: CompareSide
+    b: CompareSide
+    per_day: bool  # the periods hold different numbers of days with data: compare averages per day
+    granularity: str  # the chart's buckets: "hour", "day" or "month"
+    rows: list[dict[str, Any]]
 
 
 COMPARED = ("electricity1", "electricity2", "electricity", "returned", "gas", "total_cost", "days")
+UNITS = {"total_cost": "money", "days": "days", "gas": "m3"}
+MONEY = Decimal("0.01")
 
 
-def periods_compare(*, a: ComparePeriod, b: ComparePeriod) -> list[dict[str, Any]]:
-    """One row per figure: the value in a, in b, a − b, and that difference as a percentage of b."""
-    totals_a = period_totals(first=a.first, last=a.last)
-    totals_b = period_totals(first=b.first, last=b.last)
+def _granularity(a: ComparePeriod, b: ComparePeriod) -> str:
+    if a.kind == b.kind == "day":
+        return "hour"
+    if a.kind == b.kind == "year":
+        return "month"
+    return "day"
+
+
+def _side(period: ComparePeriod, *, granularity: str, today: date, now: datetime) -> CompareSide:
+    data = archive_data(period=period.archive, now=now, bands=False)
+    rows = data.rows
+    if granularity == "day" and period.kind in ("day", "year"):
+        as_days = ArchivePeriod("range", period.first, period.last)
+        rows = archive_data(period=as_days, now=now, bands=False).rows
+    live_today = data.so_far and any(row.so_far and row.use is not None for row in data.rows)
+    stored = (
+        DayStatistics.objects.filter(day__gte=period.first, day__lte=min(period.last, today))
+        .exclude(day=today)
+        .count()
+    )
+    return CompareSide(
+        period=period,
+        totals=data.totals,
+        costs=data.costs,
+        days=stored + int(live_today),
+        so_far=data.so_far,
+        no_contract_days=data.no_contract_days,
+        rows=rows,
+    )
+
+
+def _value(side: CompareSide, name: str) -> Decimal | int | None:
+    if name == "days":
+        return side.days
+    if side.totals is None:
+        return None
+    if name == "total_cost":
+        return side.costs["total_cost"] if side.costs is not None else None
+    return side.totals[name]
+
+
+def _per_day(value: Decimal | int | None, days: int, name: str) -> Decimal | None:
+    if value is None or not days or name == "days":
+        return None
+    step = MONEY if name == "total_cost" else KWH
+    return (Decimal(value) / days).quantize(step, rounding=ROUND_HALF_UP)
+
+
+def periods_compare(*, a: ComparePeriod, b: ComparePeriod, now: datetime | None = None) -> Comparison:
+    """A and B side by side, one row per figure: the totals, and when the periods hold different numbers of
+    days with data also the average per day; the difference and the percentage compare those averages then
+    (a 30-day month against a 14-day one says nothing in totals). A period without data has None, not 0;
+    "days" gets no difference or percentage."""
+    now = now or timezone.now()
+    today = now.astimezone(local_zone()).date()
+    granularity = _granularity(a, b)
+    side_a = _side(a, granularity=granularity, today=today, now=now)
+    side_b = _side(b, granularity=granularity, today=today, now=now)
+    per_day = side_a.days != side_b.days and side_a.days > 0 and side_b.days > 0
     rows = []
     for name in COMPARED:
-        value_a, value_b = totals_a[name], totals_b[name]
-        difference = value_a - value_b
-        percent = (Decimal(difference) * 100 / value_b).quantize(PERCENT, ROUND_HALF_UP) if value_b else None
-        rows.append({"name": name, "a": value_a, "b": value_b, "difference": difference, "percent": percent})
-    return rows
+        value_a, value_b = _value(side_a, name), _value(side_b, name)
+        row: dict[str, Any] = {"name": name, "unit": UNITS.get(name, "kwh"), "a": value_a, "b": value_b}
+        row["a_per_day"] = _per_day(value_a, side_a.days, name) if per_day else None
+        row["b_per_day"] = _per_day(value_b, side_b.days, name) if per_day else None
+        first, second = (row["a_per_day"], row["b_per_day"]) if per_day else (value_a, value_b)
+        if name == "days" or first is None or second is None:
+            row["difference"] = row["percent"] = None
+        else:
+            row["difference"] = first - second
+            row["percent"] = (
+                (Decimal(first - second) * 100 / second).quantize(PERCENT, ROUND_HALF_UP) if second else None
+            )
+        rows.append(row)
+    return Comparison(side_a, side_b, per_day, granularity, rows)

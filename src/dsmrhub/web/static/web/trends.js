@@ -1,10 +1,77 @@
-/* Trends page: average use per hour of the day and per weekday, and the tariff split. */
+/* Trends page: average use per hour of the day and per weekday, the tariff split, and the comparison of
+   two periods (A as bars, B as a line over them, bucket by bucket). */
 "use strict";
 (function () {
+  const { chart, colors, number, money } = window.dsmrhub;
+
+  function compare() {
+    const source = document.getElementById("compare-data");
+    const canvas = document.getElementById("compare-chart");
+    if (!source || !canvas) return;
+    const data = JSON.parse(source.textContent);
+    const select = document.getElementById("compare-figure");
+    const values = (list) => list.map((value) => (value === null ? null : Number(value)));
+    const format = (name, value) =>
+      name === "total_cost" ? money(value) : `${number(value, 3)} ${data.units[name]}`;
+    const colour = { electricity: colors.electricity2, returned: colors.returned1, gas: colors.gas, total_cost: colors.cost };
+
+    function datasets(name) {
+      const figure = data.figures[name];
+      return [
+        { type: "bar", label: data.text.a, data: values(figure.a), backgroundColor: colour[name], order: 2 },
+        {
+          type: "line",
+          label: data.text.b,
+          data: values(figure.b),
+          borderColor: colors.l3,
+          backgroundColor: colors.l3,
+          borderDash: [6, 4],
+          pointRadius: 2,
+          spanGaps: false,
+          order: 1,
+        },
+      ];
+    }
+
+    const first = select ? select.value : Object.keys(data.figures)[0];
+    const instance = chart(canvas, {
+      type: "bar",
+      data: { labels: data.labels, datasets: datasets(first) },
+      options: {
+        scales: {
+          x: { title: { display: true, text: data.text.axis } },
+          y: { beginAtZero: true, title: { display: true, text: data.units[first] } },
+        },
+        plugins: {
+          legend: { labels: { sort: (one, other) => one.datasetIndex - other.datasetIndex } },
+          tooltip: {
+            callbacks: {
+              title: (items) => {
+                const index = items[0].dataIndex;
+                const a = data.a_labels[index];
+                const b = data.b_labels[index];
+                return [a ? `A: ${a}` : null, b ? `B: ${b}` : null].filter(Boolean);
+              },
+              label: (item) => `${item.datasetIndex === 0 ? "A" : "B"}: ${format(select ? select.value : first, item.raw)}`,
+            },
+          },
+        },
+      },
+    });
+    if (select) {
+      select.addEventListener("change", () => {
+        instance.data.datasets = datasets(select.value);
+        instance.options.scales.y.title.text = data.units[select.value];
+        instance.update();
+      });
+    }
+  }
+
+  compare();
+
   const source = document.getElementById("trends-data");
   if (!source) return;
   const data = JSON.parse(source.textContent);
-  const { chart, colors, number } = window.dsmrhub;
   const text = data.text;
   const values = (list) => list.map((value) => (value === null ? null : Number(value)));
 
