@@ -21,7 +21,7 @@ FORWARDER_COMMANDS = frozenset({"forward", "help", "--help", "-h", "version", "-
 COMMAND_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Run", ("run", "serve", "datalogger", "forward", "process")),
     ("Data", ("import", "import-dsmrreader", "rebuild", "readings-delete", "prices")),
-    ("Settings", ("api", "mqtt", "contract", "datalogger-settings")),
+    ("Settings", ("api", "mqtt", "contract", "datalogger-settings", "meter-settings", "processing-settings")),
     ("Admin", ("createsuperuser", "changepassword", "migrate", "shell")),
 )
 # Django's commands that the docs and users' habits call directly; the others: `dsmrhub django COMMAND`.
@@ -96,9 +96,12 @@ def _not_a_command(name: str) -> str:
 def _migrate_first(command: str) -> None:
     from django.db import DatabaseError
 
+    from dsmrhub.backup.versions import database_version_refusal
     from dsmrhub.db.migrate import migrations_apply_pending
 
     try:
+        if refusal := database_version_refusal():
+            sys.exit(f"dsmrhub {command}: {refusal}")
         migrations_apply_pending()
     except DatabaseError as error:  # unreachable, refused, or a migration that fails: one line, no traceback
         reason = " ".join(str(error).split())  # the driver's message can span lines

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from paho.mqtt import publish
 
+from dsmrhub import __version__
 from dsmrhub.mqtt.discovery import ENTITIES
 from dsmrhub.mqtt.publisher import Publisher
 from dsmrhub.mqtt.services import mqtt_settings_update
@@ -40,7 +41,9 @@ def test_discovery_configs_and_their_removal(shared_broker, prefix, subscribe):
         assert configs[energy] == (
             '{"availability_topic":"' + prefix + '/status",'
             '"device":{"identifiers":["' + node + '"],"manufacturer":"dsmrhub","model":"P1 smart meter",'
-            '"name":"Smart meter","sw_version":"0.1.0"},"device_class":"energy","name":"Electricity used '
+            '"name":"Smart meter","sw_version":"'
+            + __version__
+            + '"},"device_class":"energy","name":"Electricity used '
             '(tariff 1)","state_class":"total_increasing","state_topic":"' + prefix + "/reading/"
             'electricity_delivered_1","unique_id":"' + node + '_reading_electricity_delivered_1",'
             '"unit_of_measurement":"kWh"}'

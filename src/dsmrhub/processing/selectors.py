@@ -32,6 +32,11 @@ STALE_READINGS = 300  # seconds without a reading before monitoring complains
 STALE_PROCESSING = 120  # seconds a pending change may wait
 
 
+def readings_stale(*, seconds: int | None) -> bool:
+    """The latest reading is too old to show its figures as current (the status page's problem)."""
+    return seconds is not None and seconds > STALE_READINGS
+
+
 DAY_TOTAL_FIELDS = (
     "electricity1",
     "electricity2",
@@ -251,7 +256,7 @@ def application_problems(*, now: datetime | None = None) -> list[dict[str, Any]]
     seconds = status["readings"]["seconds_since"]
     if seconds is None:
         problems.append({"problem": _("No readings have been stored yet."), "since": None})
-    elif seconds > STALE_READINGS:
+    elif readings_stale(seconds=seconds):
         problems.append(
             {
                 "problem": _("No new reading for %(minutes)s minutes: is the meter connected?")
