@@ -299,6 +299,11 @@ def test_dashboard_loads_with_data_and_draws_its_charts(browser_page):
         points = page.evaluate(f"Chart.getChart(document.getElementById('chart-{name}')).data.labels.length")
         assert points > 0, name
     assert page.locator("#phase-l3").is_visible()
+    # three phases: a line per phase and the total power line
+    labels = page.evaluate(
+        "Chart.getChart(document.getElementById('chart-power')).data.datasets.map(d => d.label)"
+    )
+    assert labels[:4] == ["Total delivered", "L1 delivered", "L2 delivered", "L3 delivered"]
     expect(page.locator("#year-total_cost")).to_have_text(re.compile(r"^€\s?[\d.,]+$"))
     browser_page.screenshot("dashboard")
     assert browser_page.errors == []
