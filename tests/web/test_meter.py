@@ -134,6 +134,9 @@ def test_positions_identifiers_failures_and_sags_of_a_dutch_meter(client):
     assert expected_id == "E0044007131650618"
     assert expected_id in row(html, "equipment-identifier")
     assert "4530303434303037313331363530363138" in row(html, "equipment-identifier")
+    gas_id = bytes.fromhex("4730303339303031363532303530323136").decode()
+    assert gas_id == "G0039001652050216" and gas_id in row(html, "device-identifier-1")
+    assert bytes.fromhex("3853414731323334353637383930").decode() in row(html, "device-identifier-2")
     assert row(html, "dsmr-version").endswith("5.0")
     assert "Netherlands: tariff 1 is the low tariff" in row(html, "tariff-country")
 

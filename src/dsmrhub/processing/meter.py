@@ -84,6 +84,7 @@ class MeterOverview:
     read_at: datetime | None  # the latest placeable reading
     positions: tuple[Position, ...]
     devices: tuple[DevicePresent, ...]  # present M-Bus devices, newest value each
+    device_identifiers: tuple[tuple[DevicePresent, Identifier | None], ...]
     statistics_at: datetime | None  # the latest telegram's moment
     variant: str | None
     variant_description: str | None
@@ -154,6 +155,7 @@ def power_failures(telegram: Telegram | None) -> tuple[PowerFailure, ...]:
 def meter_overview() -> MeterOverview:
     """Everything the Meter page shows above the quality view."""
     reading = placeable_readings().order_by("-timestamp").first()
+    devices = tuple(devices_present())
     stats = MeterStatistics.peek()
     telegram = _latest_telegram(stats.latest_telegram)
     variant = telegram.variant if telegram else telegram_variant(stats.latest_telegram)
@@ -176,7 +178,8 @@ def meter_overview() -> MeterOverview:
     return MeterOverview(
         read_at=reading.timestamp if reading else None,
         positions=positions,
-        devices=tuple(devices_present()),
+        devices=devices,
+        device_identifiers=tuple((device, hex_text(device.identifier)) for device in devices),
         statistics_at=stats.timestamp if counters else None,
         variant=variant,
         variant_description=VARIANTS[variant].description if variant in VARIANTS else None,
