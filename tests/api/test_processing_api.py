@@ -118,6 +118,9 @@ def test_hour_and_day_statistics(api_client, processed):
             "electricity1_returned": "0.000",
             "electricity2_returned": "0.000",
             "gas": "0.120",
+            "water": None,  # no water, heat or cooling meter on the M-Bus (dsmrhub.devices)
+            "heat": None,
+            "cooling": None,
             "imported": False,
         }
     ]

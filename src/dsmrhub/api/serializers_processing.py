@@ -8,6 +8,7 @@ from rest_framework import serializers
 from dsmrhub.api.fields import UTCDateTimeField
 from dsmrhub.api.selectors import MonitoringProblem, tariff_name
 from dsmrhub.api.serializers import CompactFieldsMixin, WholeAmpsMixin
+from dsmrhub.api.serializers_devices import DeviceFigureField
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.processing.live import ElectricityLive, GasLive
 from dsmrhub.processing.models import DayStatistics, ElectricityConsumption, GasConsumption, HourStatistics
@@ -83,6 +84,9 @@ class QuarterPeakSerializer(serializers.Serializer):
 
 class HourStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True, help_text="hour_start in Unix seconds")
+    water = DeviceFigureField("water", help_text="m³ of the water meters (M-Bus); null: none")
+    heat = DeviceFigureField("heat", help_text="GJ of the heat meters (M-Bus); null: none")
+    cooling = DeviceFigureField("cooling", help_text="GJ of the cooling meters (M-Bus); null: none")
 
     class Meta:
         model = HourStatistics
@@ -94,6 +98,9 @@ class HourStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
             "electricity1_returned",
             "electricity2_returned",
             "gas",
+            "water",
+            "heat",
+            "cooling",
             "imported",
         ]
         extra_kwargs = {"imported": {"help_text": IMPORTED_HELP}}
@@ -105,6 +112,12 @@ class DayStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
     highest_temperature = serializers.SerializerMethodField()
     average_temperature = serializers.SerializerMethodField()
     fixed_cost = MoneyField(read_only=True, help_text="the contract's fixed cost of the day, in cents")
+    water = DeviceFigureField("water", help_text="m³ of the water meters (M-Bus); null: none")
+    water_cost = DeviceFigureField("water", cost=True, help_text="water × the day's price per m³; null: none")
+    heat = DeviceFigureField("heat", help_text="GJ of the heat meters (M-Bus); null: none")
+    heat_cost = DeviceFigureField("heat", cost=True, help_text="heat × the day's price per GJ; null: none")
+    cooling = DeviceFigureField("cooling", help_text="GJ of the cooling meters (M-Bus); null: none")
+    cooling_cost = DeviceFigureField("cooling", cost=True, help_text="cooling × the price per GJ; null: none")
 
     class Meta:
         model = DayStatistics
@@ -120,6 +133,12 @@ class DayStatisticsSerializer(CompactFieldsMixin, serializers.ModelSerializer):
             "electricity2_cost",
             "gas",
             "gas_cost",
+            "water",
+            "water_cost",
+            "heat",
+            "heat_cost",
+            "cooling",
+            "cooling_cost",
             "fixed_cost",
             "electricity1_reading",
             "electricity2_reading",

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import Max, Min, Sum
+from django.db.models.functions import Coalesce
 
 from dsmrhub.devices.kinds import UNKNOWN, classify, device_label
-from dsmrhub.devices.models import DeviceDay, DeviceHour, DeviceOverride, DevicePrice
+from dsmrhub.devices.models import (
+    PRICED_KINDS,
+    DeviceDay,
+    DeviceFiveMinutes,
+    DeviceHour,
+    DeviceOverride,
+    DevicePrice,
+)
 from dsmrhub.prices.costs import round_cents
 from dsmrhub.readings.models import MBusReading
 
 PRESENT_WITHIN = timedelta(days=2)  # a channel silent longer than this (before the newest value) is gone
 _PLACES = Decimal("0.000001")
+_NEVER = datetime(2000, 1, 1, tzinfo=UTC)  # the unused moment bounds of a query by days
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +56,26 @@ def devices_present() -> list[DevicePresent]:
     )
     overrides = dict(DeviceOverride.objects.values_list("channel", "kind"))
     rows = [MBusReading.objects.get(channel=item["channel"], timestamp=item["at"]) for item in latest]
-    # A device that moved to another channel is present there only.
-    newest_of = {}
-    for row in sorted(rows, key=lambda row: row.timestamp):
-        if row.equipment_identifier:
-            newest_of[row.equipment_identifier] = row.channel
+    # A device that moved to another channel (its identifier first sent there by a telegram after the last one
+    # that brought a value here) is present on the new channel only; channels sending one identifier in the
+    # same telegrams (as anonymised test telegrams do) all stay.
+    firsts = {
+        (item["channel"], item["equipment_identifier"]): item["first"]
+        for item in MBusReading.objects.filter(
+            equipment_identifier__in=[r.equipment_identifier for r in rows if r.equipment_identifier]
+        )
+        .values("channel", "equipment_identifier")
+        .annotate(first=Min(Coalesce("reading", "timestamp")))
+    }
     found = []
     for row in sorted(rows, key=lambda row: row.channel):
-        if row.equipment_identifier and newest_of[row.equipment_identifier] != row.channel:
+        ident, brought = row.equipment_identifier, row.reading_id or row.timestamp
+        if ident and any(
+            other.channel != row.channel
+            and other.equipment_identifier == ident
+            and firsts[(other.channel, ident)] > brought
+            for other in rows
+        ):
             continue
         override = overrides.get(row.channel)
         classified = classify(row.device_type, row.unit, override)
@@ -94,41 +115,68 @@ class DeviceFigure:
     cost: Decimal | None = None  # days only: use × the day's price, rounded to cents; None without a price
 
 
-def device_hours(*, kind: str, start: datetime, end: datetime) -> list[DeviceFigure]:
-    """The hours [start, end) with values of ``kind``, summed over its channels."""
-    rows = DeviceHour.objects.filter(kind=kind, start__gte=start, start__lt=end)
-    return _figures(rows, key="start", kind=kind)
+RESOLUTIONS = ("five-minutes", "hour", "day")
+_TABLES = {"five-minutes": DeviceFiveMinutes, "hour": DeviceHour, "day": DeviceDay}
 
 
-def device_days(*, kind: str, first: date, last: date) -> list[DeviceFigure]:
-    """The days [first, last] with values of ``kind``, summed over its channels, with their costs."""
-    rows = DeviceDay.objects.filter(kind=kind, day__gte=first, day__lte=last)
-    figures = _figures(rows, key="day", kind=kind)
-    prices = device_prices(kind=kind, first=first, last=last)
+def device_figures(
+    *,
+    resolution: str,
+    start: datetime,
+    end: datetime,
+    first: date,
+    last: date,
+    kind: str | None = None,
+    channel: int | None = None,
+) -> list[DeviceFigure]:
+    """The periods of ``kind`` (summed over its channels) or of one ``channel`` at a resolution of
+    ``RESOLUTIONS``: five-minute rows and hours starting in [start, end), days in [first, last] (the
+    caller cuts local days: ``processing.periods``). Days carry their cost when the kind has a price."""
+    table = _TABLES[resolution]
+    rows = table.objects.all()
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if channel is not None:
+        rows = rows.filter(channel=channel)
+    if resolution == "day":
+        rows = rows.filter(day__gte=first, day__lte=last)
+    else:
+        rows = rows.filter(start__gte=start, start__lt=end)
+    figures = _figures(rows, key="day" if resolution == "day" else "start")
+    if resolution != "day":
+        return figures
+    kinds = {f.kind for f in figures}
+    prices = {k: device_prices(kind=k, first=first, last=last) for k in kinds if k in PRICED_KINDS}
     return [
-        DeviceFigure(
-            f.start,
-            f.kind,
-            f.unit,
-            f.use,
-            f.position,
-            round_cents(f.use * prices[f.start]) if f.start in prices else None,
+        replace(
+            f,
+            cost=round_cents(f.use * prices[f.kind][f.start]) if f.start in prices.get(f.kind, {}) else None,
         )
         for f in figures
     ]
 
 
-def _figures(rows, *, key: str, kind: str) -> list[DeviceFigure]:
-    grouped: dict[object, list] = {}
-    for start, unit, use, position in rows.order_by(key, "channel").values_list(
-        key, "unit", "use", "position"
-    ):
-        entry = grouped.setdefault(start, [unit, Decimal(0), Decimal(0)])
-        entry[1] += use
-        entry[2] += position
+def device_hours(*, kind: str, start: datetime, end: datetime) -> list[DeviceFigure]:
+    """The hours [start, end) with values of ``kind``, summed over its channels."""
+    return _figures(DeviceHour.objects.filter(kind=kind, start__gte=start, start__lt=end), key="start")
+
+
+def device_days(*, kind: str, first: date, last: date) -> list[DeviceFigure]:
+    """The days [first, last] with values of ``kind``, summed over its channels, with their costs."""
+    return device_figures(resolution="day", start=_NEVER, end=_NEVER, first=first, last=last, kind=kind)
+
+
+def _figures(rows, *, key: str) -> list[DeviceFigure]:
+    """Rows summed per period; a period holding several kinds (a channel whose kind changed) is split."""
+    grouped: dict[tuple, list] = {}
+    values = rows.order_by(key, "channel").values_list(key, "kind", "unit", "use", "position")
+    for start, kind, unit, use, position in values:
+        entry = grouped.setdefault((start, kind, unit), [Decimal(0), Decimal(0)])
+        entry[0] += use
+        entry[1] += position
     return [
         DeviceFigure(start, kind, unit, use, position if kind != UNKNOWN else None)
-        for start, (unit, use, position) in grouped.items()
+        for (start, kind, unit), (use, position) in grouped.items()
     ]
 
 
@@ -144,19 +192,25 @@ def device_prices(*, kind: str, first: date, last: date) -> dict[date, Decimal]:
     return prices
 
 
-def device_day_totals(*, days: list[date]) -> dict[date, dict[str, Decimal]]:
-    """day → {kind: use} for the given days (the day statistics' water/heat/cooling fields)."""
-    totals: dict[date, dict[str, Decimal]] = defaultdict(dict)
+def device_day_totals(*, days: list[date]) -> dict[date, dict[str, tuple[Decimal, Decimal | None]]]:
+    """day → {kind: (use, cost)} for the given days, summed over each kind's channels (the day statistics'
+    water/heat/cooling fields); the cost is None without a price for the kind that day."""
+    totals: dict[date, dict[str, tuple[Decimal, Decimal | None]]] = defaultdict(dict)
+    if not days:
+        return totals
     rows = DeviceDay.objects.filter(day__in=days).values("day", "kind").annotate(total=Sum("use"))
+    prices = {kind: device_prices(kind=kind, first=min(days), last=max(days)) for kind in PRICED_KINDS}
     for row in rows:
-        totals[row["day"]][row["kind"]] = row["total"]
+        price = prices.get(row["kind"], {}).get(row["day"])
+        cost = None if price is None else round_cents(row["total"] * price)
+        totals[row["day"]][row["kind"]] = (row["total"], cost)
     return totals
 
 
-def device_hour_totals(*, starts: list[datetime]) -> dict[datetime, dict[str, Decimal]]:
-    """hour start → {kind: use} for the given hours (the hour statistics' water/heat/cooling fields)."""
-    totals: dict[datetime, dict[str, Decimal]] = defaultdict(dict)
+def device_hour_totals(*, starts: list[datetime]) -> dict[datetime, dict[str, tuple[Decimal, None]]]:
+    """hour start → {kind: (use, None)} for the given hours (the hour statistics' device fields)."""
+    totals: dict[datetime, dict[str, tuple[Decimal, None]]] = defaultdict(dict)
     rows = DeviceHour.objects.filter(start__in=starts).values("start", "kind").annotate(total=Sum("use"))
     for row in rows:
-        totals[row["start"]][row["kind"]] = row["total"]
+        totals[row["start"]][row["kind"]] = (row["total"], None)
     return totals
