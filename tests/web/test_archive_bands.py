@@ -88,7 +88,8 @@ def test_costs_per_band_in_the_day_month_and_year_views_with_today_so_far(client
         saturday = client.get("/archive/?period=day&date=2026-10-24")
         today = client.get("/archive/?period=day&date=2026-10-26")
         month = client.get("/archive/?period=month&date=2026-10")
-        year = client.get("/archive/?period=year&date=2026")
+        year_page = client.get("/archive/?period=year&date=2026")
+        year = client.get("/archive/?period=year&date=2026&bands=1")
     # a weekend day is off-peak all day
     assert shown(saturday) == bands_between(local(date(2026, 10, 24)), local(date(2026, 10, 25)))
     assert list(shown(saturday)) == ["off-peak"]
@@ -100,6 +101,9 @@ def test_costs_per_band_in_the_day_month_and_year_views_with_today_so_far(client
     assert shown(month) == whole
     assert list(shown(month)) == ["peak", "off-peak"]  # the contract's order
     assert shown(year) == whole
+    # the year page itself leaves them to a link (pricing a year's quarters takes seconds)
+    assert year_page.context["data"].bands == []
+    assert 'href="/archive/?period=year&amp;date=2026-01-01&amp;bands=1"' in year_page.content.decode()
     page = month.content.decode()
     assert 'id="archive-bands"' in page and "Time of use" in page
     assert f"€{NBSP}{whole['peak']['cost']:.2f}" in page

@@ -308,7 +308,9 @@ def _today_live(*, now: datetime, contract: bool) -> _Today | None:
 
 def archive_data(*, period: ArchivePeriod, now: datetime | None = None, bands: bool = True) -> ArchiveData:
     """The rows of a period (every slot up to now, also those without data) with totals and costs; today
-    live. ``bands``: also the costs per time-of-use band or dynamic term (the cost engine)."""
+    live. ``bands``: also the costs per time-of-use band or dynamic term (the cost engine, over the
+    period's quarter hours: about 0.15 s a month of one-second data, so a year's are asked for apart);
+    ``extra["bands_available"]``: the period has days under such a contract."""
     now = now or timezone.now()
     today = now.astimezone(local_zone()).date()
     tariffs = tariffs_for_days(first=period.first, last=min(period.last, today))
@@ -320,7 +322,9 @@ def archive_data(*, period: ArchivePeriod, now: datetime | None = None, bands: b
     else:
         data = _days(period, live, tariffs, today)
     data.so_far = period.contains(today)
-    if bands and data.totals is not None:
+    timed = any(tariff.kind != ContractKind.FIXED for tariff in tariffs.values())
+    data.extra["bands_available"] = timed and data.totals is not None
+    if bands and timed and data.totals is not None:
         data.bands = archive_band_costs(period=period, tariffs=tariffs, now=now)
     return data
 

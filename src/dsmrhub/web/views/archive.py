@@ -118,7 +118,10 @@ def archive(request: HttpRequest) -> HttpResponse:
         return _error(request, error, kind, today)
     bounds = archive_bounds(today=today)
     outside = bounds.first is not None and (bounds.before_data(period) or bounds.in_future(period))
-    data = None if outside else archive_data(period=period, now=now)
+    # A year's costs per band price every quarter hour of it (seconds at a year of one-second data): shown
+    # when asked for (?bands=1), so the year page itself stays fast.
+    with_bands = period.kind != "year" or request.GET.get("bands") == "1"
+    data = None if outside else archive_data(period=period, now=now, bands=with_bands)
     rows = [
         {
             "label": _row_label(period, row),
@@ -144,6 +147,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         "data": data,
         "rows": rows,
         "chart": _chart(data) if data else None,
+        "bands_url": f"{archive_url(period)}&bands=1" if data and not with_bands else None,
         "previous_url": archive_url(bounds.previous(period)),
         "next_url": archive_url(bounds.next(period)),
         "first_day": first,
