@@ -82,9 +82,10 @@ def test_the_page_shows_peaks_average_and_euros(client):
     average = ((D(3) + D("4.120") + D("2.5") + D("6.500")) / 4).quantize(D("0.001"))
     assert "6.500" in march and "6.000" in march and f"{average} " in march
     assert (
-        f"€ {R(average * PRICE / 12)}" in march
+        f"€\N{NO-BREAK SPACE}{R(average * PRICE / 12)}" in march  # units.money: one format on every page
         and 'class="differ"' in page[page.index('id="capacity-2026-03"') - 40 :]
     )
+    assert '<th scope="row">March 2026</th>' in march  # units.month
     december = page[page.index('id="capacity-2025-12"') :].split("</tr>")[0]
     assert "3.000" in december and "€" not in december
     assert 'id="capacity-no-contract"' not in page
