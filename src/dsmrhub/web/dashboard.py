@@ -255,16 +255,24 @@ def _with_totals(values: dict[str, Decimal]) -> dict[str, Decimal]:
 
 
 def dashboard_period(*, first: date, today: date, today_values: dict[str, Any] | None) -> dict[str, Any]:
-    """Sum of the day statistics of [first, today) plus today so far. Costs are None when no contract was
-    in force on any day of the period (unknown, not free); ``days``: the days before today with statistics."""
+    """Sum of the day statistics of [first, today) plus today so far; ``days``: the days before today with
+    statistics. Costs are None, with ``costs_note`` saying why, when no contract was in force on any day of
+    the period (unknown, not free) or when some days' costs are missing (``costs_missing``: days with use
+    but no market price; a partial sum would read as the period's cost)."""
     sums = day_statistics_totals(first=first, last=today - timedelta(days=1))
     values: dict[str, Any] = {}
     for name in ENERGY_FIELDS + COST_FIELDS:
         places = "0.001" if name in ENERGY_FIELDS else "0.01"
         added = today_values.get(name) if today_values else None
-        total = sums[name] + (added if added is not None else Decimal(0))
+        total = (sums[name] or Decimal(0)) + (added if added is not None else Decimal(0))
         values[name] = total.quantize(Decimal(places))
+    values["costs_missing"] = int(sums.get("costs_missing") or 0)
+    values["costs_note"] = None
     if not contracts_for_days(first=first, last=today):
+        values["costs_note"] = _("no contract")
+    elif values["costs_missing"]:
+        values["costs_note"] = _("incomplete")
+    if values["costs_note"]:
         values.update(dict.fromkeys(COST_FIELDS))
     return {"first": first.isoformat(), "days": sums["days"], "sums": sums, **_with_totals(values)}
 
@@ -286,7 +294,7 @@ def dashboard_projection(*, month: dict[str, Any], today: date, until: datetime)
         "days_left": left.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
     }
     for name in PROJECTED:
-        if month[name] is None:
+        if month[name] is None or sums[name] is None:
             projection[name] = None
             continue
         places = "0.01" if name.endswith("cost") else "0.001"

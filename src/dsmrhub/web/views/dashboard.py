@@ -132,9 +132,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 # {time}, {moment} and {age} are filled in by dashboard.js
                 "latest": _("Latest reading at {time}, {age}"),
                 "latest_old": _("Latest reading on {moment}, {age}"),
-                "more": _("{percent} % more than"),
-                "less": _("{percent} % less than"),
-                "same": _("the same as"),
                 "unfinished": _("(hour not finished)"),
             },
             "units": {"power": "W", "voltage": "V", "gas": "m³", "hours": "kWh"},

@@ -21,7 +21,9 @@
 
   function format(element, value) {
     const absent = value === null || value === undefined;
-    if (absent && element.dataset.missing) return element.dataset.missing; // unknown, never zero
+    // unknown, never zero: the reason the data gives (data-missing-key), else the element's own word
+    const reason = absent && element.dataset.missingKey ? lookup(element.dataset.missingKey) : null;
+    if (absent && (reason || element.dataset.missing)) return reason || element.dataset.missing;
     if (element.dataset.format === "text") return absent ? "–" : String(value);
     if (element.dataset.format === "money") return d.money(value);
     const text = d.number(value, Number(element.dataset.digits || 0));
