@@ -402,3 +402,22 @@ def test_renaming_the_tariffs_in_the_browser(browser_page, admin_user):
     browser_page.screenshot("meter-tariffs-renamed")
     assert browser_page.errors == []
     assert ARTIFACTS.exists()
+
+
+def test_the_day_clocks_go_back_has_25_hours_and_names_the_repeated_hour(client):
+    # 25 October 2026: 03:00 CEST becomes 02:00 CET; the local day runs 22:00 UTC to 23:00 UTC next day
+    moments = [
+        utc(2026, 10, 24, 22, 0, 30),
+        utc(2026, 10, 25, 0, 30),
+        utc(2026, 10, 25, 1, 30),
+        utc(2026, 10, 25, 22, 59),
+    ]
+    store(*(reading(at, "1", "1", phase_voltage_l1=Decimal("230.0")) for at in moments))
+    processing_run_pending()
+    import json
+
+    html = page_text(client, "/meter/?day=2026-10-25&interval=60")
+    data = json.loads(re.search(r'id="quality-data" type="application/json">(.*?)</script>', html).group(1))
+    # 22:00:30 UTC = 00:00:30 CEST; 00:30 UTC = 02:30 CEST; 01:30 UTC = 02:30 CET; 22:59 UTC = 23:59 CET
+    assert data["labels"] == ["00:00", "02:00 CEST", "02:00 CET", "23:00"]
+    assert 'id="quality-summary"' in html and cell(html, "quality-l1", "voltage-mean") == "230.0"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from dsmrhub import __version__
@@ -37,5 +38,6 @@ def frame(request: HttpRequest) -> dict[str, Any]:
 
 
 def tariffs(request: HttpRequest) -> dict[str, Any]:
-    """``tariff_names.1`` and ``tariff_names.2``: the labels of the meter's tariff registers."""
-    return {"tariff_names": tariff_names()}
+    """``tariff_names.1`` and ``tariff_names.2``: the labels of the meter's tariff registers, looked up when a
+    page first shows one (a page without them costs no query)."""
+    return {"tariff_names": SimpleLazyObject(tariff_names)}

@@ -62,6 +62,16 @@ def duration_text(seconds: int) -> str:
     return " ".join(parts) or "0\N{NO-BREAK SPACE}s"
 
 
+def _interval_labels(quality: QualityDay) -> list[str]:
+    """Local start times; on the day clocks go back, the repeated hour names its zone (02:00 CEST, CET)."""
+    starts = [timezone.localtime(row.start) for row in quality.intervals]
+    texts = [start.strftime("%H:%M") for start in starts]
+    return [
+        f"{text} {start.tzname()}" if texts.count(text) > 1 else text
+        for text, start in zip(texts, starts, strict=True)
+    ]
+
+
 def _quality_chart(quality: QualityDay) -> dict[str, Any]:
     def text(value) -> str | None:
         return None if value is None else str(value)
@@ -78,7 +88,7 @@ def _quality_chart(quality: QualityDay) -> dict[str, Any]:
         }
 
     return {
-        "labels": [timezone.localtime(row.start).strftime("%H:%M") for row in quality.intervals],
+        "labels": _interval_labels(quality),
         "phases": [row.phase for row in quality.phases],
         "voltage": series("voltage"),
         "current": series("current"),
