@@ -6,8 +6,10 @@ import json
 from dataclasses import dataclass
 
 from dsmrhub import __version__
+from dsmrhub.devices.kinds import COOLING, CUBIC_METRE, GIGAJOULE, HEAT, WATER
+from dsmrhub.devices.selectors import device_kinds_present
 from dsmrhub.mqtt.models import MQTTSettings
-from dsmrhub.mqtt.topics import STATUS_TOPIC
+from dsmrhub.mqtt.topics import DEVICE_TOPIC, STATUS_TOPIC
 
 TO_WATT = "{{ (value | float * 1000) | round(0) }}"
 # An empty message (a price that is unknown) becomes "None": Home Assistant's "unknown", not 0 or an error.
@@ -26,6 +28,7 @@ class SensorEntity:
     unit: str | None = None  # None for unitless; "currency" for the configured currency ("currency/kWh")
     value_template: str | None = None
     icon: str | None = None
+    kind: str | None = None  # an M-Bus device kind (dsmrhub.devices): announced only while one is present
 
     @property
     def object_id(self) -> str:
@@ -57,6 +60,32 @@ def _price(topic: str, name: str) -> SensorEntity:
 def _cost_total(topic: str, name: str) -> SensorEntity:
     """Costs since the first day: never reset, so ``total`` needs no last_reset (Energy dashboard costs)."""
     return SensorEntity(topic, name, "publish_period_totals", "monetary", "total", "currency")
+
+
+def _devices(kind: str, name: str, today: str, device_class: str, unit: str) -> tuple[SensorEntity, ...]:
+    """An M-Bus meter's position and today's use (``device/<kind>/``): meter positions for Home Assistant's
+    Energy dashboard (total_increasing; today's use resets at midnight, which total_increasing books as a
+    new cycle, as day-consumption/gas does)."""
+    return (
+        SensorEntity(
+            f"{DEVICE_TOPIC}/{kind}/position",
+            name,
+            "publish_split",
+            device_class,
+            "total_increasing",
+            unit,
+            kind=kind,
+        ),
+        SensorEntity(
+            f"{DEVICE_TOPIC}/{kind}/today",
+            today,
+            "publish_day_totals",
+            device_class,
+            "total_increasing",
+            unit,
+            kind=kind,
+        ),
+    )
 
 
 _PHASES = (1, 2, 3)
@@ -154,6 +183,10 @@ ENTITIES: tuple[SensorEntity, ...] = (
     _price("prices/electricity_delivered_now", "Electricity price"),
     _price("prices/electricity_returned_now", "Electricity return price"),
     _price("prices/electricity_delivered_next", "Electricity price next"),
+    # M-Bus devices besides gas (gas: reading/extra_device_delivered above), in the kinds' units
+    *_devices(WATER, "Water meter", "Water used today", "water", CUBIC_METRE),
+    *_devices(HEAT, "Heat meter", "Heat used today", "energy", GIGAJOULE),
+    *_devices(COOLING, "Cooling meter", "Cooling used today", "energy", GIGAJOULE),
 )
 
 
@@ -190,14 +223,16 @@ def discovery_payload(*, settings: MQTTSettings, entity: SensorEntity) -> str:
     return json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def discovery_desired(*, settings: MQTTSettings) -> dict[str, str]:
-    """Config topic → payload of every sensor whose feature is on (none when discovery is off)."""
+def discovery_desired(*, settings: MQTTSettings, kinds: list[str] | None = None) -> dict[str, str]:
+    """Config topic → payload of every sensor whose feature is on and, for an M-Bus device's sensor, whose
+    kind is present (``kinds``; default: ``devices_present``); none when discovery is off."""
     if not settings.discovery:
         return {}
+    present = device_kinds_present() if kinds is None else kinds
     return {
         discovery_config_topic(settings=settings, entity=entity): discovery_payload(
             settings=settings, entity=entity
         )
         for entity in ENTITIES
-        if getattr(settings, entity.feature)
+        if getattr(settings, entity.feature) and (entity.kind is None or entity.kind in present)
     }

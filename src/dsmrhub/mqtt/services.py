@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,10 +17,14 @@ from typing import Any
 
 from django.db import transaction
 
+from dsmrhub.devices.kinds import GAS, MEASURED_KINDS
+from dsmrhub.devices.selectors import device_day_totals, devices_present
 from dsmrhub.mqtt.discovery import discovery_desired
 from dsmrhub.mqtt.models import MQTTSettings, MQTTState, OutboxMessage
 from dsmrhub.mqtt.topics import (
     CURRENT_PRICE_FIELDS,
+    DEVICE_TOPIC,
+    DEVICES_TOPIC,
     GAS_FIELDS,
     METER_STATS_FIELDS,
     PRICE_FIELDS,
@@ -36,7 +40,7 @@ from dsmrhub.prices.models import ContractKind, EnergyContract, TermCommodity
 from dsmrhub.processing.costs import price_now
 from dsmrhub.processing.live import TARIFFS
 from dsmrhub.processing.models import GasConsumption
-from dsmrhub.processing.periods import from_epoch, to_epoch
+from dsmrhub.processing.periods import from_epoch, local_date, to_epoch
 from dsmrhub.processing.quarters import quarter_peaks
 from dsmrhub.processing.running_quarter import running_quarter_latest
 from dsmrhub.processing.selectors import DAY_TOTAL_FIELDS, consumption_today, day_statistics_totals
@@ -214,6 +218,7 @@ def _latest_messages(*, settings: MQTTSettings, newest: DsmrReading) -> list[Mes
                 messages += _period_messages(
                     settings=settings, today=date.fromisoformat(today["day"]), day=day
                 )
+    messages += device_messages(settings=settings, now=newest.timestamp)
     if settings.publish_quarter_peaks:
         messages += quarter_peak_messages(settings=settings)
     if settings.publish_running_quarter:
@@ -290,6 +295,34 @@ def _period_messages(*, settings: MQTTSettings, today: date, day: dict[str, Deci
         sums = day_statistics_totals(first=start, last=today - timedelta(days=1))
         values = {field: sums[field] + day[field] for field in DAY_TOTAL_FIELDS}
         messages += _split(f"{settings.prefix}/{name}", _totals(values))
+    return messages
+
+
+def device_messages(*, settings: MQTTSettings, now: datetime) -> list[Message]:
+    """The M-Bus devices (``dsmrhub.devices``): per kind besides gas its position (``publish_split``) and
+    today's use (``publish_day_totals``) under ``device/<kind>/``, every present device as JSON under
+    ``devices``; and the discovery configs again when a kind appeared or went."""
+    present = devices_present()
+    kinds = [kind for kind in MEASURED_KINDS if any(device.kind == kind for device in present)]
+    if settings.discovery:
+        announced = set(MQTTState.row().values_list("discovery", flat=True).first() or {})
+        if set(discovery_desired(settings=settings, kinds=kinds)) != announced:
+            mqtt_discovery_sync(settings=settings)
+    messages: list[Message] = []
+    if settings.publish_split and present:
+        body = [{name: _json_value(value) for name, value in asdict(device).items()} for device in present]
+        messages.append(Message(f"{settings.prefix}/{DEVICES_TOPIC}", json.dumps(body), retain=True))
+    today = local_date(to_epoch(now))
+    uses = device_day_totals(days=[today]).get(today, {})
+    for kind in kinds:
+        if kind == GAS:  # gas: reading/extra_device_delivered and day-consumption/gas
+            continue
+        values: dict[str, Any] = {}
+        if settings.publish_split:
+            values["position"] = sum(device.position for device in present if device.kind == kind)
+        if settings.publish_day_totals:
+            values["today"] = uses.get(kind, (Decimal(0), None))[0]
+        messages += _split(f"{settings.prefix}/{DEVICE_TOPIC}/{kind}", values)
     return messages
 
 

@@ -72,6 +72,12 @@ CURRENT_PRICE_FIELDS = (
 # Use and costs since the first day with statistics: never reset, so Home Assistant's statistics (and the
 # Energy dashboard's cost entities) add up without a last_reset. Our own topics (not DSMR-reader's).
 SINCE_START_TOPIC = "total"
+# M-Bus devices (dsmrhub.devices), our own topics: device/<kind>/position and device/<kind>/today per measured
+# kind besides gas (water, heat, cooling; summed over its meters), in m³ or GJ; devices: every present device
+# (gas and unknown ones too) as one JSON list.
+DEVICE_TOPIC = "device"
+DEVICE_FIELDS = ("position", "today")
+DEVICES_TOPIC = "devices"
 STATUS_TOPIC = "status"  # retained "online"; "offline" on a clean stop and as the Last Will
 STATUS_ONLINE = "online"
 STATUS_OFFLINE = "offline"
