@@ -59,18 +59,18 @@ def step_energy(moment: datetime) -> tuple[Decimal, Decimal]:
 
 
 def bands_between(start: datetime, end: datetime) -> dict[str, dict[str, Decimal]]:
-    """Per band: delivered and returned kWh and the cost, by the one rounding rule: the amounts (delivered ×
-    price − returned × credit) summed per meter tariff register, each sum rounded, then added."""
+    """Per band: delivered and returned kWh and the cost R(Σ delivered × price − Σ returned × credit),
+    rounded once."""
     found: dict[str, dict[str, Decimal]] = {}
     for moment in steps(start, end):
-        band = found.setdefault(band_of(moment), {"delivered": D(0), "returned": D(0), 1: D(0), 2: D(0)})
+        band = found.setdefault(band_of(moment), {"delivered": D(0), "returned": D(0), "exact": D(0)})
         delivered, returned = step_energy(moment)
         prices = PEAK if band_of(moment) == "peak" else OFF_PEAK
         band["delivered"] += delivered
         band["returned"] += returned
-        band[tariff_of(moment)] += delivered * prices[0] - returned * prices[1]
+        band["exact"] += delivered * prices[0] - returned * prices[1]
     for band in found.values():
-        band["cost"] = R(band.pop(1)) + R(band.pop(2))
+        band["cost"] = R(band.pop("exact"))
     return found
 
 
@@ -135,7 +135,7 @@ def market(hour: int) -> Decimal:
     return D("-0.04") if 9 <= hour <= 11 else D("0.05") + D("0.01") * (hour % 7)
 
 
-def test_a_dynamic_contract_shows_delivered_and_returned_at_the_market_price(client):
+def test_a_dynamic_contract_is_one_row_at_the_market_price(client):
     day = date(2026, 10, 24)
     start, end = local(day), local(day + timedelta(days=1))
     save(DYNAMIC)
@@ -150,25 +150,20 @@ def test_a_dynamic_contract_shows_delivered_and_returned_at_the_market_price(cli
     with time_machine.travel(NOW, tick=False):
         store_readings(start, end, contract_from=None)
         response = client.get("/archive/?period=day&date=2026-10-24")
-    delivered = returned = exact_returned = D(0)
-    by_register = {1: D(0), 2: D(0)}
+    delivered = returned = exact = returned_exact = D(0)
     for moment in steps(start, end):
         kwh_in, kwh_out = step_energy(moment)
         price = market(moment.hour)  # UTC hour
         delivered += kwh_in
         returned += kwh_out
-        # the engine rounds per meter register; the day's delivered and returned both fall in register 2
-        # here only where it is day (07–23): split the delivered amount by register
-        amount = kwh_in * (price + D("0.02") + D("0.10")) * D("1.21")
-        by_register[tariff_of(moment)] += amount
-        exact_returned -= kwh_out * (price - D("0.015"))
-    assert exact_returned > 0  # returning at noon's negative price cost money
+        exact += kwh_in * (price + D("0.02") + D("0.10")) * D("1.21") - kwh_out * (price - D("0.015"))
+        returned_exact -= kwh_out * (price - D("0.015"))
+    assert returned_exact > 0  # returning at noon's negative price cost money
     bands = response.context["data"].bands
     assert [(band.contract, band.delivered, band.returned, band.cost) for band in bands] == [
-        ("Dynamic hourly", delivered, D(0), R(by_register[1]) + R(by_register[2])),
-        ("Dynamic hourly", D(0), returned, R(exact_returned)),
+        ("Dynamic hourly", delivered, returned, R(exact)),
     ]
-    assert "Electricity delivered (market price)" in response.content.decode()
+    assert "market price" in response.content.decode()
 
 
 def test_missing_market_prices_are_shown_as_missing_not_zero(client):
@@ -187,7 +182,33 @@ def test_missing_market_prices_are_shown_as_missing_not_zero(client):
     with time_machine.travel(NOW, tick=False):
         store_readings(start, end, contract_from=None)
         response = client.get("/archive/?period=day&date=2026-10-24")
-    delivered, returned = response.context["data"].bands
-    assert delivered.cost is None and delivered.missing == 4  # the four quarters of 03:00
-    assert returned.cost is not None  # nothing returned at night: its term is priced
+    (band,) = response.context["data"].bands
+    assert band.cost is None and band.missing == 4  # the four quarters of 03:00
     assert "prices missing" in response.content.decode()
+
+
+def test_a_day_with_missing_market_prices_has_unknown_costs_in_the_month(client):
+    day = date(2026, 10, 24)
+    start, end = local(day), local(day + timedelta(days=1))
+    save(DYNAMIC)
+    prices = [
+        PricePeriod(Commodity.ELECTRICITY_DELIVERED, hour, hour + timedelta(hours=1), D("0.10"))
+        for hour in (start.astimezone(UTC) + timedelta(hours=n) for n in range(24))
+        if hour.hour != 3
+    ]
+    market_prices_store(periods=prices, source="test")
+    with time_machine.travel(NOW, tick=False):
+        store_readings(start, end, contract_from=None)
+        month = client.get("/archive/?period=month&date=2026-10")
+        day_page = client.get("/archive/?period=day&date=2026-10-24")
+    rows = month.context["rows"]
+    assert rows[23]["use"] is not None and rows[23]["total_cost"] is None  # 24 October
+    assert month.context["data"].missing_days == 1
+    content = month.content.decode()
+    assert "1 day lacks prices" in content
+    assert 'id="total-cost"><span class="muted missing">prices missing</span>' in content
+    costs = content.split('id="archive-costs"')[1].split("</table>")[0]
+    assert costs.count("prices missing") == 3  # electricity on both tariffs and the total; gas is known
+    day_content = day_page.content.decode()
+    assert day_page.context["data"].costs["total_cost"] is None
+    assert 'id="total-cost"><span class="muted missing">prices missing</span>' in day_content

@@ -6,16 +6,16 @@ month in SQL; nothing reads raw readings for the past. Days are local days (sett
 has 23, 24 or 25 hour slots; weeks are ISO weeks (Monday first) of local days.
 
 Today has no day statistics yet (processing stores complete periods only): its figures are the live ones the
-dashboard shows, ``processing.selectors.consumption_today`` (use and costs so far, by the cost engine), so
+dashboard shows, ``processing.selectors.today_summary`` (use and costs so far, by the cost engine), so
 today, and the week, month and year containing it, agree with the dashboard. A day without a contract has
-no costs (None, shown as "no contract"), not 0.00. Costs per time-of-use band (and per term of a dynamic
-contract) come from the cost engine (``processing.costs``) over the period's quarter hours.
+no costs (None, shown as "no contract"), not 0.00; costs the day statistics do not know (prices missing) stay
+unknown. Costs per time-of-use band come from the cost engine (``processing.costs.costs_by_band``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,15 +25,14 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dsmrhub.prices.costs import MarketSeries, tariffs_for_days
+from dsmrhub.prices.costs import tariffs_for_days
 from dsmrhub.prices.models import ContractKind
 from dsmrhub.prices.tariffs import Tariff
-from dsmrhub.processing.costs import Usage, costs_by_period, usage_load
+from dsmrhub.processing.costs import BandCost, costs_by_band
 from dsmrhub.processing.models import DayStatistics, HourStatistics
 from dsmrhub.processing.periods import HOUR, day_end, day_start, from_epoch, local_date, local_zone
 from dsmrhub.processing.quarantine import placeable_readings
-from dsmrhub.processing.quarters import QuarterEnergy
-from dsmrhub.processing.selectors import consumption_today
+from dsmrhub.processing.selectors import today_summary
 
 USE_FIELDS = ("electricity1", "electricity2", "electricity1_returned", "electricity2_returned", "gas")
 COST_FIELDS = ("electricity1_cost", "electricity2_cost", "gas_cost", "fixed_cost", "total_cost")
@@ -235,22 +234,6 @@ class ArchiveRow:
     missing: bool = False  # a contract but no price for some of the use (a gap in market prices): unknown
 
 
-@dataclass(frozen=True, slots=True)
-class BandCost:
-    """The electricity of one time-of-use band (or one term of a dynamic contract) in a period.
-
-    ``cost``: the energy cost of that band by the cost engine (delivered minus returned credit, no fixed
-    costs), rounded once as a period; None when market prices are missing for some of its quarters.
-    """
-
-    contract: str
-    band: str
-    delivered: Decimal  # kWh
-    returned: Decimal  # kWh
-    cost: Decimal | None
-    missing: int = 0
-
-
 @dataclass
 class ArchiveData:
     period: ArchivePeriod
@@ -281,29 +264,21 @@ def _sums(rows: list[ArchiveRow]) -> dict[str, Decimal] | None:
 
 @dataclass(frozen=True, slots=True)
 class _Today:
-    """Today's live figures (``consumption_today``): use and costs (None without a contract today)."""
+    """Today's live figures (``today_summary``): use and costs (None without a contract today)."""
 
     day: date
     use: dict[str, Decimal]
     costs: dict[str, Decimal] | None
 
 
-def _today_live(*, now: datetime, contract: bool) -> _Today | None:
-    live = consumption_today(now=now)
+def _today_live(*, now: datetime) -> _Today | None:
+    live = today_summary(now=now)
     if live is None:
         return None
     costs = None
-    if contract:
-        costs = {name: live[name] for name in ("electricity1_cost", "electricity2_cost", "gas_cost")}
-        costs["total_cost"] = live["total_cost"]
-        # consumption_today rounds each part once and the total as R(parts + fixed daily cost)
-        # (prices.costs.costs_round), so the total holds the fixed cost besides the parts, as the dashboard
-        # splits it.
-        costs["fixed_cost"] = costs["total_cost"] - sum(
-            (costs[name] for name in ("electricity1_cost", "electricity2_cost", "gas_cost")), ZERO_MONEY
-        )
-        costs["electricity_cost"] = costs["electricity1_cost"] + costs["electricity2_cost"]
-    return _Today(day=date.fromisoformat(live["day"]), use=_use(live), costs=costs)
+    if live["contract"]:
+        costs = {name: live[name] for name in (*COST_FIELDS, "electricity_cost")}
+    return _Today(day=live["day"], use=_use(live), costs=costs)
 
 
 def archive_data(*, period: ArchivePeriod, now: datetime | None = None, bands: bool = True) -> ArchiveData:
@@ -314,7 +289,7 @@ def archive_data(*, period: ArchivePeriod, now: datetime | None = None, bands: b
     now = now or timezone.now()
     today = now.astimezone(local_zone()).date()
     tariffs = tariffs_for_days(first=period.first, last=min(period.last, today))
-    live = _today_live(now=now, contract=today in tariffs) if period.contains(today) else None
+    live = _today_live(now=now) if period.contains(today) else None
     if period.kind == "day":
         data = _day(period, live, tariffs, now)
     elif period.kind == "year":
@@ -325,7 +300,7 @@ def archive_data(*, period: ArchivePeriod, now: datetime | None = None, bands: b
     timed = any(tariff.kind != ContractKind.FIXED for tariff in tariffs.values())
     data.extra["bands_available"] = timed and data.totals is not None
     if bands and timed and data.totals is not None:
-        data.bands = archive_band_costs(period=period, tariffs=tariffs, now=now)
+        data.bands = archive_band_costs(period=period, now=now)
     return data
 
 
@@ -543,86 +518,13 @@ def _as_date(value: date | datetime | str) -> date:
 
 # --- costs per band ----------------------------------------------------------------------------------------
 
-DELIVERED, RETURNED = "delivered", "returned"
 
-
-def _band_key(tariff: Tariff, local: datetime) -> str | None:
-    """What a quarter's electricity is split by: its time-of-use band (named by the contract), or for a
-    dynamic contract nothing here (split by term, see ``archive_band_costs``); None for a fixed contract."""
-    if tariff.kind == ContractKind.BANDS:
-        return tariff.band_at(local).name
-    if tariff.kind == ContractKind.DYNAMIC:
-        return ""
-    return None
-
-
-def archive_band_costs(
-    *, period: ArchivePeriod, tariffs: dict[date, Tariff] | None = None, now: datetime | None = None
-) -> list[BandCost]:
-    """The period's electricity per time-of-use band (bands contracts, in the contract's band order) and,
-    for a dynamic contract, per term (electricity delivered at the market price, electricity returned);
-    empty for days under fixed contracts or none. Today counts up to ``now``.
-
-    The quarters are read once (``usage_load``) and each band's quarters are priced by the cost engine
-    (``costs_by_period`` over the band's quarters as one period), so a band's cost is the engine's figure,
-    rounded once; the bands of a period can differ from its electricity cost by a cent of rounding.
-    """
+def archive_band_costs(*, period: ArchivePeriod, now: datetime | None = None) -> list[BandCost]:
+    """The period's electricity per band of the contracts in force, up to now (today so far), by the cost
+    engine (``processing.costs.costs_by_band``: time-of-use bands by name, a fixed contract per tariff
+    register, a dynamic contract as one row; a band's cost rounded once)."""
     now = now or timezone.now()
-    today = now.astimezone(local_zone()).date()
-    last = min(period.last, today)
+    last = min(period.last, now.astimezone(local_zone()).date())
     if last < period.first:
         return []
-    if tariffs is None:
-        tariffs = tariffs_for_days(first=period.first, last=last)
-    timed = {day: tariff for day, tariff in tariffs.items() if tariff.kind != ContractKind.FIXED}
-    if not timed:
-        return []
-    usage = usage_load(first=period.first, last=last, now=now)
-    zone = local_zone()
-    groups: dict[tuple[str, str, str], list[QuarterEnergy]] = {}
-    order: dict[tuple[str, str, str], tuple] = {}
-    for quarter in usage.quarters:
-        local = datetime.fromtimestamp(quarter.start, zone)
-        tariff = timed.get(local.date())
-        if tariff is None:
-            continue
-        band = _band_key(tariff, local)
-        contract = tariff.label
-        if tariff.kind == ContractKind.BANDS:
-            key = (contract, band, "")
-            groups.setdefault(key, []).append(quarter)
-            position = next(i for i, spec in enumerate(tariff.bands) if spec.name == band)
-            order.setdefault(key, (tariff.start, position))
-        else:  # dynamic: delivered and returned as their own terms
-            delivered = replace(quarter, returned_1=ZERO_KWH, returned_2=ZERO_KWH)
-            returned = replace(quarter, delivered_1=ZERO_KWH, delivered_2=ZERO_KWH)
-            for term, part in ((DELIVERED, delivered), (RETURNED, returned)):
-                key = (contract, term, term)
-                groups.setdefault(key, []).append(part)
-                order.setdefault(key, (tariff.start, 0 if term == DELIVERED else 1))
-    if not groups:
-        return []
-    market = MarketSeries(start=day_start(period.first), end=day_end(last))
-    result = []
-    for key in sorted(groups, key=lambda key: order[key]):
-        contract, band, term = key
-        part = Usage(first=period.first, last=last, quarters=groups[key], gas_hours=[])
-        (cost,) = costs_by_period(usage=part, period="total", in_force=timed, market=market)
-        result.append(
-            BandCost(
-                contract=contract,
-                band=band if not term else _term_label(term),
-                delivered=cost.delivered,
-                returned=cost.returned,
-                cost=cost.electricity_cost,
-                missing=cost.missing,
-            )
-        )
-    return result
-
-
-def _term_label(term: str) -> str:
-    return {
-        DELIVERED: _("Electricity delivered (market price)"),
-        RETURNED: _("Electricity returned (market price)"),
-    }[term]
+    return costs_by_band(first=period.first, last=last, now=now)

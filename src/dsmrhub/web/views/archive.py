@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dsmrhub.prices.models import ContractKind
 from dsmrhub.processing.archive import (
     ArchiveData,
     ArchivePeriod,
@@ -97,6 +98,24 @@ def _chart(data: ArchiveData) -> dict[str, Any]:
     }
 
 
+def _band_rows(data: ArchiveData | None) -> list[dict[str, Any]]:
+    """The per-band table, labelled: a band by its name, a fixed contract's registers by the tariff names,
+    a dynamic contract as the market price."""
+    names = tariff_names()
+    rows = []
+    for band in data.bands if data else []:
+        if band.kind == ContractKind.FIXED:
+            label = names.get(int(band.band), band.band) if band.band.isdigit() else band.band
+        elif band.band:
+            label = band.band
+        elif band.kind == ContractKind.DYNAMIC:
+            label = _("market price")
+        else:
+            label = _("more than one band (imported hours)")
+        rows.append({"contract": band.contract, "band": label, "band_cost": band})
+    return rows
+
+
 def _error(request: HttpRequest, error: PeriodError, kind: str | None, today) -> HttpResponse:
     context = {
         "error": str(error),
@@ -147,6 +166,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         "data": data,
         "rows": rows,
         "chart": _chart(data) if data else None,
+        "bands": _band_rows(data),
         "bands_url": f"{archive_url(period)}&bands=1" if data and not with_bands else None,
         "previous_url": archive_url(bounds.previous(period)),
         "next_url": archive_url(bounds.next(period)),
