@@ -105,6 +105,27 @@ def test_desktop_navigation_is_one_line_without_a_menu_button(browser_page):
     assert browser_page.errors == []
 
 
+@pytest.mark.parametrize("locale", ["en-GB", "nl-NL"])
+@pytest.mark.parametrize("width", [390, 800, 1000, 1280])
+def test_the_navigation_is_one_line_or_a_menu_at_every_width(browser, live_server, locale, width):
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/status/")
+    menu = page.locator("#menu-toggle").is_visible()
+    if menu:
+        assert not page.locator("#site-pages").is_visible()
+    else:
+        assert _nav_lines(page) == 1
+    if width == 1280:
+        assert not menu  # a desktop has room for every page
+    if width == 390:
+        assert menu
+    header = page.evaluate("document.querySelector('header nav').getBoundingClientRect().height")
+    assert header < 80, header  # one bar: brand, pages or the menu button, login
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    context.close()
+
+
 def test_phone_navigation_is_a_menu_that_the_keyboard_opens_and_closes(phone_page):
     phone_page.open("/archive/")
     page = phone_page.page

@@ -296,10 +296,55 @@ def test_trends_and_compare_in_the_browser(browser_page):
     assert browser_page.errors == []
 
 
-def test_trends_fits_a_phone(phone_page):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_trends_fits_a_phone(browser, live_server, scheme):
+    from tests.web.conftest import ARTIFACTS, PHONE
+
     store_days(date(2026, 10, 24), date(2026, 10, 30))
-    phone_page.open(f"/trends/?{WEEK}&a=2026-10-24..2026-10-27&b=2026-10-28..2026-10-30")
-    expect(phone_page.page.locator("#compare-a")).to_contain_text("24 Oct 2026")
-    assert phone_page.fits_width()
-    phone_page.screenshot("trends-phone")
-    assert phone_page.errors == []
+    context = browser.new_context(locale="en-GB", viewport=PHONE, color_scheme=scheme)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/trends/?{WEEK}&a=2026-10-24..2026-10-27&b=2026-10-28..2026-10-30")
+    expect(page.locator("#compare-a")).to_contain_text("24 Oct 2026")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    # four days against three: the per-day columns make the table wider than a phone; it says what is hidden
+    assert page.locator("#note-per-day").is_visible()
+    hint = page.locator("#compare .scroll-hint")
+    expect(hint).to_be_visible()
+    assert "% per day" in hint.inner_text()
+    assert page.locator("#compare-chart").bounding_box()["height"] >= 280
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"trends-phone-{scheme}.png"), full_page=True)
+    assert errors == []
+    context.close()
+
+
+@pytest.mark.django_db
+def test_an_invalid_period_gives_the_same_message_from_the_form_and_the_url(client):
+    from_url = client.get("/trends/?a=2026-02-30&b=2026-01")
+    assert from_url.status_code == 400
+    message = "Period A: “2026-02-30” is not an existing date."
+    assert message in from_url.content.decode()
+    # the form sends its hidden range fields along: the same answer
+    from_form = client.get(
+        "/trends/", {"start": "2026-10-01", "end": "2026-10-30", "a": "2026-02-30", "b": "2026-01"}
+    )
+    assert from_form.status_code == 400
+    assert message in from_form.content.decode()
+    assert 'aria-invalid="true"' in from_form.content.decode()
+    assert 'value="2026-02-30"' in from_form.content.decode()  # what was typed stays to be corrected
+
+
+def test_an_invalid_period_typed_into_the_form(browser_page):
+    page = browser_page.page
+    browser_page.open("/trends/")
+    page.fill("#compare-form input[name=a]", "2026-13")
+    page.click("#compare-form button[type=submit]")
+    expect(page.locator("#a-error")).to_have_text("Period A: “2026-13” is not an existing date.")
+    typed = page.url  # the same address opened directly: the same message
+    assert page.goto(typed.split("#")[0]).status == 400
+    expect(page.locator("#a-error")).to_have_text("Period A: “2026-13” is not an existing date.")
+    assert page.locator("#compare-form input[name=a]").get_attribute("aria-invalid") == "true"
+    # the browser logs the 400 answers themselves, and nothing else
+    assert all("status of 400" in error for error in browser_page.errors), browser_page.errors

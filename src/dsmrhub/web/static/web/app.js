@@ -164,6 +164,24 @@ window.dsmrhub = (function () {
         button.focus();
       }
     });
+    // Wider than a phone, the pages stay in the bar as long as they fit in one line with the brand and
+    // the login (more pages or longer names in another language may not).
+    const phone = window.matchMedia("(max-width: 767px)");
+    const fit = () => {
+      if (phone.matches) return nav.classList.remove("compact");
+      const wasOpen = nav.classList.contains("open");
+      nav.classList.remove("compact");
+      const tops = new Set(
+        Array.from(nav.querySelectorAll(".brand, #site-pages a, ul.account > li:not(.menu-item)")).map((element) =>
+          Math.round(element.getBoundingClientRect().top / 8)
+        )
+      );
+      nav.classList.toggle("compact", tops.size > 1);
+      if (!nav.classList.contains("compact") && wasOpen) close();
+    };
+    fit();
+    if (window.ResizeObserver) new ResizeObserver(fit).observe(document.querySelector("header"));
+    else window.addEventListener("resize", fit);
   }
 
   /* Wide tables: a wrapper .table-scroll scrolls sideways; when columns are out of view it gets

@@ -128,7 +128,7 @@
     options: {
       interaction: { mode: "nearest", intersect: true },
       plugins: {
-        legend: { position: "right" },
+        legend: { position: window.matchMedia("(max-width: 576px)").matches ? "bottom" : "right" },
         tooltip: { callbacks: { label: (item) => `${item.label}: ${number(item.raw, 3)} ${text.kwh}` } },
       },
     },
