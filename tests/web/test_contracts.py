@@ -349,3 +349,229 @@ def test_contracts_fit_a_phone(phone_page, admin_user):
     phone_page.open("/contracts/add/")
     assert phone_page.fits_width()
     assert phone_page.errors == []
+
+
+# ---------------------------------------------------------------- every contract kind
+
+
+def _bands_post(description: str, start: str, bands: list[tuple[str, str, str, str]], **more: str) -> dict:
+    """A bands contract as the form posts it: rows of (name, delivered, returned, periods), 3 empty rows."""
+    rows = [*bands, *[("", "", "", "")] * 3]
+    data = {
+        **_form(description, start),
+        "kind": "bands",
+        "band-TOTAL_FORMS": str(len(rows)),
+        "band-INITIAL_FORMS": "0",
+        **more,
+    }
+    for i, (name, delivered, returned, periods) in enumerate(rows):
+        data.update({
+            f"band-{i}-name": name, f"band-{i}-delivered_price": delivered,
+            f"band-{i}-returned_price": returned, f"band-{i}-periods": periods,
+        })  # fmt: skip
+    return data
+
+
+PEAK_OFF_PEAK = [
+    ("peak", "0.30", "0.10", "mon-fri 07:00-23:00"),
+    ("off-peak", "0.20", "0.05", "mon-fri 23:00-07:00; sat,sun"),
+]
+
+
+def _dynamic_post(description: str, start: str, terms: dict[str, tuple[str, str, str]], **more: str) -> dict:
+    data = {**_form(description, start), "kind": "dynamic", **more}
+    for commodity, (markup, tax, vat) in terms.items():
+        data.update({
+            f"{commodity}-markup": markup, f"{commodity}-tax": tax, f"{commodity}-vat_percent": vat,
+        })  # fmt: skip
+    return data
+
+
+def _invalid(page: str, field_id: str) -> bool:
+    """The input with ``field_id`` carries aria-invalid="true"."""
+    start = page.index(f'id="{field_id}"')
+    tag = page[page.rindex("<", 0, start) : page.index(">", start)]
+    return 'aria-invalid="true"' in tag
+
+
+@pytest.mark.django_db
+def test_adding_a_bands_contract_stores_its_bands_and_prices_the_days(logged_in):
+    _two_days()  # Monday 2026-03-02 and Tuesday: 1.8 kW all day, so 16 peak hours and 8 off-peak hours
+    response = logged_in.post("/contracts/add/", _bands_post("Peak", "2026-03-02", PEAK_OFF_PEAK))
+    assert response.status_code == 302
+    contract = EnergyContract.objects.get()
+    assert contract.kind == "bands"
+    assert [(b.name, b.delivered_price) for b in contract.bands.order_by("id")] == [
+        ("peak", D("0.300000")),
+        ("off-peak", D("0.200000")),
+    ]
+    day = DayStatistics.objects.get(day=MARCH_2)
+    electricity = 16 * D("1.8") * D("0.30") + 8 * D("1.8") * D("0.20")
+    assert (day.electricity1_cost, day.costs_missing) == (electricity.quantize(D("0.01")), 0)
+    page = logged_in.get("/contracts/").content.decode()
+    assert "Time-of-use bands (by weekday and time)" in page
+    assert "mon-fri 07:00-23:00" in page and "mon-fri 23:00-07:00; sat,sun" in page
+    # the tariff 1/2 prices do not apply to a bands contract and are not listed
+    assert "Electricity delivered, tariff 1" not in page
+
+
+@pytest.mark.django_db
+def test_editing_a_bands_contract_shows_its_bands_and_changes_them(logged_in):
+    logged_in.post("/contracts/add/", _bands_post("Peak", "2026-01-01", PEAK_OFF_PEAK))
+    contract = EnergyContract.objects.get()
+    form = logged_in.get(f"/contracts/{contract.pk}/edit/").context["form"]
+    rows = [band.initial for band in form.band_forms if band.initial]
+    assert [(r["name"], r["periods"]) for r in rows] == [
+        ("peak", "mon-fri 07:00-23:00"),
+        ("off-peak", "mon-fri 23:00-07:00; sat,sun"),
+    ]
+    changed = [("peak", "0.35", "0.10", "mon-fri 07:00-23:00"), PEAK_OFF_PEAK[1]]
+    response = logged_in.post(f"/contracts/{contract.pk}/edit/", _bands_post("Peak", "2026-01-01", changed))
+    assert response.status_code == 302
+    assert contract.bands.get(name="peak").delivered_price == D("0.350000")
+    # switching to fixed drops the bands
+    response = logged_in.post(
+        f"/contracts/{contract.pk}/edit/", {**_form("Peak", "2026-01-01"), "kind": "fixed"}
+    )
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert (contract.kind, contract.bands.count()) == ("fixed", 0)
+
+
+@pytest.mark.django_db
+def test_adding_a_dynamic_contract_with_capacity_and_monthly_cost(logged_in):
+    terms = {"electricity_delivered": ("0.02", "0.10154", "21"), "electricity_returned": ("-0.015", "", "")}
+    more = {"fixed_monthly_cost": "6.20", "capacity_price": "53.256", "capacity_minimum": "2.5"}
+    response = logged_in.post("/contracts/add/", _dynamic_post("Dynamic", "2026-01-01", terms, **more))
+    assert response.status_code == 302
+    contract = EnergyContract.objects.get()
+    assert (contract.kind, contract.fixed_monthly_cost, contract.capacity_price) == (
+        "dynamic", D("6.200000"), D("53.256000"),
+    )  # fmt: skip
+    stored = {t.commodity: (t.markup, t.tax, t.vat_percent) for t in contract.terms.all()}
+    assert stored == {
+        "electricity_delivered": (D("0.020000"), D("0.101540"), D("21.00")),
+        "electricity_returned": (D("-0.015000"), D("0"), D("0")),
+    }
+    page = logged_in.get("/contracts/").content.decode()
+    assert "Dynamic (market prices plus a formula)" in page
+    assert "€ 0.10154" in page and "€ -0.015" in page and "€ 53.256" in page and "2.50 kW" in page
+    edit = logged_in.get(f"/contracts/{contract.pk}/edit/").content.decode()
+    assert 'name="electricity_delivered-tax" value="0.101540"' in edit
+
+
+@pytest.mark.django_db
+def test_a_time_no_band_holds_is_shown_with_the_bands_and_their_periods_marked(logged_in):
+    gap = [("peak", "0.30", "0.10", "mon-fri 07:00-23:00"), ("night", "0.20", "0.05", "mon-fri 23:00-07:00")]
+    response = logged_in.post("/contracts/add/", _bands_post("Gap", "2026-01-01", gap))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert response.context["form"].bands_errors == ["No band holds on sat 00:00–24:00."]
+    assert 'id="bands-errors"' in page and "No band holds on sat 00:00–24:00." in page
+    assert _invalid(page, "id_band-0-periods") and _invalid(page, "id_band-1-periods")
+    assert not EnergyContract.objects.exists()
+
+
+@pytest.mark.django_db
+def test_overlapping_bands_mark_both_rows(logged_in):
+    overlap = [("peak", "0.30", "0.10", "mon-fri 07:00-23:00"), ("all", "0.20", "0.05", "all")]
+    response = logged_in.post("/contracts/add/", _bands_post("Overlap", "2026-01-01", overlap))
+    form = response.context["form"]
+    message = "Bands “peak” and “all” overlap on mon 07:00–23:00."
+    assert [band.errors.get("periods") for band in list(form.band_forms)[:2]] == [[message], [message]]
+    page = response.content.decode()
+    assert _invalid(page, "id_band-0-periods") and _invalid(page, "id_band-1-periods")
+    assert not _invalid(page, "id_band-0-name")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("row", "field", "message"),
+    [
+        (("peak", "0.30", "0.10", "mon-fry 07:00-23:00"), "periods", "unknown day 'mon-fry'"),
+        (
+            ("peak", "0.30", "0.10", "mon-fri 07:10-23:00"),
+            "periods",
+            "07:10–23:00 is not a period on quarter",
+        ),
+        (("peak", "-0.30", "0.10", "mon-fri 07:00-23:00"), "delivered_price", "greater than or equal to 0"),
+        (("peak", "0.30", "11", "mon-fri 07:00-23:00"), "returned_price", "less than or equal to 10"),
+        (("", "0.30", "0.10", "mon-fri 07:00-23:00"), "name", "Every band needs a name."),
+        (("off-peak", "0.30", "0.10", "mon-fri 07:00-23:00"), "name", "Band names must differ."),
+    ],
+)
+def test_a_bands_error_is_next_to_its_field(logged_in, row, field, message):
+    response = logged_in.post("/contracts/add/", _bands_post("Bad", "2026-01-01", [row, PEAK_OFF_PEAK[1]]))
+    assert response.status_code == 200
+    first = list(response.context["form"].band_forms)[0]
+    assert message in " ".join(first.errors[field])
+    page = response.content.decode()
+    assert _invalid(page, f"id_band-0-{field}")
+    assert 'id="form-errors"' in page  # the summary at the top says it was not saved
+    assert not EnergyContract.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_dynamic_contract_without_a_returned_term_marks_that_term(logged_in):
+    terms = {"electricity_delivered": ("0.02", "0.10154", "21")}
+    response = logged_in.post("/contracts/add/", _dynamic_post("Dynamic", "2026-01-01", terms))
+    form = response.context["form"]
+    returned = next(t for t in form.term_forms if t.commodity == "electricity_returned")
+    assert returned.errors["markup"] == ["A dynamic contract needs price terms for electricity_returned."]
+    assert _invalid(response.content.decode(), "id_electricity_returned-markup")
+    terms["electricity_returned"] = ("0", "0", "120")
+    response = logged_in.post("/contracts/add/", _dynamic_post("Dynamic", "2026-01-01", terms))
+    returned = next(t for t in response.context["form"].term_forms if t.commodity == "electricity_returned")
+    assert "less than or equal to 100" in returned.errors["vat_percent"][0]
+    assert not EnergyContract.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_overlap_error_is_red_at_the_top_and_marks_the_period(logged_in):
+    _contract(description="Spring", start=date(2026, 3, 1), end=date(2026, 5, 31))
+    page = logged_in.post("/contracts/add/", _form("Overlap", "2026-05-31", "2026-12-31")).content.decode()
+    box = page[page.index('id="form-errors"') : page.index("</div>", page.index('id="form-errors"'))]
+    assert '<p class="error"><strong>This period overlaps the contract “Spring”' in box
+    assert _invalid(page, "id_start") and _invalid(page, "id_end")
+    assert 'aria-describedby="form-errors"' in page
+
+
+@pytest.mark.django_db
+def test_parts_of_another_kind_are_ignored(logged_in):
+    """A fixed contract posted with leftover band rows (hidden by the page) saves without bands."""
+    data = {**_bands_post("Fixed", "2026-01-01", [("x", "bad", "", "nonsense")]), "kind": "fixed"}
+    assert logged_in.post("/contracts/add/", data).status_code == 302
+    contract = EnergyContract.objects.get()
+    assert (contract.kind, contract.bands.count()) == ("fixed", 0)
+
+
+def test_adding_a_bands_contract_in_the_browser(browser_page, admin_user):
+    log_in(browser_page)
+    browser_page.open("/contracts/add/")
+    page = browser_page.page
+    assert page.locator("#bands").is_hidden() and page.locator("#fixed-prices").is_visible()
+    page.fill("#id_description", "Peak and off-peak")
+    page.fill("#id_start", "2026-01-01")
+    page.select_option("#id_kind", "bands")
+    assert page.locator("#bands").is_visible() and page.locator("#fixed-prices").is_hidden()
+    assert page.locator("#terms").is_hidden()
+    for i, (name, delivered, returned, periods) in enumerate(PEAK_OFF_PEAK):
+        page.fill(f"#id_band-{i}-name", name)
+        page.fill(f"#id_band-{i}-delivered_price", delivered)
+        page.fill(f"#id_band-{i}-returned_price", returned)
+        page.fill(f"#id_band-{i}-periods", periods)
+    page.fill("#id_band-1-periods", "mon-fri 23:00-07:00")  # first without the weekend: an error
+    page.click("#contract-save")
+    page.locator("#bands-errors").wait_for()
+    assert "No band holds on sat 00:00–24:00." in page.locator("#bands-errors").inner_text()
+    assert page.locator("#id_band-1-periods").get_attribute("aria-invalid") == "true"
+    browser_page.screenshot("contract-bands-error")
+    page.fill("#id_band-1-periods", PEAK_OFF_PEAK[1][3])
+    page.click("#contract-save")
+    page.wait_for_url("**/contracts/")
+    contract = page.locator(".contract").first
+    assert "Peak and off-peak" in contract.locator(".description").inner_text()
+    assert contract.locator("tr.band").count() == 2
+    assert "mon-fri 23:00-07:00; sat,sun" in contract.locator("table.bands").inner_text()
+    browser_page.screenshot("contracts-bands")
+    assert browser_page.errors == []

@@ -68,16 +68,24 @@ class ContractError(ValueError):
     """A contract change that cannot be made; the message says why, in the active language (dates as
     YYYY-MM-DD, the same on pages, in the admin and on the command line).
 
-    ``field``: the field at fault (a model field name; None: the contract as a whole);
-    ``overlaps``: the contract in the way, for an overlap.
+    ``field``: the field at fault (a model field name, or "bands"/"terms"; None: the contract as a whole);
+    ``overlaps``: the contract in the way, for an overlap; ``parts``: for "bands"/"terms", the parts at fault
+    as (band name or term commodity, attribute) pairs, attribute one of name, delivered_price,
+    returned_price, periods (bands) or markup, tax, vat_percent (terms); empty when no one part is.
     """
 
     def __init__(
-        self, message: str, *, field: str | None = None, overlaps: EnergyContract | None = None
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        overlaps: EnergyContract | None = None,
+        parts: tuple[tuple[str, str], ...] = (),
     ) -> None:
         super().__init__(message)
         self.field = field
         self.overlaps = overlaps
+        self.parts = parts
 
 
 def _number(value: Any, *, field: str) -> Decimal:
@@ -141,19 +149,31 @@ def _bands_check(bands: Sequence[BandSpec], holidays_country: str) -> None:
         raise ContractError(_("A time-of-use contract needs at least one band."), field="bands")
     names = [band.name.strip() for band in bands]
     if any(not name for name in names):
-        raise ContractError(_("Every band needs a name."), field="bands")
-    if len(set(names)) != len(names):
-        raise ContractError(_("Band names must differ."), field="bands")
+        raise ContractError(_("Every band needs a name."), field="bands", parts=(("", "name"),))
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ContractError(
+            _("Band names must differ."), field="bands", parts=tuple((name, "name") for name in repeated)
+        )
     for band in bands:
         for attribute in ("delivered_price", "returned_price"):
-            number = _number(getattr(band, attribute), field="bands")
+            part = ((band.name, attribute),)
             try:
+                number = _number(getattr(band, attribute), field="bands")
                 _range_check(number, field="bands", places=6, digits=12, low=Decimal(0), high=PRICE_LIMIT)
             except ContractError as error:
-                raise ContractError(f"{band.name} {attribute}: {error}", field="bands") from None
+                raise ContractError(f"{band.name} {attribute}: {error}", field="bands", parts=part) from None
+        if not band.periods:
+            raise ContractError(
+                _("Band “%(name)s” holds at no time.") % {"name": band.name},
+                field="bands",
+                parts=((band.name, "periods"),),
+            )
         for period in band.periods:
             if not 0 < period.days < 1 << DAY_TYPES:
-                raise ContractError(_("A band period needs at least one day."), field="bands")
+                raise ContractError(
+                    _("A band period needs at least one day."), field="bands", parts=((band.name, "periods"),)
+                )
             ok = 0 <= period.start_minute < period.end_minute <= 24 * 60
             if not ok or period.start_minute % 15 or period.end_minute % 15:
                 raise ContractError(
@@ -164,6 +184,7 @@ def _bands_check(bands: Sequence[BandSpec], holidays_country: str) -> None:
                         "end": _clock(period.end_minute),
                     },
                     field="bands",
+                    parts=((band.name, "periods"),),
                 )
     grid = band_grid(list(bands))
     day_types = range(DAY_TYPES) if holidays_country else range(HOLIDAY)
@@ -186,6 +207,7 @@ def _bands_check(bands: Sequence[BandSpec], holidays_country: str) -> None:
                 _("Bands %(names)s overlap on %(day)s %(start)s–%(end)s.")
                 % {**where, "names": " and ".join(f"“{bands[i].name}”" for i in cell)},
                 field="bands",
+                parts=tuple((bands[i].name, "periods") for i in cell),
             )
 
 
@@ -205,6 +227,7 @@ def _terms_check(terms: Sequence[TermSpec]) -> None:
         raise ContractError(
             _("A dynamic contract needs price terms for %(what)s.") % {"what": ", ".join(missing)},
             field="terms",
+            parts=tuple((commodity, "markup") for commodity in missing),
         )
     for term in terms:
         for attribute, low, high in (
@@ -212,12 +235,16 @@ def _terms_check(terms: Sequence[TermSpec]) -> None:
             ("tax", -PRICE_LIMIT, PRICE_LIMIT),
             ("vat_percent", Decimal(0), Decimal(100)),
         ):
-            number = _number(getattr(term, attribute), field="terms")
             places = 2 if attribute == "vat_percent" else 6
             try:
+                number = _number(getattr(term, attribute), field="terms")
                 _range_check(number, field="terms", places=places, digits=places + 6, low=low, high=high)
             except ContractError as error:
-                raise ContractError(f"{term.commodity} {attribute}: {error}", field="terms") from None
+                raise ContractError(
+                    f"{term.commodity} {attribute}: {error}",
+                    field="terms",
+                    parts=((term.commodity, attribute),),
+                ) from None
 
 
 def contract_validate(
@@ -418,6 +445,66 @@ def _spec_periods(item: Mapping[str, Any]) -> list[PeriodSpec]:
         return [PeriodSpec(days, start, end)]
     periods = [PeriodSpec(days, start, 24 * 60)]
     return periods + ([PeriodSpec(days, 0, end)] if end else [])
+
+
+def band_periods_parse(text: str, *, band: str = "") -> tuple[PeriodSpec, ...]:
+    """A band's periods as people write them (the contracts page): entries split by ";" or new lines, each
+    day types as in a spec ("mon-fri", "sat,sun,holiday", "all"; default all) and local hours HH:MM-HH:MM
+    (default the whole day), e.g. "mon-fri 07:00-23:00; sat,sun". Hours past midnight ("23:00-07:00") hold
+    on the same day types in the evening and the morning. ``band``: its name, for ``ContractError.parts``."""
+    periods: list[PeriodSpec] = []
+    for entry in text.replace("\n", ";").split(";"):
+        words = entry.split()
+        if not words:
+            continue
+        hours = [word for word in words if ":" in word]
+        days = [word for word in words if ":" not in word]
+        try:
+            if len(hours) > 1:
+                raise _spec_error(f"one span of hours per entry, not {' '.join(hours)!r}")
+            found = {"days": ",".join(days) or "all", "hours": hours[0] if hours else "00:00-24:00"}
+            periods += _spec_periods(found)
+        except ContractError as error:
+            message = str(error).removeprefix("contract spec: ")
+            raise ContractError(message, field="bands", parts=((band, "periods"),)) from None
+    return tuple(periods)
+
+
+def _days_text(bits: int) -> str:
+    if bits == (1 << DAY_TYPES) - 1:
+        return "all"
+    parts, day = [], 0
+    while day < DAY_TYPES:
+        if not bits >> day & 1:
+            day += 1
+            continue
+        last = day
+        while last + 1 < HOLIDAY and bits >> (last + 1) & 1 and day < HOLIDAY:
+            last += 1
+        if last - day >= 2:
+            parts.append(f"{DAY_NAMES[day]}-{DAY_NAMES[last]}")
+        else:
+            parts += DAY_NAMES[day : last + 1]
+        day = last + 1
+    return ",".join(parts)
+
+
+def band_periods_text(periods: Sequence[PeriodSpec]) -> str:
+    """Periods in ``band_periods_parse``'s form (an evening and a morning on the same days read as one span
+    past midnight), so that parsing the text gives the same band."""
+    rest = list(periods)
+    entries = []
+    while rest:
+        period = rest.pop(0)
+        start, end = period.start_minute, period.end_minute
+        if end == 24 * 60 and start:
+            morning = next((p for p in rest if p.days == period.days and p.start_minute == 0), None)
+            if morning is not None and morning.end_minute < start:
+                rest.remove(morning)
+                end = morning.end_minute
+        hours = "" if (start, end) == (0, 24 * 60) else f" {_clock(start)}-{_clock(end)}"
+        entries.append(f"{_days_text(period.days)}{hours}")
+    return "; ".join(entries)
 
 
 def _spec_date(data: Mapping[str, Any], name: str, default: date | None) -> date | None:

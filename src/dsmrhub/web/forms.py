@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import holidays
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -18,8 +19,17 @@ from dsmrhub.datalogger.models import (
 )
 from dsmrhub.mqtt.models import MQTTSettings
 from dsmrhub.options import secret_kept
-from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import PRICE_FIELDS, ContractError, contract_validate
+from dsmrhub.prices.models import ContractKind, EnergyContract, TermCommodity
+from dsmrhub.prices.services import (
+    MORE_PRICE_FIELDS,
+    PRICE_FIELDS,
+    ContractError,
+    band_periods_parse,
+    band_periods_text,
+    contract_parts,
+    contract_validate,
+)
+from dsmrhub.prices.tariffs import BandSpec, TermSpec
 
 PRICE_LABELS = {
     "electricity_delivered_1_price": _("Electricity delivered, tariff 1 (per kWh)"),
@@ -38,49 +48,285 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class ContractForm(forms.ModelForm):
-    """A contract's description, period (both days inclusive) and prices.
+MORE_PRICE_LABELS = {
+    "fixed_monthly_cost": _("Fixed cost per month"),
+    "capacity_price": _("Capacity tariff (per kW per year; 0: none)"),
+    "capacity_minimum": _("Capacity tariff: lowest peak billed (kW)"),
+}
+KIND_LABELS = {
+    ContractKind.FIXED: _("Fixed prices (tariff 1 and 2, by the meter's tariff)"),
+    ContractKind.BANDS: _("Time-of-use bands (by weekday and time)"),
+    ContractKind.DYNAMIC: _("Dynamic (market prices plus a formula)"),
+}
+TERM_LABELS = {
+    TermCommodity.ELECTRICITY_DELIVERED: _("Electricity delivered (per kWh)"),
+    TermCommodity.ELECTRICITY_RETURNED: _("Electricity returned (per kWh)"),
+    TermCommodity.GAS: _("Gas (per m³; leave empty for the fixed gas price)"),
+}
+BAND_ROWS_EXTRA = 3  # empty band rows under the stored ones
 
-    The form parses; ``prices.services.contract_validate`` decides (the same checks as the CLI and admin).
+
+def _price_input(field: forms.Field) -> None:
+    field.widget.attrs.update(step="0.000001", inputmode="decimal")
+
+
+class BandForm(forms.Form):
+    """One row of a time-of-use contract's bands; a row left empty is no band."""
+
+    name = forms.CharField(required=False, max_length=64, label=_("Band"))
+    delivered_price = forms.DecimalField(required=False, label=_("Delivered (per kWh)"))
+    returned_price = forms.DecimalField(required=False, label=_("Returned (per kWh)"))
+    periods = forms.CharField(required=False, max_length=500, label=_("When"))  # help: the bands' intro
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("delivered_price", "returned_price"):
+            _price_input(self.fields[name])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors or not self.is_filled():
+            return data
+        try:
+            data["spec"] = BandSpec(
+                name=data.get("name") or "",
+                delivered_price=data.get("delivered_price") or Decimal(0),
+                returned_price=data.get("returned_price") or Decimal(0),
+                periods=band_periods_parse(data.get("periods") or "", band=data.get("name") or ""),
+            )
+        except ContractError as error:
+            self.add_error("periods", error.args[0])
+        return data
+
+    def is_filled(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return any(data.get(name) not in (None, "") for name in self.fields)
+
+
+class BaseBandFormSet(forms.BaseFormSet):
+    def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
+        form = super()._construct_form(i, **kwargs)
+        # Every row is read: one left as the stored band showed it is still that band (Django would skip an
+        # unchanged extra row), and an empty one is no band (BandForm.is_filled).
+        form.empty_permitted = False
+        return form
+
+
+BandFormSet = forms.formset_factory(BandForm, formset=BaseBandFormSet, extra=BAND_ROWS_EXTRA)
+
+
+class TermForm(forms.Form):
+    """A dynamic contract's formula for one commodity; all three empty: no term."""
+
+    markup = forms.DecimalField(required=False, label=_("Markup"), help_text=_("€; negative: a fee"))
+    tax = forms.DecimalField(required=False, label=_("Energy tax"), help_text=_("€"))
+    vat_percent = forms.DecimalField(required=False, label=_("VAT %"))
+
+    def __init__(self, *args: Any, commodity: str, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=commodity, **kwargs)
+        self.commodity = commodity
+        self.label = TERM_LABELS[commodity]
+        for field in self.fields.values():
+            _price_input(field)
+
+    def spec(self) -> TermSpec | None:
+        data = self.cleaned_data
+        if all(data.get(name) is None for name in self.fields):
+            return None
+        return TermSpec(
+            commodity=self.commodity,
+            **{name: data.get(name) or Decimal(0) for name in ("markup", "tax", "vat_percent")},
+        )
+
+
+class ContractForm(forms.ModelForm):
+    """A contract of any kind: description, period (both days inclusive), kind, prices, the time-of-use
+    bands (``band_forms``), the dynamic formula (``term_forms``) and the capacity tariff.
+
+    The forms parse; ``prices.services.contract_validate`` decides (the same checks as the CLI and admin),
+    and its error is put next to the field, band or term it names (``ContractError.field``/``parts``).
     """
 
     class Meta:
         model = EnergyContract
-        fields = ["description", "start", "end", *PRICE_FIELDS]
+        fields = [
+            "description",
+            "start",
+            "end",
+            "kind",
+            "holidays_country",
+            *PRICE_FIELDS,
+            *MORE_PRICE_FIELDS,
+        ]
         labels = {
             "description": _("Description"),
             "start": _("First day"),
             "end": _("Last day"),
+            "kind": _("Kind"),
+            "holidays_country": _("Public holidays of"),
             **PRICE_LABELS,
+            **MORE_PRICE_LABELS,
         }
-        help_texts = {"end": _("Inclusive. Leave empty for a contract without an end.")}
+        help_texts = {
+            "end": _("Inclusive. Leave empty for a contract without an end."),
+            "holidays_country": _("Public holidays are a day type of their own in the bands (“holiday”)."),
+        }
         widgets = {"start": DateInput(), "end": DateInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        data = self.data if self.is_bound else None
         for name in PRICE_FIELDS:
-            field = self.fields[name]
-            field.widget.attrs.update(min="0", step="0.000001", inputmode="decimal")
-            field.required = True
+            _price_input(self.fields[name])
+            self.fields[name].widget.attrs["min"] = "0"
+            self.fields[name].required = True
+        for name in MORE_PRICE_FIELDS:
+            _price_input(self.fields[name])
+            self.fields[name].required = False
+        kind = self.fields["kind"]
+        kind.required = False
+        kind.choices = list(KIND_LABELS.items())
+        kind.widget.choices = kind.choices
+        countries = sorted(holidays.list_supported_countries())
+        self.fields["holidays_country"].widget = forms.Select(
+            choices=[("", _("none"))] + [(code, code) for code in countries]
+        )
+        bands, terms = contract_parts(self.instance) if self.instance.pk else ([], [])
+        self.band_forms = BandFormSet(
+            data,
+            prefix="band",
+            initial=[
+                {
+                    "name": band.name,
+                    "delivered_price": band.delivered_price,
+                    "returned_price": band.returned_price,
+                    "periods": band_periods_text(band.periods),
+                }
+                for band in bands
+            ],
+        )
+        stored = {term.commodity: term for term in terms}
+        self.term_forms = [
+            TermForm(
+                data,
+                commodity=commodity,
+                initial={name: getattr(stored[commodity], name) for name in ("markup", "tax", "vat_percent")}
+                if commodity in stored
+                else None,
+            )
+            for commodity in TERM_LABELS
+        ]
+        self.bands_errors: list[str] = []
+        self.terms_errors: list[str] = []
+
+    def _parts(self) -> list:
+        """The part forms the chosen kind uses (the others are not checked: they are dropped with it)."""
+        kind = self.kind()
+        if kind == ContractKind.BANDS:
+            return [self.band_forms]
+        return list(self.term_forms) if kind == ContractKind.DYNAMIC else []
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        parts = [part.is_valid() for part in self._parts()]
+        return valid and all(parts) and not self.bands_errors and not self.terms_errors
+
+    def has_errors(self) -> bool:
+        """Anything wrong anywhere in the form (for the summary at its top)."""
+        if not self.is_bound:
+            return False
+        parts = self._parts()
+        rows = [form for part in parts for form in (part if isinstance(part, forms.BaseFormSet) else [part])]
+        return bool(
+            self.errors or self.bands_errors or self.terms_errors or any(form.errors for form in rows)
+        )
+
+    def kind(self) -> str:
+        return getattr(self, "cleaned_data", {}).get("kind") or self.instance.kind or ContractKind.FIXED
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if self.errors:  # a field that did not parse: nothing to check as a whole yet
+        parts_ok = all([part.is_valid() for part in self._parts()])
+        if self.errors or not parts_ok:  # a field that did not parse: nothing to check as a whole yet
             return data
         try:
-            contract_validate(
-                contract_id=self.instance.pk,
-                description=data["description"],
-                start=data["start"],
-                end=data.get("end"),
-                prices=self.prices(),
-            )
+            contract_validate(contract_id=self.instance.pk, **self.contract())
         except ContractError as error:
-            self.add_error(error.field, error.args[0])
+            self._error(error)
         return data
 
+    def contract(self) -> dict[str, Any]:
+        """The contract as ``processing.contracts.contract_save`` takes it (after ``is_valid``). Bands and
+        terms of another kind than the chosen one are dropped with it."""
+        data, kind = self.cleaned_data, self.kind()
+        bands, terms = [], []
+        if kind == ContractKind.BANDS:
+            bands = [form.cleaned_data["spec"] for form in self.band_forms if "spec" in form.cleaned_data]
+        if kind == ContractKind.DYNAMIC:
+            terms = [spec for spec in (form.spec() for form in self.term_forms) if spec is not None]
+        return {
+            "description": data["description"],
+            "start": data["start"],
+            "end": data.get("end"),
+            "prices": self.prices(),
+            "kind": kind,
+            "holidays_country": data.get("holidays_country") or "",
+            "bands": bands,
+            "terms": terms,
+        }
+
     def prices(self) -> dict[str, Decimal]:
-        return {name: self.cleaned_data[name] for name in PRICE_FIELDS}
+        prices = {name: self.cleaned_data[name] for name in PRICE_FIELDS}
+        prices.update(
+            (name, self.cleaned_data[name])
+            for name in MORE_PRICE_FIELDS
+            if self.cleaned_data.get(name) is not None
+        )
+        return prices
+
+    def _error(self, error: ContractError) -> None:
+        """Put ``error`` next to what it is about: a field, a band's or term's field, the bands or terms as
+        a whole, or, for an overlap, the top of the form with the period's fields marked."""
+        message = error.args[0]
+        if error.overlaps is not None:
+            self.add_error(None, message)
+            for name in ("start", "end"):
+                self.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": "form-errors"}
+                )
+            return
+        if error.field == "bands":
+            self._part_errors(
+                error,
+                message,
+                [
+                    (form.cleaned_data.get("name") or "", form)
+                    for form in self.band_forms
+                    if "spec" in form.cleaned_data
+                ],
+                self.bands_errors,
+            )
+            return
+        if error.field == "terms":
+            self._part_errors(
+                error, message, [(form.commodity, form) for form in self.term_forms], self.terms_errors
+            )
+            return
+        self.add_error(error.field if error.field in self.fields else None, message)
+
+    @staticmethod
+    def _part_errors(error: ContractError, message: str, forms_by_name, general: list[str]) -> None:
+        marked = False
+        for part, attribute in error.parts:
+            for name, form in forms_by_name:
+                if name.strip() == part.strip() and attribute in form.fields:
+                    form.add_error(attribute, message.removeprefix(f"{part} {attribute}: "))
+                    marked = True
+        if not marked:  # about the bands (or terms) together, e.g. a time no band holds: their periods
+            general.append(message)
+            for _name, form in forms_by_name:
+                if "periods" in form.fields:
+                    form.fields["periods"].widget.attrs.update({"aria-invalid": "true"})
 
 
 # ---------------------------------------------------------------- settings

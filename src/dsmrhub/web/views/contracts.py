@@ -13,10 +13,17 @@ from django.utils.formats import number_format
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import ContractError, contract_day_after
+from dsmrhub.prices.models import ContractKind, EnergyContract, TermCommodity
+from dsmrhub.prices.services import (
+    MORE_PRICE_FIELDS,
+    PRICE_FIELDS,
+    ContractError,
+    band_periods_text,
+    contract_day_after,
+    contract_parts,
+)
 from dsmrhub.processing.contracts import contract_delete, contract_save, contracts_with_totals
-from dsmrhub.web.forms import PRICE_LABELS, ContractForm
+from dsmrhub.web.forms import KIND_LABELS, MORE_PRICE_LABELS, PRICE_LABELS, TERM_LABELS, ContractForm
 
 
 def _price_text(value: Decimal) -> str:
@@ -26,17 +33,55 @@ def _price_text(value: Decimal) -> str:
     return number_format(value, decimal_pos=decimals)
 
 
+# The prices each kind uses (the others keep their value but do not count).
+KIND_PRICES = {
+    ContractKind.FIXED: list(PRICE_FIELDS),
+    ContractKind.BANDS: ["gas_price", "fixed_daily_cost"],
+    ContractKind.DYNAMIC: ["gas_price", "fixed_daily_cost"],
+}
+
+
+def _contract_row(totals) -> dict[str, object]:
+    """What the list shows of a contract: its kind, the prices that kind uses, its bands or formula and the
+    add-ons (fixed cost per month, capacity tariff) when set."""
+    contract = totals.contract
+    bands, terms = contract_parts(contract)
+    names = KIND_PRICES.get(contract.kind, list(PRICE_FIELDS))
+    prices = [(PRICE_LABELS[name], _price_text(getattr(contract, name))) for name in names]
+    if contract.kind == ContractKind.DYNAMIC and any(t.commodity == TermCommodity.GAS for t in terms):
+        prices = [row for row in prices if row[0] != PRICE_LABELS["gas_price"]]
+    for name in MORE_PRICE_FIELDS[:2]:  # the capacity minimum only matters with a capacity price
+        if getattr(contract, name):
+            prices.append((MORE_PRICE_LABELS[name], _price_text(getattr(contract, name))))
+    return {
+        "contract": contract,
+        "kind": KIND_LABELS.get(contract.kind, contract.kind),
+        "totals": totals,
+        "prices": prices,
+        "bands": [
+            {
+                "name": band.name,
+                "delivered": _price_text(band.delivered_price),
+                "returned": _price_text(band.returned_price),
+                "periods": band_periods_text(band.periods),
+            }
+            for band in bands
+        ],
+        "terms": [
+            {
+                "label": TERM_LABELS.get(term.commodity, term.commodity),
+                "markup": _price_text(term.markup),
+                "tax": _price_text(term.tax),
+                "vat": number_format(term.vat_percent, decimal_pos=2),
+            }
+            for term in terms
+        ],
+        "capacity_minimum": _price_text(contract.capacity_minimum) if contract.capacity_price else None,
+    }
+
+
 def contracts(request: HttpRequest) -> HttpResponse:
-    rows = [
-        {
-            "contract": totals.contract,
-            "totals": totals,
-            "prices": [
-                (label, _price_text(getattr(totals.contract, name))) for name, label in PRICE_LABELS.items()
-            ],
-        }
-        for totals in contracts_with_totals()
-    ]
+    rows = [_contract_row(totals) for totals in contracts_with_totals()]
     return render(request, "web/pages/contracts.html", {"contracts": rows})
 
 
@@ -45,9 +90,11 @@ def _initial(contract: EnergyContract | None) -> dict[str, object]:
     if contract is not None:
         return {}
     latest = EnergyContract.objects.order_by("-start").first()
+    names = (*PRICE_FIELDS, *MORE_PRICE_FIELDS)
     if latest is None:
-        return {name: Decimal(0) for name in PRICE_LABELS}
-    initial: dict[str, object] = {name: getattr(latest, name) for name in PRICE_LABELS}
+        blank = EnergyContract()  # the model's defaults (0, and the capacity tariff's 2.5 kW minimum)
+        return {name: Decimal(getattr(blank, name)) for name in names}
+    initial: dict[str, object] = {name: getattr(latest, name) for name in names}
     initial["start"] = contract_day_after(latest)
     return initial
 
@@ -56,15 +103,9 @@ def _form_page(request: HttpRequest, contract: EnergyContract | None) -> HttpRes
     form = ContractForm(request.POST or None, instance=contract, initial=_initial(contract))
     if request.method == "POST" and form.is_valid():
         try:
-            change = contract_save(
-                contract_id=contract.pk if contract else None,
-                description=form.cleaned_data["description"],
-                start=form.cleaned_data["start"],
-                end=form.cleaned_data["end"],
-                prices=form.prices(),
-            )
+            change = contract_save(contract_id=contract.pk if contract else None, **form.contract())
         except ContractError as error:  # e.g. a contract added meanwhile by someone else
-            form.add_error(error.field, error.args[0])
+            form.add_error(error.field if error.field in form.fields else None, error.args[0])
         else:
             message = ngettext(
                 "Contract “%(description)s” saved; the costs of %(days)d day were recomputed.",
