@@ -421,3 +421,32 @@ def test_the_day_clocks_go_back_has_25_hours_and_names_the_repeated_hour(client)
     # 22:00:30 UTC = 00:00:30 CEST; 00:30 UTC = 02:30 CEST; 01:30 UTC = 02:30 CET; 22:59 UTC = 23:59 CET
     assert data["labels"] == ["00:00", "02:00 CEST", "02:00 CET", "23:00"]
     assert 'id="quality-summary"' in html and cell(html, "quality-l1", "voltage-mean") == "230.0"
+
+
+def test_readings_posted_as_values_show_positions_and_dutch_names_without_identifiers(client):
+    store(reading(utc(2026, 3, 2, 11), "1000.001", "2000.002", r1="3.003", r2="4.004"))
+    html = page_text(client)
+    assert row(html, "position-1.8.1").endswith("1,000.001 kWh") and "low" in row(html, "position-1.8.1")
+    assert row(html, "position-2.8.2").endswith("4.004 kWh") and "normal" in row(html, "position-2.8.2")
+    assert "no telegram stored" in row(html, "meter-kind")
+    assert row(html, "equipment-identifier").endswith("–") and row(html, "dsmr-version").endswith("–")
+    assert 'id="power-failure-log-empty"' in html
+    assert 'id="device-1"' not in html
+
+
+@pytest.mark.parametrize(
+    "entry", corpus_entries(lambda e: e["file"] == "dsmr5rs-mcs-dsmr50-empty-values-1.txt")
+)
+def test_a_log_without_usable_times_still_shows_its_durations(client, entry):
+    from dsmrhub.readings.models import MeterStatistics
+
+    text = (CORPUS / entry["file"]).read_bytes().decode("latin-1")
+    MeterStatistics.store(timestamp=utc(2026, 3, 2, 11), latest_telegram=text)
+    html = page_text(client)
+    log = re.findall(
+        r'<td class="start">(.*?)</td><td class="end">(.*?)</td><td class="number duration">(.*?)</td>', html
+    )
+    # the telegram's entries: (000000000000S)(23) (…W)(00000000) (…W)(8) (…W)(14): no end, so no start either
+    assert log == [("–", "–", "23 s"), ("–", "–", "0 s"), ("–", "–", "8 s"), ("–", "–", "14 s")]
+    raw = entry["from_telegram"]["values"]["equipment_identifier"]
+    assert row(html, "equipment-identifier") == f"Equipment identifier {raw}"  # zeros spell no text
