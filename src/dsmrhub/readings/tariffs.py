@@ -93,12 +93,16 @@ def meter_variant() -> str | None:
     return telegram_variant(MeterStatistics.row().values_list("latest_telegram", flat=True).first())
 
 
+def _custom_names() -> dict[int, str]:
+    row = TariffSettings.row().values_list("tariff_1_name", "tariff_2_name").first() or ("", "")
+    return dict(zip(TARIFFS, row, strict=True))
+
+
 def tariff_naming() -> TariffNaming:
     """The meter's variant and the user's names; looked up once per request."""
     if _memo.active and _memo.naming is not None:
         return _memo.naming
-    row = TariffSettings.row().values_list("tariff_1_name", "tariff_2_name").first() or ("", "")
-    naming = TariffNaming(variant=meter_variant(), custom={1: row[0], 2: row[1]})
+    naming = TariffNaming(variant=meter_variant(), custom=_custom_names())
     if _memo.active:
         _memo.naming = naming
     return naming
@@ -116,9 +120,12 @@ def tariff_label(*, tariff: int | None, variant: str | None | object = _UNKNOWN)
     meter's, when the caller has it already."""
     if tariff is None:
         return None
-    naming = tariff_naming()
-    if variant is not _UNKNOWN:
-        naming = TariffNaming(variant=variant, custom=naming.custom)  # type: ignore[arg-type]
+    if variant is _UNKNOWN or (_memo.active and _memo.naming is not None):
+        naming = tariff_naming()
+        if variant is not _UNKNOWN:
+            naming = TariffNaming(variant=variant, custom=naming.custom)  # type: ignore[arg-type]
+    else:  # the caller knows the variant: only the user's names are read
+        naming = TariffNaming(variant=variant, custom=_custom_names())  # type: ignore[arg-type]
     return naming.label(tariff)
 
 
