@@ -450,3 +450,17 @@ def test_a_log_without_usable_times_still_shows_its_durations(client, entry):
     assert log == [("–", "–", "23 s"), ("–", "–", "0 s"), ("–", "–", "8 s"), ("–", "–", "14 s")]
     raw = entry["from_telegram"]["values"]["equipment_identifier"]
     assert row(html, "equipment-identifier") == f"Equipment identifier {raw}"  # zeros spell no text
+
+
+def test_meter_page_in_dutch(dutch_page):
+    reading_ingest_telegram(telegram=DUTCH)
+    _quality_readings()
+    dutch_page.open("/meter/?day=2026-03-02")
+    page = dutch_page.page
+    assert page.locator("html").get_attribute("lang") == "nl"
+    # Dutch number style: a decimal comma, a point between thousands
+    expect(page.locator("#position-1\\.8\\.1 .value")).to_have_text("12.345,678 kWh")
+    expect(page.locator("#quality-l1 .voltage-low")).to_have_text("205,0")
+    page.wait_for_function("() => Chart.getChart(document.getElementById('quality-voltage')) !== undefined")
+    dutch_page.screenshot("meter-dutch")
+    assert dutch_page.errors == []
