@@ -196,3 +196,12 @@ def test_archive_fits_a_phone(phone_page):
     assert phone_page.fits_width()
     phone_page.screenshot("archive-phone")
     assert phone_page.errors == []
+
+
+@pytest.mark.django_db
+def test_a_future_period_without_any_data_says_it_lies_in_the_future(client):
+    response = client.get("/archive/?period=month&date=2199-01")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'id="archive-future"' in content and 'id="archive-table"' not in content
+    assert response.context["next_url"] is None and response.context["previous_url"] is None

@@ -136,7 +136,7 @@ def archive(request: HttpRequest) -> HttpResponse:
     except PeriodError as error:
         return _error(request, error, kind, today)
     bounds = archive_bounds(today=today)
-    outside = bounds.first is not None and (bounds.before_data(period) or bounds.in_future(period))
+    outside = bounds.in_future(period) or (bounds.first is not None and bounds.before_data(period))
     # A year's costs per band price every quarter hour of it (seconds at a year of one-second data): shown
     # when asked for (?bands=1), so the year page itself stays fast.
     with_bands = period.kind != "year" or request.GET.get("bands") == "1"
@@ -175,7 +175,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         "first_day_url": archive_url(archive_period_of(kind="day", day=first)) if first else None,
         "today_url": archive_url(archive_period_of(kind=period.kind, day=today)),
         "before_data": data is None and first is not None and bounds.before_data(period),
-        "in_future": data is None and bounds.in_future(period),
+        "in_future": bounds.in_future(period),
         "kind_links": [
             (name, label, archive_url(_within(archive_period_of(kind=name, day=anchor), bounds)), active)
             for name, label in KIND_LABELS.items()
