@@ -152,6 +152,8 @@ def test_a_day_before_the_data_or_in_the_future_says_where_the_data_is(client):
     assert link(month_before, "archive-first-link") == "/archive/?period=month&date=2026-10-01"
     assert 'id="archive-future"' in future and 'id="archive-table"' not in future
     assert link(future, "archive-today-link") == "/archive/?period=day&date=2026-10-26"
+    assert link(before, "archive-next") == "/archive/?period=day&date=2026-10-24"  # Next: to the data
+    assert 'id="archive-previous"' not in before
 
 
 def test_nothing_is_billed_before_the_first_reading(client):

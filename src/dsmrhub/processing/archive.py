@@ -205,10 +205,13 @@ class ArchiveBounds:
         return before
 
     def next(self, period: ArchivePeriod) -> ArchivePeriod | None:
-        """The period after, unless it lies wholly after today."""
+        """The period after, unless it lies wholly after today; from before the data, the first period
+        with data."""
         after = period.next
         if after is None or after.first > self.today:
             return None
+        if self.first is not None and after.last < self.first:
+            return archive_period_of(kind=period.kind, day=self.first)
         return after
 
     def before_data(self, period: ArchivePeriod) -> bool:
