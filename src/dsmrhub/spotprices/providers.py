@@ -6,6 +6,7 @@ requests, so adding a provider is adding a row (and its parser in ``formats``).
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -122,6 +123,7 @@ def http_get(url: str, *, timeout: float = TIMEOUT) -> bytes:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) URLs only
             body = response.read(MAX_ANSWER + 1)
+            promised = response.headers.get("Content-Length", "")
     except urllib.error.HTTPError as error:
         detail = ""
         try:
@@ -132,9 +134,17 @@ def http_get(url: str, *, timeout: float = TIMEOUT) -> bytes:
         except Exception:  # noqa: BLE001 - an unreadable error body only loses the detail
             detail = ""
         raise ProviderError(f"{_redacted(url)} answered HTTP {error.code}{detail}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
+    except http.client.IncompleteRead as error:  # a chunked answer that stopped early
+        raise ProviderError(
+            f"{_redacted(url)}: the answer was cut off after {len(error.partial)} bytes"
+        ) from None
+    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
-        raise ProviderError(f"cannot reach {_redacted(url)}: {reason}") from None
+        raise ProviderError(f"cannot reach {_redacted(url)}: {reason!s:.200}") from None
     if len(body) > MAX_ANSWER:
         raise ProviderError(f"{_redacted(url)} answered more than {MAX_ANSWER} bytes")
+    # read(amount) returns what came before the connection closed: a body shorter than its
+    # Content-Length was cut off (a parser might otherwise read the part as a whole answer)
+    if promised.isdigit() and len(body) < int(promised):
+        raise ProviderError(f"{_redacted(url)}: the answer was cut off after {len(body)} of {promised} bytes")
     return body
