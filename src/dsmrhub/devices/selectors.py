@@ -7,12 +7,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, Min, Sum
+from django.db.models import Min, Sum
 from django.db.models.functions import Coalesce
 
 from dsmrhub.devices.kinds import UNKNOWN, classify, device_label
 from dsmrhub.devices.models import (
     PRICED_KINDS,
+    Device,
     DeviceDay,
     DeviceFiveMinutes,
     DeviceHour,
@@ -46,16 +47,20 @@ def devices_present() -> list[DevicePresent]:
     """The newest stored value of every channel that sent one within ``PRESENT_WITHIN`` of the newest
     M-Bus value (a device that moved is shown on its new channel only), in channel order, classified by
     its type line (or the channel's override)."""
-    newest = MBusReading.objects.aggregate(at=Max("timestamp"))["at"]
-    if newest is None:
-        return []
-    latest = (
-        MBusReading.objects.filter(timestamp__gt=newest - PRESENT_WITHIN)
-        .values("channel")
-        .annotate(at=Max("timestamp"))
+    # Each channel's newest value by the unique index (channel, timestamp); the channels from the devices
+    # seen (a handful of rows), or before the processor built them from the M-Bus values themselves.
+    channels = set(Device.objects.values_list("channel", flat=True)) or set(
+        MBusReading.objects.values_list("channel", flat=True).distinct()
     )
+    newest = [
+        MBusReading.objects.filter(channel=channel).order_by("-timestamp").first() for channel in channels
+    ]
+    newest = [row for row in newest if row is not None]
+    if not newest:
+        return []
+    since = max(row.timestamp for row in newest) - PRESENT_WITHIN
+    rows = [row for row in newest if row.timestamp > since]
     overrides = dict(DeviceOverride.objects.values_list("channel", "kind"))
-    rows = [MBusReading.objects.get(channel=item["channel"], timestamp=item["at"]) for item in latest]
     # A device that moved to another channel (its identifier first sent there by a telegram after the last one
     # that brought a value here) is present on the new channel only; channels sending one identifier in the
     # same telegrams (as anonymised test telegrams do) all stay.

@@ -64,13 +64,15 @@ def devices_refresh(*, first: int, last: int) -> None:
     if not DevicesState.peek().built:
         devices_rebuild()
         return
-    low, high = fetch(
-        f"SELECT MIN(timestamp), MAX(timestamp) FROM {MBUS} WHERE (reading_id >= %s AND reading_id <= %s) "
-        f"OR (timestamp >= %s AND timestamp <= %s)",
-        [first, last, first, last],
-    )[0]
-    if low is not None:
-        _refresh_stamps(low, high)
+    # The values the readings brought (by the index of their reading), on which channels.
+    found = fetch(
+        f"SELECT channel, MIN(timestamp), MAX(timestamp) FROM {MBUS} "
+        f"WHERE reading_id >= %s AND reading_id <= %s GROUP BY channel",
+        [first, last],
+    )
+    if found:
+        channels = {row[0] for row in found} | set(Device.objects.values_list("channel", flat=True))
+        _refresh_stamps(min(row[1] for row in found), max(row[2] for row in found), channels=sorted(channels))
 
 
 def devices_rebuild() -> int:
@@ -78,37 +80,45 @@ def devices_rebuild() -> int:
     for model in (Device, DeviceHour, DeviceFiveMinutes, DeviceDay, DeviceEpoch):
         model.objects.all().delete()
     low, high = fetch(f"SELECT MIN(timestamp), MAX(timestamp) FROM {MBUS}")[0]
+    channels = [row[0] for row in fetch(f"SELECT DISTINCT channel FROM {MBUS} ORDER BY channel")]
     values = 0
     if low is not None:
         for start in range(low, high + 1, CHUNK):
-            values += _refresh_stamps(start, min(start + CHUNK - 1, high))
+            values += _refresh_stamps(start, min(start + CHUNK - 1, high), channels=channels)
     DevicesState.store(built=True)
     return values
 
 
-def _refresh_stamps(first: int, last: int) -> int:
-    """Rewrite the hours of the values stamped in [first, last] and of each channel's next value."""
+def _refresh_stamps(first: int, last: int, *, channels: list[int]) -> int:
+    """Rewrite the hours of the values stamped in [first, last] and of each channel's next value. Every
+    statement selects by channel first: the unique index (channel, timestamp) answers it."""
     shift = hour_shift(first, last)
     low = hour_start_of(first - 1, shift)
     high = hour_start_of(last - 1, shift) + HOUR
-    following = fetch(
-        f"SELECT MAX(next_at) FROM (SELECT MIN(timestamp) AS next_at FROM {MBUS} WHERE timestamp > %s "
-        f"GROUP BY channel) n",
-        [high],
-    )[0][0]
-    if following is not None:
-        high = hour_start_of(following - 1, shift) + HOUR
+    following = [
+        fetch(f"SELECT MIN(timestamp) FROM {MBUS} WHERE channel = %s AND timestamp > %s", [channel, high])[0][
+            0
+        ]
+        for channel in channels
+    ]
+    if any(at is not None for at in following):
+        high = hour_start_of(max(at for at in following if at is not None) - 1, shift) + HOUR
     overrides = dict(DeviceOverride.objects.values_list("channel", "kind"))
     # Each channel's last value at or before low: where its hours continue from.
-    before = fetch(
-        f"SELECT {', '.join('m.' + c.strip() for c in _COLUMNS.split(','))} FROM {MBUS} m JOIN ("
-        f"SELECT channel, MAX(timestamp) AS at FROM {MBUS} WHERE timestamp <= %s GROUP BY channel) p "
-        f"ON m.channel = p.channel AND m.timestamp = p.at",
-        [low],
-    )
+    before = [
+        row
+        for channel in channels
+        for row in fetch(
+            f"SELECT {_COLUMNS} FROM {MBUS} WHERE channel = %s AND timestamp <= %s "
+            f"ORDER BY timestamp DESC LIMIT 1",
+            [channel, low],
+        )
+    ]
+    marks = ", ".join(["%s"] * len(channels))
     rows = fetch(
-        f"SELECT {_COLUMNS} FROM {MBUS} WHERE timestamp > %s AND timestamp <= %s ORDER BY timestamp, channel",
-        [low, high],
+        f"SELECT {_COLUMNS} FROM {MBUS} WHERE channel IN ({marks}) AND timestamp > %s AND timestamp <= %s "
+        f"ORDER BY timestamp, channel",
+        [*channels, low, high],
     )
     by_channel: dict[int, _Last] = {}
     by_identifier: dict[tuple[str, str], tuple[int, _Last]] = {}  # (identifier, kind) → (channel, last)
