@@ -286,9 +286,9 @@ def _today_live(*, now: datetime) -> _Today | None:
 
 def archive_data(*, period: ArchivePeriod, now: datetime | None = None, bands: bool = True) -> ArchiveData:
     """The rows of a period (every slot up to now, also those without data) with totals and costs; today
-    live. ``bands``: also the costs per time-of-use band or dynamic term (the cost engine, over the
-    period's quarter hours: about 0.15 s a month of one-second data, so a year's are asked for apart);
-    ``extra["bands_available"]``: the period has days under such a contract."""
+    live. ``bands``: also the electricity per band when a time-of-use or dynamic contract is in force
+    (``archive_band_costs``: the engine prices the period's quarter hours, about 0.15 s a month of
+    one-second data, so the page asks for a year's apart); ``extra["bands_available"]``: there is one."""
     now = now or timezone.now()
     today = now.astimezone(local_zone()).date()
     tariffs = tariffs_for_days(first=period.first, last=min(period.last, today))
