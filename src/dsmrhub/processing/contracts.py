@@ -138,6 +138,7 @@ class ContractTotals:
     gas_cost: Decimal
     fixed_cost: Decimal
     total_cost: Decimal
+    costs_missing: int = 0  # periods whose cost is unknown: the cost sums leave those days out
 
     @property
     def electricity(self) -> Decimal:

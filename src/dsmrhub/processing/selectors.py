@@ -58,15 +58,21 @@ _ZEROS = {  # zero at each field's stored precision: "0.000" kWh, "0.00" money
 
 def day_statistics_totals(*, first: date, last: date | None = None) -> dict[str, Any]:
     """Sums of the day statistics in [first, last] (no ``last``: every later day), zero where none,
-    and ``days``, the number of days with statistics; one aggregate query."""
+    ``days``, the number of days with statistics, and ``costs_missing``, the periods whose cost is unknown
+    (a cost sum then leaves those days out: show it as incomplete); one aggregate query."""
     rows = DayStatistics.objects.filter(day__gte=first)
     if last is not None:
         rows = rows.filter(day__lte=last)
-    sums = rows.aggregate(days=Count("day"), **{name: Sum(name) for name in DAY_TOTAL_FIELDS})
+    sums = rows.aggregate(
+        days=Count("day"),
+        costs_missing=Sum("costs_missing"),
+        **{name: Sum(name) for name in DAY_TOTAL_FIELDS},
+    )
     totals: dict[str, Any] = {
         name: sums[name] if sums[name] is not None else _ZEROS[name] for name in DAY_TOTAL_FIELDS
     }
     totals["days"] = sums["days"]
+    totals["costs_missing"] = sums["costs_missing"] or 0
     return totals
 
 
