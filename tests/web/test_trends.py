@@ -107,6 +107,17 @@ def test_periods_with_different_numbers_of_days_compare_the_average_per_day(clie
 
 
 @pytest.mark.django_db
+def test_compare_in_dutch_uses_the_dutch_number_money_and_date_formats(client):
+    store_days(date(2026, 10, 24), date(2026, 10, 27))
+    response = client.get("/trends/?a=2026-10-26&b=2026-10-27", HTTP_ACCEPT_LANGUAGE="nl")
+    cells = {row["name"]: row for row in response.context["compare_rows"]}
+    assert cells["electricity2"]["a"] == "38,400"
+    assert cells["total_cost"]["a"] == "€\N{NO-BREAK SPACE}14,66"
+    assert cells["electricity2"]["percent"] == "0,0"
+    assert "A: 26 okt 2026" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_a_period_without_data_says_so_instead_of_zero(client):
     store_days(date(2026, 10, 24), date(2026, 10, 26))
     response = client.get("/trends/?a=2026-10&b=2025-10")

@@ -2,7 +2,7 @@
    two periods (A as bars, B as a line over them, bucket by bucket). */
 "use strict";
 (function () {
-  const { chart, colors, number, money } = window.dsmrhub;
+  const { chart, chartTheme, colors, number, money } = window.dsmrhub;
 
   function compare() {
     const source = document.getElementById("compare-data");
@@ -17,14 +17,16 @@
 
     function datasets(name) {
       const figure = data.figures[name];
+      // B in the page's text colour: distinct from every figure's bars, readable light and dark
+      const line = chartTheme().text;
       return [
         { type: "bar", label: data.text.a, data: values(figure.a), backgroundColor: colour[name], order: 2 },
         {
           type: "line",
           label: data.text.b,
           data: values(figure.b),
-          borderColor: colors.l3,
-          backgroundColor: colors.l3,
+          borderColor: line,
+          backgroundColor: line,
           borderDash: [6, 4],
           pointRadius: 2,
           spanGaps: false,
