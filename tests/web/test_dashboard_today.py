@@ -1,7 +1,7 @@
 """Dashboard, Django client: the stale-data banner (the status page's rule), today as one computation with
-the API (net use, cost split, return compensation, "no contract"), today against a typical day, the
-month-end projection, today's hours and the running gas hour. Expected figures come from
-tests/web/dashboard_readings.py, worked out from the readings' schedule."""
+the API (net use, cost split, return compensation also at market prices, "no contract"), today against a
+typical day, the month-end projection, today's hours (also on a 23-hour day) and the running gas hour.
+Expected figures come from tests/web/dashboard_readings.py, worked out from the readings' schedule."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 import time_machine
 
+from dsmrhub.prices.services import contract_spec_parse
+from dsmrhub.processing.contracts import contract_save
 from dsmrhub.processing.selectors import application_problems
+from dsmrhub.processing.services import processing_run_pending
 from dsmrhub.readings.tariffs import tariff_names
+from dsmrhub.spotprices.models import Commodity
+from dsmrhub.spotprices.services import PricePeriod, market_prices_store
 from tests.processing.builders import reading, store, utc
 from tests.web.dashboard_readings import (
     AMS,
@@ -222,3 +227,64 @@ def test_no_projection_before_a_complete_day_of_the_month(client):
         page = client.get("/").content.decode()
     assert data["projection"] is None and data["month"]["days"] == 0
     assert "Available from the second day of the month." in page
+
+
+@pytest.mark.django_db
+def test_todays_hours_on_the_day_daylight_saving_starts(client):
+    sunday = date(2026, 3, 29)  # 23 hours: 02:00 CET is 03:00 CEST
+    schedule = readings_store(today=sunday, last_local=time(5, 30), days_before=1)
+    now = datetime.combine(sunday, time(5, 31, 10), tzinfo=AMS)
+    with time_machine.travel(now, tick=False):
+        data = _live(client)
+    assert schedule.hours_today == 5  # 4½ hours of real time up to 05:30:10 CEST, plus the half hour before
+    assert data["hours"]["labels"] == ["00:00 CET", "01:00 CET", "03:00 CEST", "04:00 CEST", "05:00 CEST"]
+    assert D(data["today"]["electricity"]) == expected_today_hours(5)
+    assert sum(D(v) for v in data["hours"]["electricity1"]) == D(data["today"]["electricity1"])
+
+
+DYNAMIC = {
+    "description": "dynamic",
+    "start": "2026-01-01",
+    "kind": "dynamic",
+    "terms": {
+        "electricity_delivered": {"markup": "0.02", "tax": "0.10154", "vat_percent": "21"},
+        "electricity_returned": {"markup": "-0.015"},
+    },
+}
+
+
+@pytest.mark.django_db
+def test_return_compensation_of_a_dynamic_contract_follows_the_market_price(client):
+    parsed = contract_spec_parse(DYNAMIC)
+    contract_save(
+        description=parsed.description,
+        start=parsed.start,
+        prices=parsed.prices,
+        kind=parsed.kind,
+        terms=parsed.terms,
+    )
+    quarter = timedelta(minutes=15)
+    first = utc(2026, 3, 10, 11, 0)  # 12:00 local
+    market = [D("0.10"), D("-0.05")]  # a negative price: returning then costs money
+    market_prices_store(
+        periods=[
+            PricePeriod(
+                Commodity.ELECTRICITY_DELIVERED, first + quarter * i, first + quarter * (i + 1), price
+            )
+            for i, price in enumerate(market)
+        ],
+        source="test",
+    )
+    returned = [D("0.200"), D("0.100")]  # kWh returned in the two quarters, nothing delivered
+    store(
+        reading(first - timedelta(seconds=10), "1000.000", r1="0.000"),
+        reading(first + quarter - timedelta(seconds=10), "1000.000", r1=str(returned[0])),
+        reading(first + 2 * quarter - timedelta(seconds=10), "1000.000", r1=str(returned[0] + returned[1])),
+    )
+    processing_run_pending()
+    with time_machine.travel(first + 2 * quarter, tick=False):
+        today = _live(client)["today"]
+    credit = sum(kwh_ * (price - D("0.015")) for kwh_, price in zip(returned, market, strict=True))
+    assert D(today["compensation"]) == R(credit)  # R(0.2 × 0.085 − 0.1 × 0.065) = R(0.0105)
+    assert D(today["electricity_cost"]) == -R(credit)
+    assert today["missing"] == 0
