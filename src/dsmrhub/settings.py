@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "dsmrhub.mqtt",
     "dsmrhub.server",
     "dsmrhub.backup",
+    "dsmrhub.alerts",
 ]
 if not SERVER_INSTALLED:
     INSTALLED_APPS = ["dsmrhub.datalogger"]

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from dsmrhub import __version__
 from dsmrhub.datalogger.models import DataloggerState
 from dsmrhub.db.singleton import SINGLETON_ID
 from dsmrhub.processing.models import MeterEpoch
@@ -61,7 +62,7 @@ def test_status_shows_the_latest_reading_age_and_the_rejected_counts(client):
     assert _text(html, "unprocessed").startswith("Readings waiting for processing 0")
     assert "✓ Electricity" in html and "✓ Three phases" in html
     assert "2 telegrams were rejected (see the log)." in html
-    assert _text(html, "version").endswith("0.1.0")
+    assert _text(html, "version").endswith(__version__)
     size = _text(html, "database-size")
     assert re.search(r"\d+(\.\d)? (KB|MB|bytes)", size), size
 

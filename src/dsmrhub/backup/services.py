@@ -10,6 +10,7 @@ or another database vendor, and replaces a database that holds data only when fo
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -119,13 +120,25 @@ def _applied_migrations(using: str) -> list[str]:
 def _sqlite_copy(using: str, target: Path) -> None:
     """A consistent copy of the live database into the file ``target`` (SQLite's online backup API)."""
     connection = connections[using]
-    connection.ensure_connection()
+    name = str(connection.settings_dict["NAME"])
+    if name and ":memory:" not in name and "mode=memory" not in name:
+        # a connection of its own: a read transaction that nothing else of this process holds or writes in
+        source = sqlite3.connect(
+            f"file:{name}?mode=ro", uri=True, timeout=connection.settings_dict["OPTIONS"].get("timeout", 5)
+        )
+    else:  # an in-memory database (tests) exists only in Django's connection
+        if connection.in_atomic_block:
+            raise BackupError("cannot back up an in-memory database inside a transaction")
+        connection.ensure_connection()
+        source = connection.connection
     copy = sqlite3.connect(target)
     try:
-        connection.connection.backup(copy)  # all pages in one step: one consistent state
+        source.backup(copy)  # all pages in one step: one consistent state
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
     finally:
         copy.close()
+        if source is not connection.connection:
+            source.close()
 
 
 def _gzip_file(source: Path, target: Path) -> None:
@@ -218,8 +231,9 @@ def backup_create(
     except sqlite3.Error as error:
         raise BackupError(f"cannot copy the database: {error}") from None
     finally:
-        partial.unlink(missing_ok=True)
-        copy.unlink(missing_ok=True)
+        for leftover in (partial, copy):
+            with contextlib.suppress(OSError):  # e.g. the directory could not be made: nothing to remove
+                leftover.unlink(missing_ok=True)
     return BackupMade(path=target, size=size, sha256=digest, seconds=time.monotonic() - started)
 
 

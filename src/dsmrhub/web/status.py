@@ -8,16 +8,22 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from dsmrhub import __version__
-from dsmrhub.datalogger.selectors import datalogger_problems, datalogger_status
+from dsmrhub.alerts.problems import problems_current
+from dsmrhub.alerts.selectors import alerts_status
+from dsmrhub.backup.selectors import backup_status
+from dsmrhub.datalogger.selectors import datalogger_status
 from dsmrhub.mqtt.selectors import mqtt_status
 from dsmrhub.processing.models import MeterEpoch
-from dsmrhub.processing.selectors import application_problems, application_status
+from dsmrhub.processing.selectors import application_status
 from dsmrhub.readings.models import MeterStatistics
-from dsmrhub.spotprices.selectors import spot_price_problems
+
+REFRESH_SECONDS = 10  # the page fetches itself this often (static/web/status.js)
 
 
 def database_size() -> int | None:
@@ -55,6 +61,18 @@ def age_text(seconds: int | None) -> str:
     return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
 
 
+def problem_html(text: str) -> SafeString:
+    """A problem's plain words as HTML: everything escaped, a command in `backticks` as <code>."""
+    pieces = text.split("`")
+    if len(pieces) % 2 == 0:  # an unpaired backtick: no markup at all
+        return format_html("{}", text)
+    return format_html_join(
+        "",
+        "{}",
+        ((piece if i % 2 == 0 else format_html("<code>{}</code>", piece),) for i, piece in enumerate(pieces)),
+    )
+
+
 CAPABILITY_LABELS = {
     "electricity": _("Electricity"),
     "electricity_returned": _("Electricity returned"),
@@ -68,7 +86,10 @@ def status_gather(*, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     application = application_status(now=now)
     capabilities = application["capabilities"]
-    problems = [*datalogger_problems(now=now), *application_problems(now=now), *spot_price_problems(now=now)]
+    problems = [
+        {"problem": problem_html(problem.text), "since": problem.since, "source": problem.source}
+        for problem in problems_current(now=now)
+    ]
     rejected = MeterStatistics.row().values_list("rejected_telegrams", flat=True).first()
     return {
         "now": now,
@@ -88,4 +109,7 @@ def status_gather(*, now: datetime | None = None) -> dict[str, Any]:
             (str(label), bool(capabilities.get(name))) for name, label in CAPABILITY_LABELS.items()
         ],
         "problems": problems,
+        "backup": backup_status(now=now),
+        "alerts": alerts_status(),
+        "refresh_seconds": REFRESH_SECONDS,
     }
