@@ -105,3 +105,22 @@ def test_before_the_data_and_the_band_costs_in_the_browser(archive_page):
         assert archive_page.fits_width()
         archive_page.screenshot(f"archive-bands-{archive_page.name}")
     assert archive_page.errors == []
+
+
+def test_days_without_a_contract_in_the_browser(archive_page):
+    page = archive_page.page
+    with time_machine.travel(NOW, tick=True):
+        store_readings(contract_from=date(2026, 10, 25))
+        archive_page.open("/archive/?period=month&date=2026-10")
+        rows = page.locator("#archive-table tbody tr")
+        expect(rows).to_have_count(26)
+        expect(rows.nth(23).locator("td").last).to_have_text("no contract")  # 24 October
+        sunday = use_between(local(date(2026, 10, 25)), local(date(2026, 10, 26)))
+        expect(rows.nth(24).locator("td").last).to_have_text(_money(day_cost(sunday)))
+        expect(page.locator("#archive-no-contract-note")).to_contain_text(
+            "1 day with data has no energy contract"
+        )
+        assert "€ 0.00" not in page.locator("#archive-table").inner_text().replace(NBSP, " ")
+        assert archive_page.fits_width()
+        archive_page.screenshot(f"archive-no-contract-{archive_page.name}")
+    assert archive_page.errors == []
