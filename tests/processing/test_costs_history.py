@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dsmrhub.prices.services import contract_spec_parse
+from dsmrhub.processing.compare import compare_tariff, contracts_compare
 from dsmrhub.processing.contracts import contract_save
 from dsmrhub.processing.costs import costs_by_band, costs_for_range
 from dsmrhub.processing.history import ImportedDay, ImportedHour, statistics_import
@@ -399,3 +400,49 @@ def test_costs_by_band_fixed_registers_and_dynamic_missing():
         ("dynamic", "", 24 * D("0.300"), 1),
     ]
     assert [r.cost for r in rows] == [R(23 * D("0.400") * D("0.25")), R(D("0.21")), None]
+
+
+def test_compare_replays_imported_history_per_hour():
+    """What a bands contract would have cost over imported history, next to the fixed one in force."""
+    save({"description": "fixed", "start": "2026-01-01", "electricity_delivered_1_price": "0.25"})
+    import_day(MONDAY, hour_rows(MONDAY, d1=D("0.400"), gas=ZERO))
+    import_day(SATURDAY, hour_rows(SATURDAY, d1=D("0.400"), gas=ZERO), with_hours=False)
+    bands = compare_tariff({key: value for key, value in BANDS.items() if key != "start"}, number=1)
+    comparison = contracts_compare(first=MONDAY, last=SATURDAY, tariffs=[bands], now=NOW)
+    in_force, replay = (c.total for c in comparison.contracts)
+    assert (in_force.total_cost, in_force.missing) == (R(48 * D("0.400") * D("0.25")), 0)
+    # Monday per hour: 16 peak, 8 off-peak hours; Saturday without hours, off-peak all day; 0.50 a day
+    electricity = 16 * D("0.400") * PEAK + 8 * D("0.400") * OFF_PEAK + 24 * D("0.400") * OFF_PEAK
+    assert (replay.electricity_cost, replay.missing) == (R(electricity), 0)
+    assert replay.total_cost == R(R(electricity) + 2 * D("0.50"))
+
+
+def test_imported_gas_under_a_dynamic_gas_formula_is_priced_per_hour_by_its_gas_day():
+    gas_term = {"gas": {"markup": "0.05", "tax": "0.60", "vat_percent": "21"}}
+    save({**DYNAMIC, "terms": {**DYNAMIC["terms"], **gas_term}})
+    six = datetime(2026, 3, 1, 6, tzinfo=AMS).astimezone(UTC)  # gas days run 06:00–06:00 local
+    day = timedelta(days=1)
+    market_prices_store(
+        periods=[
+            PricePeriod(Commodity.GAS, six, six + day, D("0.40")),
+            PricePeriod(Commodity.GAS, six + day, six + 2 * day, D("0.50")),
+            PricePeriod(Commodity.GAS, six + 2 * day, six + 3 * day, D("0.55")),
+        ],
+        source="test",
+    )
+    prices(local_hours(MONDAY)[0], ["0.10"] * 24)  # one electricity price all day
+    import_day(MONDAY, hour_rows(MONDAY, d1=D("0.300")))
+
+    def gas_price(market: Decimal) -> Decimal:
+        return (market + D("0.05") + D("0.60")) * D("1.21")
+
+    gas = 6 * D("0.080") * gas_price(D("0.40")) + 18 * D("0.080") * gas_price(D("0.50"))
+    row = stored(MONDAY)
+    assert (row.costs_missing, row.gas_cost) == (0, R(gas))
+    # without hours Tuesday's gas spans two gas days (0.50, 0.55): unknown; its electricity has one price
+    tuesday = MONDAY + day
+    prices(local_hours(tuesday)[0], ["0.10"] * 24)
+    import_day(tuesday, hour_rows(tuesday, d1=D("0.300")), with_hours=False)
+    row = stored(tuesday)
+    assert (row.costs_missing, row.gas_cost, row.total_cost) == (1, None, None)
+    assert row.electricity1_cost == R(24 * D("0.300") * delivered_price(D("0.10")))

@@ -575,3 +575,15 @@ def test_adding_a_bands_contract_in_the_browser(browser_page, admin_user):
     assert "mon-fri 23:00-07:00; sat,sun" in contract.locator("table.bands").inner_text()
     browser_page.screenshot("contracts-bands")
     assert browser_page.errors == []
+
+
+@pytest.mark.django_db
+def test_a_contract_whose_days_lack_market_prices_says_its_costs_are_incomplete(logged_in):
+    _two_days()  # 1.8 kW every quarter hour of 2026-03-02 and 03-03
+    terms = {"electricity_delivered": ("0.02", "0.1", "21"), "electricity_returned": ("0", "0", "0")}
+    assert logged_in.post("/contracts/add/", _dynamic_post("Dynamic", "2026-03-02", terms)).status_code == 302
+    day = DayStatistics.objects.get(day=MARCH_2)
+    assert (day.costs_missing, day.total_cost, day.gas_cost) == (96, None, D("3.24"))  # no market prices
+    page = logged_in.get("/contracts/").content.decode()
+    assert "(incomplete)" in page
+    assert "Incomplete: 192 periods with use have no price" in page

@@ -65,18 +65,28 @@ class CompareBodySerializer(_Range):
 
 
 class PeriodCostSerializer(serializers.Serializer):
-    """One period: energy in kWh/m3 and costs in euros as decimal strings; costs null when missing > 0."""
+    """One period: energy in kWh/m3 and costs in euros as decimal strings; the costs a missing price makes
+    unknown are null when missing > 0."""
 
     start = serializers.DateTimeField(help_text="local start, with offset")
     delivered = serializers.DecimalField(max_digits=15, decimal_places=3)
     returned = serializers.DecimalField(max_digits=15, decimal_places=3)
     gas = serializers.DecimalField(max_digits=15, decimal_places=3)
-    electricity_cost = serializers.DecimalField(max_digits=15, decimal_places=2, allow_null=True)
-    gas_cost = serializers.DecimalField(max_digits=15, decimal_places=2, allow_null=True)
+    electricity_cost = serializers.DecimalField(
+        max_digits=15, decimal_places=2, allow_null=True, help_text="null: an electricity price is missing"
+    )
+    gas_cost = serializers.DecimalField(
+        max_digits=15, decimal_places=2, allow_null=True, help_text="null: a gas price is missing"
+    )
     fixed_cost = serializers.DecimalField(max_digits=20, decimal_places=6, allow_null=True)
     capacity_cost = serializers.DecimalField(max_digits=15, decimal_places=2, allow_null=True)
-    total_cost = serializers.DecimalField(max_digits=15, decimal_places=2, allow_null=True)
-    missing = serializers.IntegerField(help_text="quarters (and gas hours) with use but no market price")
+    total_cost = serializers.DecimalField(
+        max_digits=15, decimal_places=2, allow_null=True, help_text="null when missing > 0"
+    )
+    missing = serializers.IntegerField(
+        help_text="periods with use but no price: quarter hours and gas hours without a market price, and "
+        "imported hours (or the rest of an imported day) over which the price changes; 0: complete"
+    )
     capacity_peak = serializers.DecimalField(
         max_digits=10, decimal_places=3, allow_null=True, help_text="the month's billed peak, kW (months)"
     )

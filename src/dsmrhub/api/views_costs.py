@@ -57,8 +57,12 @@ class CostsView(APIView):
         summary="Costs per quarter hour, hour, day, month, year or the whole range",
         description=(
             "What electricity and gas cost, for every contract kind (fixed, time-of-use bands, dynamic, "
-            "capacity tariff), from the quarter-hour energy. Costs are euros rounded once per period; a "
-            "period with use but no market price has null costs and `missing` > 0 (never 0.00). Day and "
+            "capacity tariff), from the quarter-hour energy. Costs are euros rounded once per period. A "
+            "period with use that cannot be priced has `missing` > 0 and the costs it makes unknown null "
+            "(never 0.00): electricity without a market price nulls the electricity costs, gas without one "
+            "the gas cost, either the total; fixed and capacity costs stay known. Imported history (days "
+            "whose readings are gone) is priced per imported hour where one price holds the whole hour; it "
+            "has no quarters, so period=quarter leaves it out and period=hour shows its hours only. Day and "
             "coarser periods add the fixed cost per day; months, years and the total add the fixed cost per "
             "month and the capacity tariff. Quarters and hours: at most 366 days per request."
         ),

@@ -56,7 +56,7 @@ from dsmrhub.prices.costs import (
     round_cents,
     tariffs_for_days,
 )
-from dsmrhub.prices.models import ContractKind
+from dsmrhub.prices.models import ContractKind, TermCommodity
 from dsmrhub.prices.tariffs import Tariff
 from dsmrhub.processing.gas import gas_hours
 from dsmrhub.processing.models import DayStatistics, HourStatistics
@@ -471,6 +471,8 @@ def _block_gas(tariff: Tariff, block: UseBlock, market: MarketSeries) -> Decimal
     """The exact gas amount of a block when one gas price holds over all of it (else None)."""
     if not block.gas:
         return ZERO
+    if tariff.kind != ContractKind.DYNAMIC or TermCommodity.GAS not in tariff.terms:
+        return gas_amount(tariff=tariff, moment=block.start, m3=block.gas, market=market)  # one gas price
     found = None
     for moment in range(block.start, block.end, QUARTER):
         amount = gas_amount(tariff=tariff, moment=moment, m3=block.gas, market=market)
