@@ -95,28 +95,42 @@ def _reading(models: ModuleType, moment: datetime) -> Any:
     )
 
 
-# What to send to an operation that has required arguments (or a body); ``made`` holds what earlier
-# operations answered (e.g. the reading that the delete-by-id operation removes).
+def _label(operation: tuple[str, str, str, str]) -> str:
+    """ "METHOD /path", as the schema names an operation (its operationId may change with the schema)."""
+    return f"{operation[2].upper()} {operation[3]}"
+
+
+# What to send to an operation (by its "METHOD /path") that has required arguments or a body; ``made``
+# holds what earlier operations answered (e.g. the reading that the delete-by-id operation removes).
 ARGUMENTS: dict[str, Callable[[ModuleType, dict[str, Any]], dict[str, Any]]] = {
-    "v1_datalogger_dsmrreading_create": lambda models, made: {
+    "POST /api/v1/datalogger/dsmrreading": lambda models, made: {
         "body": models.V1DataloggerDsmrreadingCreateBody(telegram=made["telegram"])
     },
-    "datalogger_dsmrreading_create": lambda models, made: {"body": _reading(models, made["own_reading"])},
-    "datalogger_dsmrreading_delete": lambda models, made: {"reading_id": made["created_id"]},
-    "datalogger_dsmrreading_delete_range": lambda models, made: {"timestamp": made["own_reading"]},
-    "datalogger_meter_statistics_partial_update": lambda models, made: {
+    "POST /api/v2/datalogger/dsmrreading": lambda models, made: {
+        "body": _reading(models, made["own_reading"])
+    },
+    "DELETE /api/v2/datalogger/dsmrreading/{reading_id}": lambda models, made: {
+        "reading_id": made["created_id"]
+    },
+    "DELETE /api/v2/datalogger/dsmrreading": lambda models, made: {"timestamp": made["own_reading"]},
+    "PATCH /api/v2/datalogger/meter-statistics": lambda models, made: {
         "body": models.PatchedMeterStatisticsRequest(dsmr_version="50")
     },
-    "costs_retrieve": lambda models, made: {"from_": DAY, "to": DAY},
-    "costs_compare_retrieve": lambda models, made: {"from_": DAY, "to": DAY, "contract": [made["contract"]]},
-    "costs_compare_create": lambda models, made: {
+    "GET /api/v2/consumption/devices/{channel}": lambda models, made: {"channel": 1},
+    "GET /api/v2/costs": lambda models, made: {"from_": DAY, "to": DAY},
+    "GET /api/v2/costs/compare": lambda models, made: {
+        "from_": DAY,
+        "to": DAY,
+        "contract": [made["contract"]],
+    },
+    "POST /api/v2/costs/compare": lambda models, made: {
         "body": models.CompareBodyRequest.from_dict(
             {"from": DAY.isoformat(), "to": DAY.isoformat(), "contracts": [made["contract"]]}
         )
     },
 }
 # Run after every other operation: they remove what the others read.
-LAST = ("datalogger_dsmrreading_delete", "datalogger_dsmrreading_delete_range")
+LAST = ("DELETE /api/v2/datalogger/dsmrreading/{reading_id}", "DELETE /api/v2/datalogger/dsmrreading")
 
 
 @time_machine.travel(NOW, tick=True)
@@ -138,23 +152,25 @@ def test_a_generated_client_calls_every_operation(generated, live_server, api_ke
     for _, telegram in telegrams:
         made["telegram"] = telegram
         stored = v1.sync_detailed(
-            client=client, **ARGUMENTS["v1_datalogger_dsmrreading_create"](models, made)
+            client=client, **ARGUMENTS["POST /api/v1/datalogger/dsmrreading"](models, made)
         )
         assert stored.status_code == 201, stored.content
     call_command("process")
 
-    operations = sorted(_operations(schema), key=lambda operation: operation[1] in LAST)
+    operations = sorted(_operations(schema), key=lambda operation: _label(operation) in LAST)
     called = []
     for tag, operation_id, method, path in operations:
         module = _module(generated, tag, operation_id)
-        arguments = ARGUMENTS.get(operation_id, lambda models, made: {})(models, made)
+        arguments = ARGUMENTS.get(_label((tag, operation_id, method, path)), lambda models, made: {})(
+            models, made
+        )
         response = module.sync_detailed(client=client, **arguments)
         summary = f"{method.upper()} {path}: {response.status_code} {response.content[:300]!r}"
         assert 200 <= response.status_code < 300, summary
         if response.content:  # every documented body parses into its model, not into the Error model
             assert response.parsed is not None, summary
             assert type(response.parsed).__name__ != "Error", summary
-        if operation_id == "datalogger_dsmrreading_create":
+        if _label((tag, operation_id, method, path)) == "POST /api/v2/datalogger/dsmrreading":
             made["created_id"] = response.parsed.id
             # The range delete removes a second copy: the first one is deleted by its id.
             again = module.sync_detailed(
