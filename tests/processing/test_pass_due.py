@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from dsmrhub.processing.models import ElectricityConsumption, PendingMinute, ProcessingState
 from dsmrhub.processing.periods import MINUTE, to_epoch
 from dsmrhub.processing.services import processing_pass_due, processing_run_due, processing_run_pending
+from dsmrhub.readings.models import DsmrReading
 from tests.processing.builders import steady_stream, store, utc
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +70,16 @@ def test_an_idle_pass_writes_nothing_and_a_due_one_processes():
     assert result.minutes == 1
     assert ElectricityConsumption.objects.count() > minutes
     assert not PendingMinute.objects.exists()
+
+
+def test_the_gas_value_s_minute_marked_by_every_telegram_is_no_reason_for_a_pass():
+    start = utc(2026, 3, 2, 12)
+    store(*steady_stream(start, start + timedelta(minutes=3), step=timedelta(seconds=10)))
+    processing_run_pending()
+    running = start + timedelta(minutes=3, seconds=20)  # its gas value is stamped 12:00
+    store(*steady_stream(running, running, gas_every=None, d1=Decimal("1001")))
+    DsmrReading.objects.filter(timestamp=running).update(extra_device_timestamp=start)
+    marked = set(PendingMinute.objects.values_list("minute", flat=True))
+    assert marked == {to_epoch(start) // MINUTE, to_epoch(running) // MINUTE}
+    assert not processing_pass_due(now=to_epoch(running) + 1)
+    assert processing_pass_due(now=to_epoch(running) + 60)

@@ -168,7 +168,16 @@ def processing_pass_due(*, now: int | None = None) -> bool:
     few seconds, its rows and the hour and day around it would be written again for every telegram
     (SD-card wear), while the live figures come from the readings anyway. Reads only."""
     now = int(time.time()) if now is None else now
-    oldest = fetch(f"SELECT MIN(minute) FROM {PENDING}")[0][0]
+    # Every telegram marks its gas value's minute too (long over, the same until the next gas value):
+    # that mark alone is no reason for a pass; it is processed with the next one.
+    latest = fetch(
+        f"SELECT timestamp, extra_device_timestamp FROM {READINGS} ORDER BY timestamp DESC LIMIT 1"
+    )
+    reading, gas = latest[0] if latest else (None, None)
+    skip = -1  # (a minute no mark is ever for)
+    if gas is not None and gas // MINUTE != reading // MINUTE:
+        skip = gas // MINUTE
+    oldest = fetch(f"SELECT MIN(minute) FROM {PENDING} WHERE minute <> %s", [skip])[0][0]
     if oldest is not None and (oldest + 1) * MINUTE <= now:
         return True
     state = ProcessingState.peek()
