@@ -187,6 +187,19 @@ def test_today_against_a_past_day_uses_todays_live_figures(client):
     assert (rows["days"]["a"], rows["days"]["b"]) == (1, 1)
     page = response.content.decode()
     assert 'id="note-a-so-far"' in page and "(so far)" in page
+    # and both days up to the same hour: midnight to noon of a normal day, on each side
+    same = response.context["comparison"].same_time
+    morning = 7 * Decimal("1.2") + 5 * Decimal("2.4")  # 00:00–07:00 at 1.2 kW, 07:00–12:00 at 2.4 kW
+    assert (same["hours"], same["until"], same["a"], same["b"], same["percent"]) == (
+        12,
+        "12:00",
+        morning,
+        morning,
+        0,
+    )
+    assert (
+        "Up to 12:00 (the same hours of both days): electricity A 20.400 kWh, B 20.400 kWh (0.0 %)." in page
+    )
 
 
 @pytest.mark.django_db

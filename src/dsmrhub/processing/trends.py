@@ -281,6 +281,38 @@ class Comparison:
     per_day: bool  # the periods hold different numbers of days with data: compare averages per day
     granularity: str  # the chart's buckets: "hour", "day" or "month"
     rows: list[dict[str, Any]]
+    same_time: dict[str, Any] | None = None  # today against a past day: both up to the same hour
+
+
+def _change(value: Decimal, base: Decimal) -> Decimal | None:
+    """``value`` against ``base`` in percent, one decimal; None against nothing (no "+∞ %")."""
+    return (Decimal(value - base) * 100 / base).quantize(PERCENT, ROUND_HALF_UP) if base else None
+
+
+def _same_time(a: CompareSide, b: CompareSide) -> dict[str, Any] | None:
+    """Today so far against a finished day, both up to the same hour: the hours before today's running one
+    (an afternoon against a whole day would read as a drop). None unless exactly one side is today."""
+    if a.so_far == b.so_far or a.totals is None or b.totals is None:
+        return None
+    today, other = (a, b) if a.so_far else (b, a)
+    complete = [row for row in today.rows if not row.so_far]
+    if not complete or len(complete) >= len(other.rows):
+        return None
+    running = today.rows[len(complete)] if len(today.rows) > len(complete) else None
+
+    def electricity(rows: list[ArchiveRow]) -> Decimal:
+        return sum((row.use["electricity"] for row in rows if row.use), ZERO)
+
+    used = {"today": electricity(complete), "other": electricity(other.rows[: len(complete)])}
+    value_a, value_b = (used["today"], used["other"]) if a.so_far else (used["other"], used["today"])
+    percent = _change(value_a, value_b)
+    return {
+        "until": running.label if running else None,
+        "hours": len(complete),
+        "a": value_a,
+        "b": value_b,
+        "percent": percent,
+    }
 
 
 COMPARED = ("electricity1", "electricity2", "electricity", "returned", "gas", "total_cost", "days")
@@ -358,8 +390,7 @@ def periods_compare(*, a: ComparePeriod, b: ComparePeriod, now: datetime | None 
             row["difference"] = row["percent"] = None
         else:
             row["difference"] = first - second
-            row["percent"] = (
-                (Decimal(first - second) * 100 / second).quantize(PERCENT, ROUND_HALF_UP) if second else None
-            )
+            row["percent"] = _change(first, second)
         rows.append(row)
-    return Comparison(side_a, side_b, per_day, granularity, rows)
+    same_time = _same_time(side_a, side_b) if granularity == "hour" else None
+    return Comparison(side_a, side_b, per_day, granularity, rows, same_time)

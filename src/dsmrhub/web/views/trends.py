@@ -115,6 +115,18 @@ def _compare_rows(comparison: Comparison) -> list[dict[str, Any]]:
     return rows
 
 
+def _same_time_text(comparison: Comparison) -> dict[str, str] | None:
+    same = comparison.same_time
+    if same is None:
+        return None
+    return {
+        "until": same["until"] or "",
+        "a": quantity(same["a"]),
+        "b": quantity(same["b"]),
+        "percent": _percent(same["percent"]),
+    }
+
+
 def _bucket_label(row: ArchiveRow, granularity: str) -> str:
     if granularity == "hour":
         return row.label
@@ -245,6 +257,7 @@ def trends(request: HttpRequest) -> HttpResponse:
         "b_dates": _compare_dates(b),
         "comparison": comparison,
         "compare_rows": _compare_rows(comparison),
+        "same_time": _same_time_text(comparison),
         "compare_chart": _compare_chart(comparison),
         "previous_link": _compare_link(request, a, compare_previous(period=a)),
         "year_earlier_link": _compare_link(request, a, compare_year_earlier(period=a)),
