@@ -295,3 +295,31 @@ def test_charts_are_tall_enough_to_read(browser, live_server, viewport):
     if viewport == "phone":
         assert page.evaluate("document.querySelector('#trends-hours').getBoundingClientRect().height") >= 280
     context.close()
+
+
+def test_other_pages_charts_take_the_dark_colours_too(browser, live_server):
+    """The colours are set once in app.js: the archive's charts (not written for it) follow as well."""
+    from datetime import date
+
+    from tests.web.conftest import DESKTOP
+    from tests.web.days import store_days
+
+    store_days(date(2026, 10, 24), date(2026, 10, 26))
+    found = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(locale="en-GB", viewport=DESKTOP, color_scheme=scheme)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/archive/?period=month&date=2026-10-01")
+        page.wait_for_function("() => Chart.getChart(document.querySelector('#archive-electricity')) !== undefined")
+        found[scheme] = page.evaluate(
+            """() => {
+                const chart = Chart.getChart(document.getElementById('archive-electricity'));
+                const css = getComputedStyle(document.documentElement);
+                return {ticks: chart.scales.x.options.ticks.color, grid: chart.scales.y.options.grid.color,
+                        text: Chart.defaults.color, page: css.getPropertyValue('--chart-text').trim()};
+            }"""
+        )
+        assert found[scheme]["ticks"] == found[scheme]["text"] == found[scheme]["page"]
+        context.close()
+    assert found["light"]["ticks"] != found["dark"]["ticks"]
+    assert found["light"]["grid"] != found["dark"]["grid"]
