@@ -310,7 +310,9 @@ def test_other_pages_charts_take_the_dark_colours_too(browser, live_server):
         context = browser.new_context(locale="en-GB", viewport=DESKTOP, color_scheme=scheme)
         page = context.new_page()
         page.goto(f"{live_server.url}/archive/?period=month&date=2026-10-01")
-        page.wait_for_function("() => Chart.getChart(document.querySelector('#archive-electricity')) !== undefined")
+        page.wait_for_function(
+            "(id) => Boolean(Chart.getChart(document.getElementById(id)))", arg="archive-electricity"
+        )
         found[scheme] = page.evaluate(
             """() => {
                 const chart = Chart.getChart(document.getElementById('archive-electricity'));
