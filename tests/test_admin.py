@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from dsmrhub.api.models import APISettings
 from dsmrhub.datalogger.models import DataloggerSettings, DataloggerState
+from dsmrhub.devices.models import Device, DeviceEpoch, DeviceOverride, DevicePrice
 from dsmrhub.mqtt.models import MQTTSettings, MQTTState
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.readings.models import DsmrReading, MBusReading, MeterStatistics
@@ -109,6 +110,7 @@ READ_ONLY: dict[type[Model], Callable[[], Model]] = {
 def test_every_admin_is_tested_here_or_with_what_it_recomputes():
     elsewhere = {EnergyContract, User, Group}  # tests/prices/test_admin.py; Django's own
     elsewhere |= {MarketPrice, PriceFetchSettings}  # tests/spotprices/test_admin.py
+    elsewhere |= {Device, DeviceEpoch, DeviceOverride, DevicePrice}  # tests/devices/test_admin.py
     assert set(admin.site._registry) == set(EDITABLE) | set(READ_ONLY) | elsewhere
 
 
