@@ -97,3 +97,27 @@ def test_the_template_filters_are_the_functions():
         )
         assert template.render(context) == expected
         assert expected.split("|")[3:5] == ["25 okt 2026", "25 okt 2026 02:30"]
+
+
+@pytest.mark.parametrize(("locale", "language"), [("en-GB", "en"), ("nl-NL", "nl")])
+def test_the_browser_formats_as_the_filters(browser, live_server, settings, locale, language):
+    """app.js's dsmrhub.money/number/day/moment give the same text as the template filters."""
+    context = browser.new_context(locale=locale, timezone_id=settings.TIME_ZONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/status/")
+    moment = datetime(2026, 3, 5, 8, 5, tzinfo=UTC)
+    shown = page.evaluate(
+        """(iso) => [dsmrhub.money("1234.5"), dsmrhub.number("12345.6", 3), dsmrhub.day(iso),
+                     dsmrhub.moment(iso), dsmrhub.money(null)]""",
+        moment.isoformat(),
+    )
+    with translation.override(language):
+        expected = [
+            money(Decimal("1234.5")),
+            quantity(Decimal("12345.6")),
+            day_text(moment),
+            moment_text(moment),
+            "–",
+        ]
+    assert shown == expected
+    context.close()
