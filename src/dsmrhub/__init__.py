@@ -1,3 +1,3 @@
 """dsmrhub: read, store and serve DSMR smart meter telegrams."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
