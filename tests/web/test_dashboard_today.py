@@ -288,3 +288,26 @@ def test_return_compensation_of_a_dynamic_contract_follows_the_market_price(clie
     assert D(today["compensation"]) == R(credit)  # R(0.2 × 0.085 − 0.1 × 0.065) = R(0.0105)
     assert D(today["electricity_cost"]) == -R(credit)
     assert today["missing"] == 0
+
+
+@pytest.mark.django_db
+def test_month_costs_with_days_missing_market_prices_say_incomplete(client):
+    readings_store(today=TUESDAY, last_local=LAST, days_before=2, contract=False)
+    parsed = contract_spec_parse(DYNAMIC)  # no market prices stored: yesterday's use cannot be priced
+    contract_save(
+        description=parsed.description,
+        start=parsed.start,
+        prices=parsed.prices,
+        kind=parsed.kind,
+        terms=parsed.terms,
+    )
+    with time_machine.travel(NOW, tick=False):
+        data = _live(client)
+        page = client.get("/").content.decode()
+    month, projection = data["month"], data["projection"]
+    assert month["costs_missing"] > 0 and month["costs_note"] == "incomplete"
+    assert month["total_cost"] is None and data["year"]["total_cost"] is None
+    assert projection["total_cost"] is None and projection["electricity"] is not None
+    assert D(month["electricity"]) > 0  # the energy is known; only its price is not
+    assert data["today"]["missing"] > 0
+    assert 'data-missing-key="month.costs_note"' in page

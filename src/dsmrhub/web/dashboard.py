@@ -34,7 +34,7 @@ from dsmrhub.processing.gas import METER_ROWS, gas_rows_resolution
 from dsmrhub.processing.live import PHASES, electricity_live_figures
 from dsmrhub.processing.models import ElectricityConsumption, GasConsumption
 from dsmrhub.processing.periods import HOUR, MINUTE, day_end, day_start, from_epoch, local_zone, to_epoch
-from dsmrhub.processing.selectors import STALE_READINGS, day_statistics_totals, today_summary
+from dsmrhub.processing.selectors import day_statistics_totals, readings_stale, today_summary
 from dsmrhub.processing.sql import MINUTES, fetch, mean_half_up
 from dsmrhub.processing.typical import typical_day_until
 from dsmrhub.readings.models import DsmrReading
@@ -91,12 +91,6 @@ def _local(moment: datetime, pattern: str) -> str:
     return moment.astimezone(local_zone()).strftime(pattern)
 
 
-def dashboard_stale(*, seconds: int | None) -> bool:
-    """The latest reading is too old for its figures to be current: the status page's rule (its problem
-    "No new reading for … minutes", ``processing.selectors.application_problems``)."""
-    return seconds is not None and seconds > STALE_READINGS
-
-
 def dashboard_latest(*, now: datetime | None = None) -> dict[str, Any] | None:
     """The header, formatted from the live figures: W (total and per phase), tariff, cost per hour, and the
     reading's age in words ("2 hours ago") with ``stale`` when it is too old to be shown as current."""
@@ -112,7 +106,7 @@ def dashboard_latest(*, now: datetime | None = None) -> dict[str, Any] | None:
         "moment": moment_text(live.timestamp),
         "age_seconds": age,
         "age": _("%(age)s ago") % {"age": age_text(age)},
-        "stale": dashboard_stale(seconds=age),
+        "stale": readings_stale(seconds=age),  # the status page's rule
         "delivered": live.delivered,
         "returned": live.returned,
         "phases": {
