@@ -299,3 +299,145 @@ def test_settings_fit_a_phone(phone_page, admin_user):
     phone_page.open("/settings/")
     assert phone_page.fits_width()
     assert phone_page.errors == []
+
+
+# ---------------------------------------------------------------- issue 17/18: source in use, key, alerts
+
+
+def _alerts_post(**changes: Any) -> dict[str, Any]:
+    data = {"section": "alerts", "alerts-enabled": "on", "alerts-summary_hour": "8", "alerts-new_url": ""}
+    data.update({f"alerts-{name}": value for name, value in changes.items()})
+    return data
+
+
+@pytest.mark.django_db
+def test_the_source_in_use_is_shown_beside_the_saved_one(logged_in):
+    from django.utils import timezone
+
+    from dsmrhub.datalogger.models import DataloggerState
+    from dsmrhub.db.singleton import SINGLETON_ID
+
+    datalogger_settings_update(source="serial:///dev/ttyUSB0", min_interval=0)
+    html = logged_in.get("/settings/").content.decode()
+    assert "No datalogger has run here yet" in html
+    # the running datalogger was started with --source: that is what it reads, not the saved setting
+    DataloggerState.objects.create(
+        pk=SINGLETON_ID, source="socket://10.0.0.5:2001", connected=True, updated_at=timezone.now()
+    )
+    html = logged_in.get("/settings/").content.decode()
+    assert 'value="serial:///dev/ttyUSB0"' in html
+    in_use = html.split('id="datalogger-in-use"', 1)[1].split("</p>", 1)[0]
+    assert (
+        "In use now:" in in_use
+        and "<code>socket://10.0.0.5:2001</code>" in in_use
+        and "(connected)" in in_use
+    )
+    DataloggerState.objects.filter(pk=SINGLETON_ID).update(
+        updated_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    html = logged_in.get("/settings/").content.decode()
+    assert "The datalogger is not running; it last read" in html
+
+
+@pytest.mark.django_db
+def test_the_api_key_is_masked_until_asked(logged_in):
+    html = logged_in.get("/settings/").content.decode()
+    key = api_settings_get().auth_key
+    assert f'<input id="api-key" type="password" value="{key}" readonly' in html
+    assert 'id="api-key-show"' in html and 'id="api-key-copy"' in html
+
+
+@pytest.mark.django_db
+def test_alert_urls_are_write_only_listed_masked_and_removable(logged_in):
+    from dsmrhub.alerts.models import AlertSettings, AlertTarget
+
+    secret = "ntfy://someone:hunter2secret@ntfy.example.org/my-topic"
+    response = logged_in.post(
+        "/settings/", _alerts_post(new_url=secret, daily_summary="on", summary_hour="7"), follow=True
+    )
+    assert response.redirect_chain == [("/settings/#alerts", 302)]
+    html = response.content.decode()
+    assert "Alert settings saved." in html and "1 notification URL is set." in html
+    assert "hunter2secret" not in html and "Remove ntfy://someone:****@ntfy.example.org/my-topic" in html
+    assert list(AlertTarget.objects.values_list("url", flat=True)) == [secret]
+    config = AlertSettings.peek()
+    assert (config.enabled, config.daily_summary, config.summary_hour) == (True, True, 7)
+
+    # saving again with the URL field empty keeps the URL
+    logged_in.post("/settings/", _alerts_post())
+    assert AlertTarget.objects.count() == 1
+    # a URL Apprise does not know, or an hour out of range: form errors at the field, nothing stored
+    for changes, field, says in (
+        ({"new_url": "nonsense://x"}, "new_url", "Not a notification URL that Apprise knows"),
+        ({"new_url": secret}, "new_url", "This notification URL is there already."),
+        ({"summary_hour": "24"}, "summary_hour", "Ensure this value is less than or equal to 23."),
+    ):
+        response = logged_in.post("/settings/", _alerts_post(**changes))
+        assert response.status_code == 200
+        form = response.context["forms"]["alerts"]
+        assert any(says in error for error in form.errors[field]), form.errors
+        assert "hunter2secret" not in response.content.decode()
+    assert AlertTarget.objects.count() == 1
+
+    [target] = AlertTarget.objects.all()
+    response = logged_in.post("/settings/", _alerts_post(**{f"remove_{target.pk}": "on"}), follow=True)
+    assert AlertTarget.objects.count() == 0
+    assert "0 notification URLs are set." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_test_message_from_the_settings_page(logged_in):
+    from dsmrhub.alerts.services import alert_target_add
+    from tests.alerts.endpoint import Endpoint
+
+    response = logged_in.post("/settings/", {"section": "alerts-test"}, follow=True)
+    assert "Add a notification URL first." in response.content.decode()
+    endpoint = Endpoint()
+    try:
+        alert_target_add(url=endpoint.url)
+        response = logged_in.post("/settings/", {"section": "alerts-test"}, follow=True)
+        assert response.redirect_chain == [("/settings/#alerts", 302)]
+        assert f"{endpoint.url}: test message delivered." in response.content.decode()
+        assert [m["message"] for m in endpoint.messages] == [
+            "A test message from dsmrhub: alerts reach you here."
+        ]
+        endpoint.status = 500
+        response = logged_in.post("/settings/", {"section": "alerts-test"}, follow=True)
+        assert f"{endpoint.url}: not delivered (" in response.content.decode()
+    finally:
+        endpoint.stop()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_key_source_and_alerts_in_the_browser(request, admin_user, scheme, width):
+    from dsmrhub.alerts.services import alert_target_add
+
+    browser_page = request.getfixturevalue("browser_page" if width == "desktop" else "phone_page")
+    alert_target_add(url="ntfy://someone:hunter2secret@ntfy.example.org/my-topic")
+    log_in(browser_page)
+    page = browser_page.page
+    page.emulate_media(color_scheme=scheme)
+    browser_page.open("/settings/")
+    key = api_settings_get().auth_key
+    field = page.locator("#api-key")
+    assert field.get_attribute("type") == "password" and field.input_value() == key
+    page.click("#api-key-show")
+    assert field.get_attribute("type") == "text" and page.locator("#api-key-show").inner_text() == "Hide"
+    assert page.locator("#api-key-show").get_attribute("aria-pressed") == "true"
+    page.click("#api-key-show")
+    assert field.get_attribute("type") == "password"
+    # every help text sits right under its own field, inside the same label or just after a checkbox's label
+    for help_text in page.locator("small[id$='_helptext']").all():
+        described = page.locator(f"[aria-describedby~='{help_text.get_attribute('id')}']")
+        assert described.count() == 1, help_text.get_attribute("id")
+        field_box, help_box = described.bounding_box(), help_text.bounding_box()
+        if field_box and help_box:  # visible ones: below the field, no more than a line or two away
+            assert 0 <= help_box["y"] - (field_box["y"] + field_box["height"]) < 60, help_text.get_attribute(
+                "id"
+            )
+    assert "hunter2secret" not in page.content()
+    assert "ntfy://someone:****@ntfy.example.org/my-topic" in page.locator("#alerts").inner_text()
+    assert browser_page.fits_width()
+    browser_page.screenshot(f"settings-alerts-{width}-{scheme}")
+    assert browser_page.errors == []
