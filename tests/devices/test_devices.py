@@ -152,6 +152,28 @@ def test_a_device_that_moves_channel_continues_where_it_was():
     assert [d.channel for d in devices_present()] == [3]
 
 
+def test_two_channels_sending_one_identifier_at_once_stay_two_devices():
+    # anonymised telegrams (the corpus' Fluvius one) send the same identifier on two gas channels
+    texts = []
+    for minute in range(0, 61):
+        stamp = START + timedelta(minutes=minute // 5 * 5)
+        steps = minute // 5
+        texts.append(
+            telegram(
+                START + timedelta(minutes=minute),
+                Channel(1, 3, GAS_ID, stamp, D("100.000") + D("0.010") * steps),
+                Channel(2, 3, GAS_ID, stamp, D("500.000") + D("0.001") * steps),
+            )
+        )
+    for text in texts[:7]:  # the first values one pass each (as live), the rest in one pass
+        ingest([text])
+    ingest(texts[7:])
+    uses = {c: sum(h.use for h in DeviceHour.objects.filter(channel=c)) for c in (1, 2)}
+    assert uses == {1: D("0.010") * 12, 2: D("0.001") * 12}
+    assert not DeviceEpoch.objects.exists()
+    assert [d.channel for d in devices_present()] == [1, 2]
+
+
 def test_an_unknown_device_type_is_kept_raw_and_shown_as_unknown():
     texts = [
         telegram(

@@ -104,6 +104,12 @@ def _refresh_stamps(first: int, last: int, *, channels: list[int]) -> int:
     if any(at is not None for at in following):
         high = hour_start_of(max(at for at in following if at is not None) - 1, shift) + HOUR
     overrides = dict(DeviceOverride.objects.values_list("channel", "kind"))
+    # Each channel's newest value: a device moved away from a channel only when the channel fell silent
+    # (two channels sending one identifier at once, as anonymised test telegrams do, stay two devices).
+    newest = {
+        channel: fetch(f"SELECT MAX(timestamp) FROM {MBUS} WHERE channel = %s", [channel])[0][0]
+        for channel in channels
+    }
     # Each channel's last value at or before low: where its hours continue from.
     before = [
         row
@@ -141,7 +147,12 @@ def _refresh_stamps(first: int, last: int, *, channels: list[int]) -> int:
         if previous is not None and (previous.identifier != identifier or previous.kind != kind):
             epochs.append(_epoch(stamp, channel, kind, "new device", previous.position, position))
             base = position
-        elif previous is None and identifier and (identifier, kind) in by_identifier:
+        elif (
+            previous is None
+            and identifier
+            and (identifier, kind) in by_identifier
+            and newest[by_identifier[(identifier, kind)][0]] < stamp  # the other channel fell silent
+        ):
             base = by_identifier[(identifier, kind)][1].position  # moved here from another channel
         else:
             base = previous.position if previous is not None else position
