@@ -124,3 +124,22 @@ def test_days_without_a_contract_in_the_browser(archive_page):
         assert archive_page.fits_width()
         archive_page.screenshot(f"archive-no-contract-{archive_page.name}")
     assert archive_page.errors == []
+
+
+def test_the_form_sends_from_a_month_that_begins_before_the_data(archive_page):
+    """The date field keeps within its min (the first day with data) and max (today), so the browser sends
+    the form from any view."""
+    page = archive_page.page
+    with time_machine.travel(NOW, tick=True):
+        store_readings()
+        archive_page.open("/archive/?period=month&date=2026-10")
+        assert page.locator("#archive-jump input[name=date]").input_value() == "2026-10-24"
+        page.select_option("#archive-jump select[name=period]", "year")
+        page.click("#archive-jump button[type=submit]")
+        expect(page.locator("#archive-title")).to_have_text("2026")
+        archive_page.open("/archive/?period=day&date=2026-11-02")  # in the future
+        assert page.locator("#archive-jump input[name=date]").input_value() == "2026-10-26"
+        page.select_option("#archive-jump select[name=period]", "week")
+        page.click("#archive-jump button[type=submit]")
+        expect(page.locator("#archive-title")).to_contain_text("Week 44 of 2026")
+    assert archive_page.errors == []

@@ -183,7 +183,8 @@ def archive(request: HttpRequest) -> HttpResponse:
         ],
         "kinds": KIND_LABELS,
         "kind": kind,
-        "date_value": period.first.isoformat(),
+        # within the field's min and max, or the browser refuses to send the form
+        "date_value": min(max(period.first, first or period.first), today).isoformat(),
         "max_date": today.isoformat(),
         "min_date": first.isoformat() if first else "",
     }
