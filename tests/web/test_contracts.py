@@ -429,6 +429,16 @@ def test_editing_a_bands_contract_shows_its_bands_and_changes_them(logged_in):
     response = logged_in.post(f"/contracts/{contract.pk}/edit/", _bands_post("Peak", "2026-01-01", changed))
     assert response.status_code == 302
     assert contract.bands.get(name="peak").delivered_price == D("0.350000")
+    # a post without the kind (or with it empty) keeps the stored kind and reads the bands
+    for kind in (None, ""):
+        data = _bands_post("Peak", "2026-01-01", PEAK_OFF_PEAK)
+        if kind is None:
+            del data["kind"]
+        else:
+            data["kind"] = kind
+        assert logged_in.post(f"/contracts/{contract.pk}/edit/", data).status_code == 302
+        contract.refresh_from_db()
+        assert (contract.kind, contract.bands.get(name="peak").delivered_price) == ("bands", D("0.300000"))
     # switching to fixed drops the bands
     response = logged_in.post(
         f"/contracts/{contract.pk}/edit/", {**_form("Peak", "2026-01-01"), "kind": "fixed"}

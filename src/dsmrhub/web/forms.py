@@ -175,6 +175,7 @@ class ContractForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.stored_kind = self.instance.kind if self.instance.pk else ContractKind.FIXED
         data = self.data if self.is_bound else None
         for name in PRICE_FIELDS:
             _price_input(self.fields[name])
@@ -242,7 +243,9 @@ class ContractForm(forms.ModelForm):
         )
 
     def kind(self) -> str:
-        return getattr(self, "cleaned_data", {}).get("kind") or self.instance.kind or ContractKind.FIXED
+        """The kind chosen, else the stored one (read before the form writes the posted values into
+        ``instance``), else fixed."""
+        return getattr(self, "cleaned_data", {}).get("kind") or self.stored_kind
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
