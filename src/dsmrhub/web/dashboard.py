@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,7 +28,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from dsmrhub.prices.costs import contracts_for_days
+from dsmrhub.prices.costs import MarketSeries, contracts_for_days, tariffs_for_days
 from dsmrhub.prices.models import ContractKind
 from dsmrhub.processing.costs import Usage, costs_by_period, price_now, usage_load
 from dsmrhub.processing.gas import METER_ROWS, gas_rows_resolution
@@ -183,7 +184,11 @@ def dashboard_today_energy(*, usage: Usage, now: datetime, contract: bool) -> di
     compensation = None
     missing = 0
     if contract:
-        missing = sum(row.missing for row in costs_by_period(usage=usage, period="day"))
+        # one look-up of the contract and the market prices for both pricings
+        in_force = tariffs_for_days(first=usage.first, last=usage.last)
+        market = MarketSeries(start=start, end=end)
+        priced = costs_by_period(usage=usage, period="day", in_force=in_force, market=market)
+        missing = sum(row.missing for row in priced)
         returned_only = dataclasses.replace(
             usage,
             quarters=[
@@ -192,7 +197,7 @@ def dashboard_today_energy(*, usage: Usage, now: datetime, contract: bool) -> di
             ],
             gas_hours=[],
         )
-        rows = costs_by_period(usage=returned_only, period="day")
+        rows = costs_by_period(usage=returned_only, period="day", in_force=in_force, market=market)
         cost = rows[0].electricity_cost if rows else None
         compensation = None if cost is None else -cost
     return {"hours": series, "compensation": compensation, "missing": missing}
@@ -248,11 +253,14 @@ def _with_totals(values: dict[str, Decimal]) -> dict[str, Decimal]:
     return values
 
 
-def dashboard_period(*, first: date, today: date, today_values: dict[str, Any] | None) -> dict[str, Any]:
+def dashboard_period(
+    *, first: date, today: date, today_values: dict[str, Any] | None, contract_days: Collection[date]
+) -> dict[str, Any]:
     """Sum of the day statistics of [first, today) plus today so far; ``days``: the days before today with
     statistics. Costs are None, with ``costs_note`` saying why, when no contract was in force on any day of
-    the period (unknown, not free) or when some days' costs are missing (``costs_missing``: days with use
-    but no market price; a partial sum would read as the period's cost)."""
+    the period (``contract_days``: the days up to today with a contract; unknown, not free) or when some
+    days' costs are missing (``costs_missing``: days with use but no market price; a partial sum would read
+    as the period's cost)."""
     sums = day_statistics_totals(first=first, last=today - timedelta(days=1))
     values: dict[str, Any] = {}
     for name in ENERGY_FIELDS + COST_FIELDS:
@@ -262,7 +270,7 @@ def dashboard_period(*, first: date, today: date, today_values: dict[str, Any] |
         values[name] = total.quantize(Decimal(places))
     values["costs_missing"] = int(sums.get("costs_missing") or 0)
     values["costs_note"] = None
-    if not contracts_for_days(first=first, last=today):
+    if not any(first <= day <= today for day in contract_days):
         values["costs_note"] = _("no contract")
     elif values["costs_missing"]:
         values["costs_note"] = _("incomplete")
@@ -409,11 +417,17 @@ def dashboard_data(
         today_values["compensation"] = energy["compensation"]
         today_values["missing"] = energy["missing"]
         typical = dashboard_typical(today=today_values)
-    month = dashboard_period(first=today.replace(day=1), today=today, today_values=today_values)
+    year_first = today.replace(month=1, day=1)
+    contract_days = contracts_for_days(first=year_first, last=today).keys()
+    month = dashboard_period(
+        first=today.replace(day=1), today=today, today_values=today_values, contract_days=contract_days
+    )
     until = today_values["until"] if today_values else from_epoch(day_start(today))
     projection = dashboard_projection(month=month, today=today, until=until)
     month.pop("sums")
-    year = dashboard_period(first=today.replace(month=1, day=1), today=today, today_values=today_values)
+    year = dashboard_period(
+        first=year_first, today=today, today_values=today_values, contract_days=contract_days
+    )
     year.pop("sums")
     return {
         "latest": dashboard_latest(now=now),
