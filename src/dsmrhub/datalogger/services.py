@@ -482,6 +482,7 @@ class Datalogger:
                     DataloggerState.store(**values)
             if self.commit_every > 0:
                 database_sync()  # the acknowledgement: on disk from here (see the module's docstring)
+                logger.debug("group commit: %d items stored and synced", len(items))
         except (DataError, IntegrityError):
             raise  # the telegram's own fault: _store sets it aside
         except DatabaseError as error:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dsmrhub.backoff import Backoff
@@ -66,9 +67,21 @@ def _spawn(part: Part) -> subprocess.Popen | None:
     return process
 
 
-def parts_run(parts: list[Part], *, stop: threading.Event | None = None) -> None:
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """Something the supervisor does every ``seconds`` while the parts run (an OSError is logged once)."""
+
+    seconds: float
+    action: Callable[[], object]
+
+
+def parts_run(
+    parts: list[Part], *, stop: threading.Event | None = None, periodic: Periodic | None = None
+) -> None:
     """Run ``parts`` until SIGTERM/SIGINT (or ``stop``); a crashed part restarts after a growing pause."""
     stop = stop or threading.Event()
+    next_periodic = time.monotonic() + periodic.seconds if periodic else float("inf")
+    periodic_error = ""
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
@@ -104,6 +117,15 @@ def parts_run(parts: list[Part], *, stop: threading.Event | None = None) -> None
                         "%s %s (pid %d)", "restarted" if part in seen else "started", part.name, process.pid
                     )
                     seen.add(part)
+            if periodic and now >= next_periodic:
+                next_periodic = now + periodic.seconds
+                try:
+                    periodic.action()
+                    periodic_error = ""
+                except OSError as error:
+                    if str(error) != periodic_error:
+                        logger.error("%s failed: %s", getattr(periodic.action, "__name__", "periodic"), error)
+                    periodic_error = str(error)
             if stop.wait(0.5):
                 break
     finally:  # also when this loop fails: never leave parts running without their supervisor

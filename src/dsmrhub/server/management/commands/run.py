@@ -2,10 +2,16 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dsmrhub.datalogger.services import SOURCE_ENV
+from dsmrhub.datalogger.services import (
+    COMMIT_INTERVAL_ENV,
+    RUN_COMMIT_INTERVAL,
+    SOURCE_ENV,
+    commit_interval_from_environment,
+)
 from dsmrhub.datalogger.sources import source_from_url
+from dsmrhub.db.durability import database_sync
 from dsmrhub.server.admin_user import admin_user_from_environment
-from dsmrhub.server.runner import Part, parts_run
+from dsmrhub.server.runner import Part, Periodic, parts_run
 
 # The processor's follow mode (dsmrhub.processing) and the MQTT publisher (idle while MQTT is disabled).
 PROCESSOR_ARGS = ("process", "--follow")
@@ -50,6 +56,11 @@ class Command(BaseCommand):
                 source_from_url(named)
             except ValueError as error:
                 raise CommandError(f"{'--source' if source else SOURCE_ENV}: {error}", returncode=2) from None
+        try:  # the datalogger's group commit (issue 18: SD-card wear); a power cut costs at most this long
+            os.environ.setdefault(COMMIT_INTERVAL_ENV, f"{RUN_COMMIT_INTERVAL:g}")
+            interval = commit_interval_from_environment()
+        except ValueError as error:
+            raise CommandError(str(error), returncode=2) from None
         try:  # the first admin from DSMRHUB_ADMIN_USER + DSMRHUB_ADMIN_PASSWORD_FILE (Docker, systemd)
             admin_user_from_environment(os.environ)
         except ValueError as error:
@@ -70,4 +81,5 @@ class Command(BaseCommand):
             f"dsmrhub: web on http://{bind}/  parts: {', '.join(part.name for part in parts)}  (Ctrl-C stops)"
         )
         self.stdout.flush()
-        parts_run(parts)
+        # What the other parts commit (API posts, settings) is on disk as promptly as the datalogger's groups.
+        parts_run(parts, periodic=Periodic(interval, database_sync) if interval > 0 else None)
