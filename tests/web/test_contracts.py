@@ -597,3 +597,17 @@ def test_a_contract_whose_days_lack_market_prices_says_its_costs_are_incomplete(
     page = logged_in.get("/contracts/").content.decode()
     assert "(incomplete)" in page
     assert "Incomplete: 192 periods with use have no price" in page
+
+
+@pytest.mark.django_db
+def test_a_new_contract_starts_from_the_latest_ones_kind_bands_and_formula(logged_in):
+    logged_in.post("/contracts/add/", _bands_post("2026", "2026-01-01", PEAK_OFF_PEAK, end="2026-12-31"))
+    form = logged_in.get("/contracts/add/").context["form"]
+    assert (form["kind"].value(), form["start"].value()) == ("bands", date(2027, 1, 1))
+    assert [band.initial.get("name") for band in form.band_forms][:3] == ["peak", "off-peak", None]
+    terms = {"electricity_delivered": ("0.02", "0.1", "21"), "electricity_returned": ("-0.01", "", "")}
+    logged_in.post("/contracts/add/", _dynamic_post("2027", "2027-01-01", terms))
+    form = logged_in.get("/contracts/add/").context["form"]
+    assert form["kind"].value() == "dynamic"
+    delivered = next(term for term in form.term_forms if term.commodity == "electricity_delivered")
+    assert delivered.initial["tax"] == D("0.100000")

@@ -173,7 +173,7 @@ class ContractForm(forms.ModelForm):
         }
         widgets = {"start": DateInput(), "end": DateInput()}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, parts_from: EnergyContract | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stored_kind = self.instance.kind if self.instance.pk else ContractKind.FIXED
         data = self.data if self.is_bound else None
@@ -192,7 +192,9 @@ class ContractForm(forms.ModelForm):
         self.fields["holidays_country"].widget = forms.Select(
             choices=[("", _("none"))] + [(code, code) for code in countries]
         )
-        bands, terms = contract_parts(self.instance) if self.instance.pk else ([], [])
+        # the bands and terms shown: the contract's own, or for a new one those of ``parts_from`` (the latest)
+        source = self.instance if self.instance.pk else parts_from
+        bands, terms = contract_parts(source) if source is not None else ([], [])
         self.band_forms = BandFormSet(
             data,
             prefix="band",

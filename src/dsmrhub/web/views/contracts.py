@@ -85,22 +85,25 @@ def contracts(request: HttpRequest) -> HttpResponse:
     return render(request, "web/pages/contracts.html", {"contracts": rows})
 
 
-def _initial(contract: EnergyContract | None) -> dict[str, object]:
-    """A new contract starts from the latest one's prices, the day after it ends."""
+def _initial(contract: EnergyContract | None, latest: EnergyContract | None) -> dict[str, object]:
+    """A new contract starts from the latest one's kind and prices, the day after it ends (its bands and
+    formula come along through the form's ``parts_from``)."""
     if contract is not None:
         return {}
-    latest = EnergyContract.objects.order_by("-start").first()
-    names = (*PRICE_FIELDS, *MORE_PRICE_FIELDS)
+    names = (*PRICE_FIELDS, *MORE_PRICE_FIELDS, "kind", "holidays_country")
     if latest is None:
         blank = EnergyContract()  # the model's defaults (0, and the capacity tariff's 2.5 kW minimum)
-        return {name: Decimal(getattr(blank, name)) for name in names}
+        return {name: Decimal(getattr(blank, name)) for name in (*PRICE_FIELDS, *MORE_PRICE_FIELDS)}
     initial: dict[str, object] = {name: getattr(latest, name) for name in names}
     initial["start"] = contract_day_after(latest)
     return initial
 
 
 def _form_page(request: HttpRequest, contract: EnergyContract | None) -> HttpResponse:
-    form = ContractForm(request.POST or None, instance=contract, initial=_initial(contract))
+    latest = None if contract else EnergyContract.objects.order_by("-start").first()
+    form = ContractForm(
+        request.POST or None, instance=contract, initial=_initial(contract, latest), parts_from=latest
+    )
     if request.method == "POST" and form.is_valid():
         try:
             change = contract_save(contract_id=contract.pk if contract else None, **form.contract())
