@@ -185,3 +185,128 @@ def test_status_page_fits_a_phone(phone_page):
     phone_page.open("/status/")
     assert phone_page.fits_width()
     assert phone_page.errors == []
+
+
+# ---------------------------------------------------------------- issues 17 and 18
+
+
+@pytest.mark.django_db
+def test_every_problem_renders_as_text_with_commands_as_code(client):
+    from dsmrhub.alerts.problems import problems_current
+    from dsmrhub.processing.models import ProcessingState
+
+    _known_data()
+    DataloggerState.objects.filter(pk=SINGLETON_ID).update(updated_at=timezone.now() - timedelta(minutes=5))
+    ProcessingState.store(
+        last_error='<img src=x onerror="alert(1)"> broke `on purpose'
+    )  # an unpaired backtick
+    html = client.get("/status/").content.decode()
+    problems = html.split('id="problems"', 1)[1].split("</article>", 1)[0]
+    texts = [problem.text for problem in problems_current()]
+    assert len(re.findall(r'<li class="problem"', problems)) == len(texts) >= 3
+    assert (
+        "<img" not in problems
+        and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; broke `on purpose" in problems
+    )
+    assert "is <code>dsmrhub run</code> (or <code>datalogger</code>) running?" in problems
+    # no other markup than <code>, no backtick left but the unpaired one
+    tags = set(re.findall(r"</?([a-z][a-z0-9]*)", problems)) - {"h2", "ul", "li", "small", "code"}
+    assert tags == set(), tags
+    assert _text(html, "problems").count("`") == 1
+
+
+@pytest.mark.django_db
+def test_dates_use_the_pages_local_style(client):
+    _known_data()
+    html = client.get("/status/").content.decode()
+    local = r"\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}"  # units.moment: "5 Mar 2026 09:05", local time
+    assert re.search(rf'<small class="muted">{local}</small>', _html(html, "latest-reading"))
+    assert re.fullmatch(
+        rf"As of {local}; this page updates itself every 10 seconds\.", _text_of(html, "status-updated")
+    )
+    assert " a.m." not in html and " p.m." not in html
+
+
+def _html(html: str, element_id: str) -> str:
+    match = re.search(rf'<(div|article|p) [^>]*id="{element_id}"[^>]*>(.*?)</\1>', html, re.S)
+    assert match, element_id
+    return match.group(2)
+
+
+def _text_of(html: str, element_id: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", _html(html, element_id)).split())
+
+
+@pytest.mark.django_db(transaction=True)  # a backup reads committed data
+def test_backups_and_alerts_are_on_the_status_page(client, tmp_path):
+    from dsmrhub.alerts.services import alert_target_add, alerts_step
+    from dsmrhub.backup.services import BackupError, backup_run
+    from tests.alerts.endpoint import Endpoint
+
+    html = client.get("/status/").content.decode()
+    assert "Daily backup at 03:00, the last 7 kept" in _text(html, "backups")
+    assert "Last backup none yet" in _text(html, "backups")
+    assert "no notification URL set" in _text(html, "alerts")
+
+    made = backup_run(directory=tmp_path)
+    endpoint = Endpoint()
+    try:
+        alert_target_add(url=endpoint.url)
+        alerts_step()
+        html = client.get("/status/").content.decode()
+    finally:
+        endpoint.stop()
+    backups = _text(html, "backups")
+    assert made.path.name in backups and re.search(r"Size \d+(\.\d)? (KB|bytes)", backups), backups
+    assert re.search(r"Next backup \d{1,2} [A-Z][a-z]{2} \d{4} 03:00", backups), backups
+    alerts = _text(html, "alerts")
+    assert "enabled, 1 notification URL" in alerts
+    assert f"Sent {len(endpoint.messages)} " in alerts and len(endpoint.messages) >= 1
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with pytest.raises(BackupError):
+        backup_run(directory=blocked / "sub")
+    html = client.get("/status/").content.decode()
+    assert "cannot write the backup to" in _text(html, "backups")
+    assert "The last backup failed (1 times since the last good one)" in _text(html, "problems")
+
+
+@pytest.mark.django_db
+def test_a_nearly_full_disk_is_a_problem(client, monkeypatch):
+    from dsmrhub.backup import selectors
+
+    monkeypatch.setattr(selectors, "DISK_FREE_MIN_BYTES", 1 << 62)  # more than any disk has free
+    problems = _text(client.get("/status/").content.decode(), "problems")
+    assert re.search(r"The disk of \S+ is nearly full: [\d.]+ [KMGT]B free of [\d.]+ [KMGT]B\.", problems), (
+        problems
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_the_status_page_refreshes_itself_and_keeps_the_scroll(
+    request, transactional_db, scheme, width, tmp_path
+):
+    from dsmrhub.backup.services import BackupError, backup_run
+
+    browser_page = request.getfixturevalue("browser_page" if width == "desktop" else "phone_page")
+    _known_data()
+    page = browser_page.page
+    page.emulate_media(color_scheme=scheme)
+    browser_page.open("/status/")
+    assert page.locator(".backup-error").inner_text() == "–"
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with pytest.raises(BackupError):
+        backup_run(directory=blocked / "sub")
+    # no reload: the page fetches itself every 10 s and swaps in the new figures
+    page.locator(".backup-error", has_text="cannot write the backup").wait_for(timeout=15_000)
+    assert page.evaluate("window.scrollY") == scrolled
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    assert browser_page.fits_width()
+    browser_page.screenshot(f"status-{width}-{scheme}")
+    assert browser_page.errors == []
