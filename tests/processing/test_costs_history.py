@@ -446,3 +446,14 @@ def test_imported_gas_under_a_dynamic_gas_formula_is_priced_per_hour_by_its_gas_
     row = stored(tuesday)
     assert (row.costs_missing, row.gas_cost, row.total_cost) == (1, None, None)
     assert row.electricity1_cost == R(24 * D("0.300") * delivered_price(D("0.10")))
+
+
+def test_a_capacity_tariff_month_of_imported_history_has_its_capacity_cost_missing():
+    save({"description": "Fluvius", "start": "2026-01-01", "electricity_delivered_1_price": "0.30",
+          "capacity_price": "53.2560"})  # fmt: skip
+    import_day(MONDAY, hour_rows(MONDAY, d1=D("0.400"), gas=ZERO))  # no quarters: March's peak is unknown
+    (month,) = costs_for_range(first=MONDAY, last=MONDAY, period="month", now=NOW)
+    assert (month.capacity_cost, month.total_cost, month.missing) == (None, None, 1)
+    assert month.electricity_cost == R(24 * D("0.400") * D("0.30"))
+    # the day itself has no capacity part: known
+    assert (stored(MONDAY).costs_missing, stored(MONDAY).total_cost) == (0, R(24 * D("0.400") * D("0.30")))

@@ -31,7 +31,8 @@ Capacity tariff: a month's peak is the meter's own 1-0:1.6.0 month maximum (Belg
 ``readings.peaks.meter_month_peaks``) when it sent one, else our highest quarter-hour average delivered
 power ((Δdelivered_1 + Δdelivered_2) × 4 kW, from our quarters); month periods show both when both are known
 (``capacity_peak_meter``, ``capacity_peak_computed``). The rolling 12-month average is taken over the months
-with a peak (``prices.costs.capacity_month_amount``).
+with a peak (``prices.costs.capacity_month_amount``). A month with use under a capacity tariff but no peak
+(imported history, which has no quarters, without the meter's own peak) has its capacity cost missing.
 """
 
 from __future__ import annotations
@@ -223,8 +224,9 @@ class PeriodCost:
     """One period's energy and costs (euros, rounded once: ``prices.costs.costs_round``).
 
     ``missing``: how many quarters, gas hours or imported blocks had use but no price (no market price,
-    or an imported hour or day over which the price changes). The costs they make unknown are None: the
-    electricity costs, the gas cost, and the total with either; the fixed and capacity costs stay known.
+    or an imported hour or day over which the price changes), plus months whose capacity-tariff peak is
+    unknown (imported history without the meter's own peak). The costs they make unknown are None: the
+    electricity costs, the gas cost or the capacity cost, and the total with any; the fixed cost stays known.
     ``capacity_peak``: the month's billed peak (kW) in month periods with a capacity tariff, else None;
     ``capacity_peak_meter``/``capacity_peak_computed``: the meter's own and ours, where known (they can
     differ: the meter's quarters are its own clock's, and ours start at the first reading).
@@ -265,6 +267,7 @@ class _Bucket:
         "capacity",
         "missing_electricity",
         "missing_gas",
+        "missing_capacity",
         "peak",
         "peak_meter",
         "peak_computed",
@@ -274,7 +277,7 @@ class _Bucket:
         self.start = start
         self.delivered = self.returned = self.gas = ZERO
         self.e1 = self.e2 = self.gas_cost = self.fixed = self.capacity = ZERO
-        self.missing_electricity = self.missing_gas = 0
+        self.missing_electricity = self.missing_gas = self.missing_capacity = 0
         self.peak: Decimal | None = None
         self.peak_meter: Decimal | None = None
         self.peak_computed: Decimal | None = None
@@ -289,6 +292,7 @@ class _Bucket:
         )
         electricity = partial or not self.missing_electricity
         gas = partial or not self.missing_gas
+        capacity = partial or not self.missing_capacity
         return PeriodCost(
             start=self.start,
             delivered=self.delivered,
@@ -298,9 +302,9 @@ class _Bucket:
             electricity2_cost=costs.electricity2 if electricity else None,
             gas_cost=costs.gas if gas else None,
             fixed_cost=costs.fixed,
-            capacity_cost=costs.capacity,
-            total_cost=costs.total if electricity and gas else None,
-            missing=self.missing_electricity + self.missing_gas,
+            capacity_cost=costs.capacity if capacity else None,
+            total_cost=costs.total if electricity and gas and capacity else None,
+            missing=self.missing_electricity + self.missing_gas + self.missing_capacity,
             capacity_peak=self.peak,
             capacity_peak_meter=self.peak_meter,
             capacity_peak_computed=self.peak_computed,
@@ -490,10 +494,15 @@ def _capacity(
     for day in days:
         month = _month(day)
         last_day[month] = max(day, last_day.get(month, day))
+    imported_months = {_month(day) for day in usage.imported_days}
     for month, day in sorted(last_day.items()):
         contract = days[day]
+        if contract is None or not contract.prices["capacity_price"]:
+            continue
         billed = usage.peak(month)
-        if contract is None or not contract.prices["capacity_price"] or billed is None:
+        # imported history has no quarters: without the meter's own peak, such a month's peak is unknown
+        if billed is None or (month in imported_months and month not in usage.meter_peaks):
+            bucket(day_start(day), day).missing_capacity += 1
             continue
         window = [
             peak
