@@ -84,8 +84,9 @@ class PeriodCostSerializer(serializers.Serializer):
         max_digits=15, decimal_places=2, allow_null=True, help_text="null when missing > 0"
     )
     missing = serializers.IntegerField(
-        help_text="periods with use but no price: quarter hours and gas hours without a market price, and "
-        "imported hours (or the rest of an imported day) over which the price changes; 0: complete"
+        help_text="periods with use but no price: quarter hours and gas hours without a market price, "
+        "imported hours (or the rest of an imported day) over which the price changes, and months of "
+        "imported history whose capacity-tariff peak is unknown; 0: complete"
     )
     capacity_peak = serializers.DecimalField(
         max_digits=10, decimal_places=3, allow_null=True, help_text="the month's billed peak, kW (months)"
