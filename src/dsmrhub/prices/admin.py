@@ -14,7 +14,8 @@ from dsmrhub.prices.models import EnergyContract
 from dsmrhub.prices.services import MORE_PRICE_FIELDS, PRICE_FIELDS, ContractError, contract_validate
 from dsmrhub.processing.contracts import contract_delete, contract_save
 
-# The kind, bands and price terms are edited with `dsmrhub contract add --spec`; the admin shows the kind.
+# The kind, bands and price terms are edited on the contracts page or with `dsmrhub contract add --spec`;
+# the admin shows the kind.
 EDITED = (*PRICE_FIELDS, *MORE_PRICE_FIELDS)
 
 
