@@ -100,7 +100,8 @@ def _migrate_first(command: str) -> None:
     from dsmrhub.db.migrate import migrations_apply_pending
 
     try:
-        if refusal := database_version_refusal():
+        # restore is the refusal's own advice, and checks the backup's version itself.
+        if command != "restore" and (refusal := database_version_refusal()):
             sys.exit(f"dsmrhub {command}: {refusal}")
         migrations_apply_pending()
     except DatabaseError as error:  # unreachable, refused, or a migration that fails: one line, no traceback

@@ -35,6 +35,7 @@ RANGE = [
 
 class DevicesView(KnownQueryParamsMixin, APIView):
     @extend_schema(
+        operation_id="consumption_devices_list",
         summary="The M-Bus devices present (gas, water, heat, cooling, unknown) with their positions",
         description="What each channel is comes from its device type line (0-n:24.1.0) or a hand-set "
         "override; positions are converted to m³ (gas, water) or GJ (heat, cooling). A type dsmrhub does "
@@ -107,6 +108,7 @@ CoolingConsumptionView = _kind_view(COOLING, "Cooling")
 
 class ChannelConsumptionView(_FiguresView):
     @extend_schema(
+        operation_id="consumption_device_retrieve",
         summary="One M-Bus channel's consumption per five minutes, hour or day",
         description="Whatever device the channel holds (gas, water, heat, cooling or unknown), its periods "
         "in the kind's unit; a channel without values has no periods.",

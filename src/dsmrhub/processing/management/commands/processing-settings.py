@@ -6,8 +6,8 @@ from dsmrhub.processing.services import processing_settings_get, processing_sett
 
 class Command(BaseCommand):
     help = (
-        "Show or change how processing shapes the derived data: --gas-resolution hour (one gas row per "
-        "hour, the default) or meter (one row per gas value, every 5 minutes on DSMR 5)."
+        "Show or change how processing shapes the derived data. --gas-resolution hour gives one gas row "
+        "per hour (the default), meter one row per gas value (every 5 minutes on DSMR 5)."
     )
 
     def add_arguments(self, parser) -> None:
