@@ -77,6 +77,7 @@ STATE_EVERY = 2.0  # seconds between state heartbeats
 STOP_GRACE = 5.0  # seconds to finish storing what was read after a stop request
 COMMIT_INTERVAL_ENV = "DSMRHUB_COMMIT_INTERVAL"  # seconds between group commits (default 0: each at once)
 RUN_COMMIT_INTERVAL = 10.0  # `dsmrhub run`'s datalogger: the power-cut window, see above
+PENDING_MAX = 5 * BATCH  # group commit: a reader this far ahead of storing (a fast replay) waits
 SET_ASIDE = "datalogger-set-aside.txt"  # telegrams that could not be stored, beside the buffer
 
 
@@ -264,6 +265,7 @@ class Datalogger:
         self._durable = False  # the buffer is synced at every append (the database does not take them)
         self._pending: deque[SpoolItem] = deque()  # group commit: read, not stored yet (memory)
         self._route = threading.Lock()  # guards _pending and _durable against the reader thread
+        self._drained = threading.Event()  # a group was stored: room in _pending
         self._state_due = False  # the heartbeat goes with the next group commit
         self._state_saved_at: float | None = None  # monotonic time a group commit saved the heartbeat
         self._started_at = timezone.now()
@@ -424,6 +426,7 @@ class Datalogger:
                 if stored:
                     for _ in items:
                         self._pending.popleft()
+                    self._drained.set()
                 else:  # the reader moves it to the buffer, ahead of what it reads next
                     self._buffer_durable(True)
         return stored
@@ -586,6 +589,13 @@ class Datalogger:
             else ("discard", item.reason.encode(), now)
             for item in items
         ]
+        while self.commit_every > 0 and not self.stop.is_set():  # a fast source waits for storing
+            with self._route:
+                if self._durable or len(self._pending) < PENDING_MAX:
+                    break
+            self._wake.set()
+            self._drained.wait(0.5)
+            self._drained.clear()
         with self._route:
             if self.commit_every > 0 and not self._durable:
                 self._pending.extend(SpoolItem(-1, *row) for row in rows)
