@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -104,3 +105,34 @@ def test_the_dsmrhub_command_reports_a_bad_date_in_one_line_with_exit_code_1(ins
     assert install.query("SELECT COUNT(*) FROM prices_energycontract") == [(0,)]
     listing = install.run("contract", "add", "--description", "open", "--start", "2026-01-01").stdout
     assert listing.startswith("added contract") and "open end" in listing
+
+
+@pytest.mark.django_db
+def test_list_shows_bands_and_formulas():
+    bands = {
+        "description": "tou", "start": "2026-01-01", "end": "2026-06-30", "kind": "bands",
+        "bands": [
+            {"name": "peak", "delivered": "0.3", "returned": "0.1",
+             "periods": [{"days": "mon-fri", "hours": "07:00-23:00"}]},
+            {"name": "off", "delivered": "0.2", "returned": "0.05",
+             "periods": [{"days": "mon-fri", "hours": "23:00-07:00"}, {"days": "sat,sun"}]},
+        ],
+    }  # fmt: skip
+    dynamic = {
+        "description": "dyn", "start": "2026-07-01", "kind": "dynamic",
+        "terms": {
+            "electricity_delivered": {"markup": "0.02", "tax": "0.1", "vat_percent": "21"},
+            "electricity_returned": {"markup": "-0.01"},
+        },
+    }  # fmt: skip
+    for spec in (bands, dynamic):
+        _run("contract", "add", "--spec", json.dumps(spec))
+    lines = _run("contract", "list").splitlines()
+    assert lines[1:3] == [
+        "    band peak: delivered=0.300000 returned=0.100000  mon-fri 07:00-23:00",
+        "    band off: delivered=0.200000 returned=0.050000  mon-fri 23:00-07:00; sat,sun",
+    ]
+    assert lines[4:] == [
+        "    electricity_delivered: (market + 0.020000 + 0.100000) × (1 + 21.00%)",
+        "    electricity_returned: (market + -0.010000 + 0.000000) × (1 + 0.00%)",
+    ]

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from dsmrhub.prices.models import EnergyContract
-from dsmrhub.prices.services import ContractError, contract_spec_parse
+from dsmrhub.prices.services import ContractError, band_periods_text, contract_parts, contract_spec_parse
 from dsmrhub.processing.compare import Comparison, compare_tariff, comparison_json, contracts_compare
 from dsmrhub.processing.contracts import contract_delete, contract_save
 
@@ -88,6 +88,13 @@ class Command(BaseCommand):
                 end = contract.end or "open end"
                 what = f"{contract.description}  {contract.kind}"
                 self.stdout.write(f"{contract.pk}  {contract.start} – {end}  {what}  {prices}")
+                bands, terms = contract_parts(contract)
+                for band in bands:
+                    prices = f"delivered={band.delivered_price} returned={band.returned_price}"
+                    self.stdout.write(f"    band {band.name}: {prices}  {band_periods_text(band.periods)}")
+                for term in terms:
+                    formula = f"(market + {term.markup} + {term.tax}) × (1 + {term.vat_percent}%)"
+                    self.stdout.write(f"    {term.commodity}: {formula}")
             return
         if action == "compare":
             self._compare(**options)
