@@ -4,6 +4,7 @@ down; the daily summary; the command line and the `upkeep` part as real processe
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -66,6 +67,7 @@ def test_a_problem_is_announced_once_when_it_appears_and_once_when_it_clears(end
     assert cleared["title"].startswith("Solved: The last backup failed")
     assert AlertState.peek().sent == len(baseline) + 2
     assert AlertMessage.objects.count() == 0
+    assert "apprise" not in sys.modules  # ~45 MB: loaded only in the short-lived sending process
 
 
 @pytest.mark.django_db

@@ -24,6 +24,7 @@ class AlertTarget(models.Model):
     """One Apprise URL (ntfy://…, tgram://…, mailto://…, json://…). Secret: never shown again after entry."""
 
     url = models.CharField(max_length=2000)
+    label = models.CharField(max_length=300, default="")  # the URL with its secrets masked, for the pages
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

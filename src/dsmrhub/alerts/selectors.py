@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from dsmrhub.alerts.models import AlertMessage, AlertSettings, AlertState, AlertTarget
-from dsmrhub.alerts.services import target_label
 
 
 def alert_targets() -> list[dict[str, Any]]:
     """The targets with their URLs masked (the URLs are secrets)."""
-    return [{"id": target.pk, "label": target_label(target.url)} for target in AlertTarget.objects.all()]
+    return [{"id": target.pk, "label": target.label} for target in AlertTarget.objects.all()]
 
 
 def alerts_status() -> dict[str, Any]:

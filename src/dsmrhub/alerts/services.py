@@ -12,10 +12,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import apprise
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Min
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from dsmrhub.alerts.models import AlertMessage, AlertSettings, AlertState, AlertTarget, AnnouncedProblem
 from dsmrhub.alerts.problems import Problem, problems_current
+from dsmrhub.alerts.sender import SenderError, messages_send, urls_label
 from dsmrhub.backoff import Backoff
 from dsmrhub.processing.selectors import day_statistics_totals
 
@@ -47,36 +46,20 @@ class Delivery:
     error: str  # "" when delivered
 
 
-def _plugin(url: str) -> Any:
-    """Apprise's service for ``url``, or None (quietly: Apprise logs an error for a URL it cannot parse,
-    and the caller says it in one line)."""
-    apprise_logger = logging.getLogger("apprise")
-    level = apprise_logger.level
-    apprise_logger.setLevel(logging.CRITICAL)
-    try:
-        return apprise.Apprise.instantiate(url)
-    finally:
-        apprise_logger.setLevel(level)
-
-
-def target_label(url: str) -> str:
-    """The URL with passwords and tokens masked (Apprise's privacy form, without its options)."""
-    plugin = _plugin(url)
-    if plugin is None:
-        return url.split(":", 1)[0] + "://…"
-    return plugin.url(privacy=True).split("?", 1)[0]
-
-
 def alert_target_add(*, url: str) -> AlertTarget:
     """Add an Apprise URL; ``AlertError`` when Apprise does not understand it or it is there already."""
     url = url.strip()
-    if not url or _plugin(url) is None:
+    try:
+        [label] = urls_label([url]) if url else [None]
+    except SenderError as error:
+        raise AlertError(_("The URL could not be checked: %(error)s") % {"error": error}) from None
+    if label is None:
         raise AlertError(
             _("Not a notification URL that Apprise knows (e.g. ntfy://topic, tgram://…, json://…).")
         )
     if AlertTarget.objects.filter(url=url).exists():
         raise AlertError(_("This notification URL is there already."))
-    return AlertTarget.objects.create(url=url)
+    return AlertTarget.objects.create(url=url, label=label[:300])
 
 
 def alert_target_remove(*, target_id: int) -> None:
@@ -187,34 +170,16 @@ def alerts_summary(*, now: datetime) -> bool:
     return bool(_enqueue(title=_("Yesterday's use and cost"), body=summary_text(day=yesterday), now=now))
 
 
-def _send(url: str, *, title: str, body: str) -> str:
-    """Deliver one message now; "" or the reason it failed (never raises)."""
-    client = apprise.Apprise()
-    try:
-        if not client.add(url):
-            return "not a valid notification URL"
-        apprise_logger = logging.getLogger("apprise")
-        with apprise.LogCapture(level=logging.WARNING) as log:
-            apprise_logger.propagate = False  # its lines become our one-line reason, not log noise
-            try:
-                delivered = bool(client.notify(title=title, body=body))
-            finally:
-                apprise_logger.propagate = True
-        if delivered:
-            return ""
-        lines = [line.split(" - ", 2)[-1] for line in log.getvalue().splitlines() if line.strip()]
-        return (lines[-1] if lines else "delivery failed")[:500]
-    except Exception as error:  # a plugin's own failure: counted and retried like any other
-        return f"{type(error).__name__}: {error}"[:500]
-
-
 def alerts_deliver(*, now: datetime) -> tuple[int, int]:
     """Send the messages that are due; (delivered, failed). A failure waits longer each attempt."""
     _drop_stale(now=now)
     delivered = failed = 0
-    due = AlertMessage.objects.filter(next_attempt_at__lte=now).select_related("target")
-    for message in list(due):
-        error = _send(message.target.url, title=message.title, body=message.body)
+    due = list(AlertMessage.objects.filter(next_attempt_at__lte=now).select_related("target"))
+    try:
+        errors = messages_send([(message.target.url, message.title, message.body) for message in due])
+    except SenderError as error:  # the sending process failed: every message of this round counts as failed
+        errors = [str(error)] * len(due)
+    for message, error in zip(due, errors, strict=True):
         AlertState.load()
         if not error:
             message.delete()
@@ -228,12 +193,12 @@ def alerts_deliver(*, now: datetime) -> tuple[int, int]:
         )
         AlertState.row().update(
             failed_attempts=F("failed_attempts") + 1,
-            last_error=f"{target_label(message.target.url)}: {error}"[:500],
+            last_error=f"{message.target.label}: {error}"[:500],
             last_error_at=now,
         )
         logger.warning(
             "alert to %s not delivered: %s; next try in %.0f s",
-            target_label(message.target.url),
+            message.target.label,
             error,
             pause,
         )
@@ -277,7 +242,9 @@ def alerts_test(*, now: datetime | None = None) -> list[Delivery]:
     """A test message to every target, sent at once (not through the outbox): what each answered."""
     with translation.override(settings.LANGUAGE_CODE):
         body = _("A test message from dsmrhub: alerts reach you here.")
-    return [
-        Delivery(target=target_label(target.url), error=_send(target.url, title=TITLE, body=body))
-        for target in AlertTarget.objects.all()
-    ]
+    targets = list(AlertTarget.objects.all())
+    try:
+        errors = messages_send([(target.url, TITLE, body) for target in targets])
+    except SenderError as error:
+        errors = [str(error)] * len(targets)
+    return [Delivery(target=target.label, error=error) for target, error in zip(targets, errors, strict=True)]
