@@ -42,7 +42,7 @@ SEND_BATCH = 1000
 ACK_TIMEOUT = 10.0  # seconds to wait for the acknowledgements of one batch
 CONNECT_TIMEOUT = 10.0
 OFFLINE_TIMEOUT = 2.0  # seconds a clean stop waits for the broker to acknowledge "offline"
-HEARTBEAT = 15.0  # seconds between state heartbeats: each is a page written (SD card); seen alive within 30 s
+HEARTBEAT = 20.0  # seconds between state heartbeats: each is a page written (SD card); seen alive within 30 s
 
 
 class BrokerError(Exception):
