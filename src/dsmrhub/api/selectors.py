@@ -1,9 +1,9 @@
 """What API v2 adds to the processed data so DSMR-reader v5 clients read it unchanged.
 
 The figures themselves come from the selectors of the apps that own them (``processing.selectors``,
-``processing.live``, ``prices.costs``, the datalogger's and the market prices' problems); this module only
-puts them in the shapes v5 documents: today's merged totals and the prices in force, the name of the
-tariff the meter is on, and the monitoring problems with their source.
+``processing.live``, ``prices.costs``, ``alerts.problems`` for the problems); this module only puts them in
+the shapes v5 documents: today's merged totals and the prices in force, the name of the tariff the meter
+is on, and the monitoring problems with their source.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from dsmrhub.datalogger.selectors import datalogger_problems
+from dsmrhub.alerts.problems import problems_current
 from dsmrhub.prices.costs import contract_for_day, round_cents
 from dsmrhub.prices.models import ContractKind, EnergyContract
 from dsmrhub.processing.costs import price_now
-from dsmrhub.processing.selectors import application_problems, consumption_today
+from dsmrhub.processing.selectors import consumption_today
 from dsmrhub.readings.tariffs import tariff_label, tariff_naming
-from dsmrhub.spotprices.selectors import spot_price_problems
 
 ZERO_PRICE = Decimal("0.000000")
 
@@ -90,15 +89,9 @@ class MonitoringProblem:
 
 
 def monitoring_problems(*, now: datetime | None = None) -> list[MonitoringProblem]:
-    """The problems the status page shows, each with the part that reports it."""
-    now = now or timezone.now()
-    sources = (
-        ("dsmrhub.datalogger", datalogger_problems(now=now)),
-        ("dsmrhub.processing", application_problems(now=now)),
-        ("dsmrhub.spotprices", spot_price_problems(now=now)),
-    )
+    """``alerts.problems.problems_current`` (the one list the status page and the alerts show) in v5's
+    field names; nothing added or left out."""
     return [
-        MonitoringProblem(source=source, description=str(problem["problem"]), since=problem["since"])
-        for source, problems in sources
-        for problem in problems
+        MonitoringProblem(source=problem.source, description=problem.text, since=problem.since)
+        for problem in problems_current(now=now)
     ]

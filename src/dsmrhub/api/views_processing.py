@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import dsmrhub
+from dsmrhub.alerts.problems import PROBLEM_SOURCES
 from dsmrhub.api.fields import utc_text
 from dsmrhub.api.filters import KnownQueryParamsMixin
 from dsmrhub.api.filters_processing import (
@@ -260,7 +261,19 @@ class StatusView(_SingleObjectView):
         return {**application_status(), "datalogger": datalogger_status(), "mqtt": mqtt_status()}
 
 
-@extend_schema_view(get=extend_schema(responses={200: MonitoringDocSerializer, 404: NOT_FOUND}))
+@extend_schema_view(
+    get=extend_schema(
+        description=(
+            "The problems now: the same list the status page shows and the alerts announce. `source` is the "
+            "part that reports a problem: "
+            + ", ".join(
+                f"`{source}`" for source in dict.fromkeys(source for source, _problems_of in PROBLEM_SOURCES)
+            )
+            + " (backups: a failed or overdue backup and a nearly full disk)."
+        ),
+        responses={200: MonitoringDocSerializer, 404: NOT_FOUND},
+    )
+)
 class MonitoringView(_SingleObjectView):
     def produce(self):
         return monitoring_body(monitoring_problems())

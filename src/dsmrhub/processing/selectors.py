@@ -255,7 +255,8 @@ def _capabilities(
 
 
 def application_problems(*, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Problems worth a look, each in plain words."""
+    """Processing's part of the one list of problems, each in plain words; what is shown is that list
+    (``problems_current`` in ``alerts/problems.py`` gathers this with the other apps' parts)."""
     now = now or timezone.now()
     status = application_status(now=now)
     problems: list[dict[str, Any]] = []
