@@ -63,6 +63,10 @@ def test_dates_are_one_format_per_language(settings, language, day, moment, mont
         assert day_text(datetime(2026, 3, 4, 23, 30, tzinfo=UTC)) == day
         assert month_text(date(2026, 3, 1)) == month
         assert day_text(None) == moment_text(None) == month_text(None) == "–"
+        # the API's selectors give ISO 8601 text (a day, or a UTC moment with Z): the same formats
+        assert day_text("2026-03-05") == day_text("2026-03-04T23:30:00Z") == day
+        assert moment_text("2026-03-05T08:05:00Z") == moment
+        assert month_text("2026-03-01") == month
 
 
 def test_years_are_four_digits():

@@ -47,28 +47,38 @@ def quantity(value: Decimal | None, places: int = 3) -> str:
     return number_format(exact, int(places), use_l10n=True, force_grouping=True)
 
 
-def day_text(value: date | None) -> str:
+def _parsed(value: date | datetime | str) -> date | datetime:
+    """A date or moment as given, or read from its ISO 8601 text (as the API's selectors give them)."""
+    if not isinstance(value, str):
+        return value
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
+
+
+def day_text(value: date | str | None) -> str:
     """A day: "5 Mar 2026" (en), "5 mrt 2026" (nl); an aware moment is first taken to the local day."""
     if value is None or value == "":
         return MISSING
+    value = _parsed(value)
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return formats.date_format(value, DAY_FORMATS[_language()])
 
 
-def moment_text(value: datetime | None) -> str:
+def moment_text(value: datetime | str | None) -> str:
     """A moment in local time, 24 hours: "5 Mar 2026 09:05" (en), "5 mrt 2026 09:05" (nl)."""
     if value is None or value == "":
         return MISSING
+    value = _parsed(value)
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return formats.date_format(value, f"{DAY_FORMATS[_language()]} {TIME_FORMAT}")
 
 
-def month_text(value: date | None) -> str:
+def month_text(value: date | str | None) -> str:
     """A month: "March 2026" (en), "maart 2026" (nl)."""
     if value is None or value == "":
         return MISSING
+    value = _parsed(value)
     return formats.date_format(value, "YEAR_MONTH_FORMAT")
 
 
