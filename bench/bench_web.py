@@ -1,4 +1,5 @@
-"""Dashboard speed: the page and its JSON route, server-side, with one-second readings stored.
+"""Page speed: every web page and the dashboard's JSON route, server time, with one-second readings stored.
+Each page has a budget of 300 ms at a year of one-second data (BENCH_YEAR=1).
 
 Default: 7 days of one-second readings up to now (about 0.6 million); BENCH_YEAR=1 stores a full year
 (about 31.5 million readings; several GB of disk, ~6 minutes to build); BENCH_DAYS=N any other length.
@@ -21,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 REPEATS = 15  # requests per URL; the median is reported (and the slowest, to show the spread)
-TARGET_MS = 1000
+TARGET_MS = 300  # server time of one page (issues 15 and 17)
 
 
 def _days() -> int:
@@ -84,23 +85,39 @@ def _measure() -> dict[str, dict]:
     newest = live["power"]["t"][-1]
     gas_newest = live["gas"]["t"][-1] if live["gas"]["t"] else ""
     stored = f"{days} days of 1 s readings stored ({rebuilt.readings:,} readings)"
+    today = date.today()
+    month, year = today.strftime("%Y-%m"), today.strftime("%Y")
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     urls = {
-        "page": "/",
-        "page-24h": "/?hours=24",
-        "live-full": "/dashboard/live",
-        "live-poll": f"/dashboard/live?since={newest}&gas_since={gas_newest}",
+        "dashboard-page": "/",
+        "dashboard-page-24h": "/?hours=24",
+        "dashboard-live-full": "/dashboard/live",
+        "dashboard-live-poll": f"/dashboard/live?since={newest}&gas_since={gas_newest}",
+        "archive-day": f"/archive/?period=day&date={today}",
+        "archive-week": f"/archive/?period=week&date={today}",
+        "archive-month": f"/archive/?period=month&date={month}",
+        "archive-year": f"/archive/?period=year&date={year}",
+        "trends": "/trends/",
+        "trends-compare-months": f"/trends/?a={month}&b={last_month}",
+        "compare": "/compare/",
+        "capacity": "/capacity/",
+        "contracts": "/contracts/",
+        "meter": "/meter/",
+        "status": "/status/",
+        "export": "/export/",
     }
     figures: dict[str, dict] = {
         "web-bench-build-seconds": {"value": built, "unit": f"s to generate and process {days} days"},
     }
     for name, url in urls.items():
         median, slowest = _timed(client, url)
-        figures[f"web-dashboard-{name}-median-ms"] = {"value": median, "unit": f"ms ({stored})"}
-        figures[f"web-dashboard-{name}-max-ms"] = {"value": slowest, "unit": f"ms, slowest of {REPEATS}"}
-    slowest_median = max(v["value"] for k, v in figures.items() if k.endswith("-median-ms"))
-    figures["web-dashboard-slowest-median-vs-target"] = {
-        "value": slowest_median / TARGET_MS,
-        "unit": f"× the {TARGET_MS} ms target (below 1 is within it)",
+        figures[f"web-{name}-median-ms"] = {"value": median, "unit": f"ms ({stored})"}
+        figures[f"web-{name}-max-ms"] = {"value": slowest, "unit": f"ms, slowest of {REPEATS}"}
+    medians = {k: v["value"] for k, v in figures.items() if k.endswith("-median-ms")}
+    slowest_page = max(medians, key=medians.get)
+    figures["web-slowest-median-vs-target"] = {
+        "value": medians[slowest_page] / TARGET_MS,
+        "unit": f"× the {TARGET_MS} ms budget per page (below 1 is within it; slowest: {slowest_page})",
     }
     return figures
 
