@@ -260,7 +260,9 @@ class ElectricityLiveDocSerializer(serializers.Serializer):
         required=False, help_text="only with a contract and a known tariff"
     )
     tariff_name = serializers.CharField(
-        allow_null=True, help_text="NL: 1 low, 2 normal; BE: 1 day, 2 night; else 'tariff N'; null: unknown"
+        allow_null=True,
+        help_text="NL: 1 low, 2 normal; BE: 1 day, 2 night; else 'tariff N'; or the names set with "
+        "`dsmrhub meter-settings` / the Meter page; null: unknown",
     )
 
 

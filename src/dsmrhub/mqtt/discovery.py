@@ -132,6 +132,12 @@ ENTITIES: tuple[SensorEntity, ...] = (
         "meter-stats/electricity_tariff", "Tariff", "publish_meter_stats", icon="mdi:swap-horizontal"
     ),
     SensorEntity(
+        "meter-stats/electricity_tariff_name",
+        "Tariff name",
+        "publish_meter_stats",
+        icon="mdi:swap-horizontal",
+    ),
+    SensorEntity(
         "meter-stats/power_failure_count", "Power failures", "publish_meter_stats", None, "total_increasing"
     ),
     SensorEntity(
