@@ -18,7 +18,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-GAS, WATER, HEAT, COOLING, UNKNOWN = "gas", "water", "heat", "cooling", "unknown"
+from dsmrhub.telegram.model import GAS_KIND, MBUS_GAS, mbus_is_gas
+
+GAS, WATER, HEAT, COOLING, UNKNOWN = GAS_KIND, "water", "heat", "cooling", "unknown"
 CUBIC_METRE, GIGAJOULE = "m³", "GJ"
 
 
@@ -31,7 +33,7 @@ class DeviceKind:
 
 
 KINDS: tuple[DeviceKind, ...] = (
-    DeviceKind(GAS, _("Gas meter"), (3,), CUBIC_METRE),
+    DeviceKind(GAS, _("Gas meter"), (MBUS_GAS,), CUBIC_METRE),
     DeviceKind(WATER, _("Water meter"), (6, 7, 21, 22), CUBIC_METRE),
     DeviceKind(HEAT, _("Heat meter"), (4, 12, 13), GIGAJOULE),
     DeviceKind(COOLING, _("Cooling meter"), (10, 11), GIGAJOULE),
@@ -62,7 +64,10 @@ class Classified:
 
 
 def kind_of(device_type: int | None, override: str | None = None) -> DeviceKind:
-    """The kind of a channel: the hand-set override when there is one, else its type line's."""
+    """The kind of a channel: the hand-set override when there is one, else its type line's. Whether it
+    is gas is ``telegram.model.mbus_is_gas``'s answer, the rule ingest and the gas statistics follow."""
+    if mbus_is_gas(device_type, override):
+        return KIND_BY_KEY[GAS]
     if override:
         return KIND_BY_KEY.get(override, KIND_BY_KEY[UNKNOWN])
     return (

@@ -150,9 +150,11 @@ class DevicePrice(models.Model):
 
 class DevicesState(Singleton):
     """Whether the device rows were built from all stored M-Bus values (cleared when an override changes,
-    so the processor's next pass rebuilds them)."""
+    so the processor's next pass rebuilds them), and the overrides they were built with ("channel=kind,…"):
+    the channels whose gas an override change makes or unmakes are the ones gas is recomputed for."""
 
     built = models.BooleanField(default=False)
+    overrides = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name = "devices state"

@@ -37,8 +37,9 @@ from dsmrhub.processing.periods import (
     hour_start_of,
     local_date,
 )
-from dsmrhub.processing.sql import fetch
+from dsmrhub.processing.sql import PENDING, execute, fetch, idiv
 from dsmrhub.readings.models import MBusReading
+from dsmrhub.telegram.model import mbus_is_gas
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,12 @@ def devices_refresh(*, first: int, last: int) -> None:
 
 
 def devices_rebuild() -> int:
-    """Rebuild every device row from the stored M-Bus values; returns the values read."""
+    """Rebuild every device row from the stored M-Bus values; returns the values read. When an override
+    made a channel gas or took gas from it, the readings that brought its values are marked for the
+    processor (``PendingMinute``), so the gas rows and the hour and day statistics follow (in this pass
+    when called from it)."""
+    overrides = dict(DeviceOverride.objects.values_list("channel", "kind"))
+    _gas_changes_mark(_overrides_parse(DevicesState.peek().overrides), overrides)
     for model in (Device, DeviceHour, DeviceFiveMinutes, DeviceDay, DeviceEpoch):
         model.objects.all().delete()
     low, high = fetch(f"SELECT MIN(timestamp), MAX(timestamp) FROM {MBUS}")[0]
@@ -85,8 +91,36 @@ def devices_rebuild() -> int:
     if low is not None:
         for start in range(low, high + 1, CHUNK):
             values += _refresh_stamps(start, min(start + CHUNK - 1, high), channels=channels)
-    DevicesState.store(built=True)
+    DevicesState.store(built=True, overrides=_overrides_text(overrides))
     return values
+
+
+def _overrides_text(overrides: dict[int, str]) -> str:
+    return ",".join(f"{channel}={kind}" for channel, kind in sorted(overrides.items()))
+
+
+def _overrides_parse(text: str) -> dict[int, str]:
+    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
+    return {int(channel): kind for channel, kind in pairs}
+
+
+def _gas_changes_mark(before: dict[int, str], after: dict[int, str]) -> None:
+    """Mark the minutes of the readings that brought values of a channel whose gas changed: some device
+    type sent on it is gas under one set of overrides and not under the other (``mbus_is_gas``)."""
+    for channel in sorted(set(before) | set(after)):
+        if before.get(channel) == after.get(channel):
+            continue
+        types = [
+            row[0] for row in fetch(f"SELECT DISTINCT device_type FROM {MBUS} WHERE channel = %s", [channel])
+        ]
+        if all(mbus_is_gas(t, before.get(channel)) == mbus_is_gas(t, after.get(channel)) for t in types):
+            continue
+        execute(
+            f"INSERT INTO {PENDING} (minute, touched) SELECT DISTINCT {idiv('reading_id', '60')}, 1 "
+            f"FROM {MBUS} WHERE channel = %s AND reading_id IS NOT NULL ON CONFLICT (minute) DO NOTHING",
+            [channel],
+        )
+        logger.info("channel %s: gas recomputed after its kind changed", channel)
 
 
 def _refresh_stamps(first: int, last: int, *, channels: list[int]) -> int:
@@ -200,7 +234,9 @@ def _refresh_stamps(first: int, last: int, *, channels: list[int]) -> int:
     return len(rows)
 
 
-def _position(device_type: int, value: int, raw_unit: str, override: str | None) -> tuple[str, str, Decimal]:
+def _position(
+    device_type: int | None, value: int, raw_unit: str, override: str | None
+) -> tuple[str, str, Decimal]:
     """(kind, unit, position in that unit) of a stored value (thousandths of the sent unit)."""
     found = classify(device_type, raw_unit, override)
     position = (Decimal(value).scaleb(-3) * found.factor).quantize(Decimal(1).scaleb(-PLACES))

@@ -16,11 +16,16 @@ changes (``processing.services``).
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
+from dsmrhub.devices.kinds import GAS, classify
+from dsmrhub.devices.models import DeviceOverride
 from dsmrhub.processing.models import GasConsumption, MeterEpoch, ProcessingState
 from dsmrhub.processing.periods import HOUR, from_epoch, hour_shift, hour_start_of, to_epoch
 from dsmrhub.processing.sql import MINUTES, fetch
+from dsmrhub.readings.models import MBusReading
+from dsmrhub.telegram.model import MBUS_GAS, mbus_is_gas
 
 HOUR_ROWS, METER_ROWS = "hour", "meter"
 
@@ -29,6 +34,123 @@ logger = logging.getLogger(__name__)
 
 def _thousandths(value: int) -> Decimal:
     return Decimal(value).scaleb(-3)
+
+
+MBUS = MBusReading._meta.db_table
+
+
+@dataclass(frozen=True, slots=True)
+class GasSource:
+    """Where gas values come from. A reading's gas value (``extra_device_*``, in the minute rows) is the
+    channel its telegram's type line says is gas; a kind set by hand (``devices.DeviceOverride``) changes
+    that by ``telegram.model.mbus_is_gas``, the one rule: the stored M-Bus values of a channel set to gas
+    count (also without a type line), and those of a gas-typed channel set to something else do not."""
+
+    added: tuple[int, ...] = ()  # channels set to gas: their M-Bus values are gas values
+    removed: tuple[int, ...] = ()  # channels set to another kind: their gas-typed values are not
+
+    @property
+    def plain(self) -> bool:
+        return not self.added and not self.removed
+
+
+def gas_source() -> GasSource:
+    """The gas source under the channels' overrides now."""
+    overrides = DeviceOverride.objects.values_list("channel", "kind")
+    return GasSource(
+        added=tuple(sorted(channel for channel, kind in overrides if mbus_is_gas(None, kind))),
+        removed=tuple(sorted(channel for channel, kind in overrides if not mbus_is_gas(MBUS_GAS, kind))),
+    )
+
+
+def _marks(values: tuple[int, ...]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _minute_values(source: GasSource, where: str, params: list, tail: str = "") -> list[tuple]:
+    """(stamp, position) of the readings' gas values matching ``where``, without those of removed channels."""
+    sql = f"SELECT gas_timestamp, MAX(gas_delivered) FROM {MINUTES} WHERE {where}"
+    if source.removed:  # a gas-typed value of such a channel: mbus_is_gas(MBUS_GAS, its override) is False
+        sql += (
+            f" AND gas_timestamp NOT IN (SELECT timestamp FROM {MBUS} "
+            f"WHERE channel IN ({_marks(source.removed)}) AND device_type = %s)"
+        )
+        params = [*params, *source.removed, MBUS_GAS]
+    return fetch(f"{sql} GROUP BY gas_timestamp{tail}", params)
+
+
+def _channel_values(source: GasSource, where: str, params: list, tail: str = "") -> list[tuple]:
+    """(stamp, position) of the M-Bus values of the channels set to gas matching ``where``, in m³
+    thousandths (a sent dm³ or litre converted as the devices convert it)."""
+    if not source.added:
+        return []
+    channels = f"channel IN ({_marks(source.added)})"
+    rows = fetch(
+        f"SELECT timestamp, value, unit FROM {MBUS} WHERE {channels} AND {where}{tail}",
+        [*source.added, *params],
+    )
+    found = []
+    for stamp, value, unit in rows:
+        factor = classify(None, unit, GAS).factor
+        found.append(
+            (stamp, value if factor == 1 else int((value * factor).to_integral_value(ROUND_HALF_UP)))
+        )
+    return found
+
+
+def _gas_values(source: GasSource, low: int, high: int) -> list[tuple[int, int]]:
+    """The gas values stamped in (low, high], one per stamp (the highest), in time order."""
+    where = "gas_timestamp > %s AND gas_timestamp <= %s"
+    found = dict(_minute_values(source, where, [low, high]))
+    for stamp, value in _channel_values(source, "timestamp > %s AND timestamp <= %s", [low, high]):
+        found[stamp] = max(value, found.get(stamp, value))
+    return sorted(found.items())
+
+
+def _gas_before(source: GasSource, moment: int) -> tuple[int, int] | None:
+    """The gas value stamped last at or before ``moment``."""
+    if source.removed:  # the latest that is not of a removed channel
+        latest = _minute_values(
+            source, "gas_timestamp <= %s", [moment], " ORDER BY gas_timestamp DESC LIMIT 1"
+        )
+    else:
+        latest = _minute_values(
+            source,
+            f"gas_timestamp = (SELECT MAX(gas_timestamp) FROM {MINUTES} WHERE gas_timestamp <= %s)",
+            [moment],
+        )
+    latest += _channel_values(source, "timestamp <= %s", [moment], " ORDER BY timestamp DESC LIMIT 1")
+    return max(latest, default=None)
+
+
+def _gas_after(source: GasSource, moment: int) -> int | None:
+    """The stamp of the first gas value after ``moment``."""
+    first = [
+        row[0]
+        for row in _minute_values(source, "gas_timestamp > %s", [moment], " ORDER BY gas_timestamp LIMIT 1")
+    ]
+    first += [
+        row[0] for row in _channel_values(source, "timestamp > %s", [moment], " ORDER BY timestamp LIMIT 1")
+    ]
+    return min(first, default=None)
+
+
+def gas_stamp_bounds() -> tuple[int | None, int | None]:
+    """The first and last gas stamp under the overrides (what a rebuild of every gas row covers)."""
+    source = gas_source()
+    first = [
+        row[0]
+        for row in _minute_values(source, "gas_timestamp IS NOT NULL", [], " ORDER BY gas_timestamp LIMIT 1")
+    ]
+    last = [
+        row[0]
+        for row in _minute_values(
+            source, "gas_timestamp IS NOT NULL", [], " ORDER BY gas_timestamp DESC LIMIT 1"
+        )
+    ]
+    first += [row[0] for row in _channel_values(source, "1 = 1", [], " ORDER BY timestamp LIMIT 1")]
+    last += [row[0] for row in _channel_values(source, "1 = 1", [], " ORDER BY timestamp DESC LIMIT 1")]
+    return min(first, default=None), max(last, default=None)
 
 
 def gas_rows_resolution() -> str:
@@ -43,22 +165,24 @@ def gas_refresh(*, first: int, last: int) -> tuple[int, int] | None:
     Returns the (start, end) of the hours rewritten, or None when there is no gas at all there.
     """
     per_value = gas_rows_resolution() == METER_ROWS
+    source = gas_source()
+    if source.added:  # the values of a channel set to gas that the readings in [first, last] brought
+        brought = fetch(
+            f"SELECT MIN(timestamp) FROM {MBUS} WHERE channel IN ({_marks(source.added)}) "
+            f"AND reading_id >= %s AND reading_id <= %s",
+            [*source.added, first, last],
+        )[0][0]
+        if brought is not None and brought < first:
+            first = brought
     shift = hour_shift(first, last)
     low = hour_start_of(first - 1, shift)
     high = hour_start_of(last - 1, shift) + HOUR
-    following = fetch(f"SELECT MIN(gas_timestamp) FROM {MINUTES} WHERE gas_timestamp > %s", [high])[0][0]
+    following = _gas_after(source, high)
     if following is not None:
         high = hour_start_of(following - 1, shift) + HOUR
-    stamps = fetch(
-        f"SELECT gas_timestamp, MAX(gas_delivered) FROM {MINUTES} WHERE gas_timestamp > %s "
-        f"AND gas_timestamp <= %s GROUP BY gas_timestamp ORDER BY gas_timestamp",
-        [low, high],
-    )
-    previous = fetch(
-        f"SELECT gas_timestamp, MAX(gas_delivered) FROM {MINUTES} WHERE gas_timestamp = "
-        f"(SELECT MAX(gas_timestamp) FROM {MINUTES} WHERE gas_timestamp <= %s) GROUP BY gas_timestamp",
-        [low],
-    )
+    stamps = _gas_values(source, low, high)
+    before = _gas_before(source, low)
+    previous = [before] if before is not None else []
     if per_value:  # rows at their stamps, in (low, high]
         GasConsumption.objects.filter(read_at__gt=from_epoch(low), read_at__lte=from_epoch(high)).delete()
     else:  # rows at their hour's start, in [low, high)

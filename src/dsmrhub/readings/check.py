@@ -278,12 +278,13 @@ _mbus_known: BoundedCache[ParsedMBus, tuple] = BoundedCache(_KNOWN_LIMIT)
 
 def _mbus_rows(parsed: Telegram, now: datetime) -> tuple[tuple, ...]:
     """The M-Bus channels to store, as (channel, device type, equipment id, timestamp, value, unit); the
-    timestamp None stands for the reading's own."""
+    timestamp None stands for the reading's own. A channel that sends a value without a type line is
+    stored too (device type None): a kind set by hand (``devices.DeviceOverride``) tells what it is."""
     rows = []
     for channel in parsed.mbus:
         row = _mbus_known.get(channel)
         if row is None:
-            if not channel.is_meter or not _mbus_fits(channel, now=now):
+            if channel.value is None or not _mbus_fits(channel, now=now):  # None: an announced, empty slot
                 continue
             identifier = fit_text(MBusReading, "equipment_identifier", channel.equipment_identifier)
             unit = fit_text(MBusReading, "unit", channel.unit)
@@ -304,7 +305,7 @@ def _mbus_rows(parsed: Telegram, now: datetime) -> tuple[tuple, ...]:
 def _mbus_fits(channel: ParsedMBus, *, now: datetime) -> bool:
     fits = (
         0 <= channel.channel <= MBUS_CHANNEL_LIMIT
-        and 0 <= channel.device_type <= MBUS_CHANNEL_LIMIT
+        and (channel.device_type is None or 0 <= channel.device_type <= MBUS_CHANNEL_LIMIT)
         and channel.value.is_finite()
         and 0 <= channel.value < MBUS_VALUE_LIMIT
     )

@@ -99,7 +99,9 @@ class MBusReading(models.Model):
     """A value of one M-Bus channel (gas, water, heat, …), stored once per channel and meter timestamp."""
 
     channel = models.PositiveSmallIntegerField()
-    device_type = models.PositiveSmallIntegerField()
+    device_type = models.PositiveSmallIntegerField(
+        null=True, blank=True
+    )  # None: the meter sends no type line
     equipment_identifier = models.CharField(max_length=96, blank=True, default="")
     timestamp = EpochSecondsField()
     value = ScaledDecimalField(**POSITION)

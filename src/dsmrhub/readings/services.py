@@ -138,6 +138,8 @@ def readings_delete(
                 # No per-row collection: a month of readings is one statement (M-Bus links are cleared above).
                 chunk._raw_delete(chunk.db)
     if count and not dry_run:
+        # Forget the M-Bus values this process stored: they may come again with a telegram stored anew.
+        transaction.on_commit(_last_mbus_stored.clear)
         logger.info("deleted %d readings (Unix seconds %s to %s)", count, first, last)
     return ReadingsDeleted(count=count, first=first, last=last)
 
@@ -160,15 +162,20 @@ def _reject(reason: str) -> NoReturn:
     raise ReadingRejected(reason)
 
 
-# Per channel, the (channel, timestamp) this process stored last: a gas value repeats in the ~300
-# telegrams until the meter's next gas reading, and its repeats are not inserted again.
-_last_mbus_stored: dict[int, tuple[int, datetime]] = {}
+# Per channel, the (channel, timestamp) this process stored last and the newest reading that carried it: a
+# gas value repeats in the ~300 telegrams until the meter's next gas reading, and its repeats are not
+# inserted again. Only a reading newer than that one is a repeat: a telegram stored again (after its reading
+# was deleted, or into a new database, as in tests) stores its M-Bus values again, and ``readings_delete``
+# clears the memory.
+_last_mbus_stored: dict[int, tuple[tuple[int, datetime], datetime]] = {}
 
 
 def _store_mbus(checked: Checked) -> None:
     for channel, device_type, identifier, stamp, value, unit in checked.mbus:
         key = (channel, stamp or checked.timestamp)
-        if key == _last_mbus_stored.get(channel):
+        known = _last_mbus_stored.get(channel)
+        if known is not None and known[0] == key and checked.timestamp > known[1]:
+            _last_mbus_stored[channel] = (key, checked.timestamp)
             continue
         row = {
             "channel": channel,
@@ -180,7 +187,9 @@ def _store_mbus(checked: Checked) -> None:
             "reading": checked.timestamp,  # the reading's primary key is its timestamp
         }
         insert_unless_present(MBusReading, row, conflict=("channel", "timestamp"))
-        transaction.on_commit(functools.partial(_last_mbus_stored.__setitem__, channel, key))
+        transaction.on_commit(
+            functools.partial(_last_mbus_stored.__setitem__, channel, (key, checked.timestamp))
+        )
 
 
 def meter_statistics_store(*, parsed: Telegram, timestamp: datetime) -> None:

@@ -19,6 +19,15 @@ MBUS_HEAT = 4
 MBUS_WARM_WATER = 6
 MBUS_WATER = 7
 MBUS_COOLING = 10
+GAS_KIND = "gas"  # the kind key of a gas meter (``dsmrhub.devices.kinds``), as a channel's override names it
+
+
+def mbus_is_gas(device_type: int | None, override: str | None = None) -> bool:
+    """The one rule for "is this M-Bus channel gas": its hand-set kind when it has one (a meter without, or
+    with a wrong, type line), else its type line 0-n:24.1.0. Ingest, devices and gas statistics all ask it."""
+    if override:
+        return override == GAS_KIND
+    return device_type == MBUS_GAS
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +127,10 @@ class Telegram:
 
     @property
     def gas(self) -> MBusReading | None:
-        """The gas meter, chosen by device type (never "last channel wins")."""
+        """The gas meter, chosen by device type (never "last channel wins"): what a reading's gas value is,
+        as the telegram says it; an override by hand is applied by the gas statistics (``processing.gas``)."""
         for reading in self.mbus:
-            if reading.device_type == MBUS_GAS and reading.is_meter:
+            if reading.value is not None and mbus_is_gas(reading.device_type):
                 return reading
         return None
 
