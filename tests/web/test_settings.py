@@ -263,16 +263,13 @@ def test_rotating_the_api_key_in_the_browser_shows_the_new_key(browser_page, adm
     page = browser_page.page
     old = page.locator("#api-key").input_value()
     page.click("#api-rotate")
-    page.wait_for_function(
-        "old => document.getElementById('api-key') && document.getElementById('api-key').value !== old",
-        arg=old,
-    )
+    page.locator(f"#api-key:not([value='{old}'])").wait_for()  # the page's CSP allows no eval'd waits
     new = page.locator("#api-key").input_value()
     assert new == api_settings_get().auth_key != old
     # the copy button puts the key on the clipboard
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.click("#api-key-copy")
-    page.wait_for_function("document.getElementById('api-key-copy').textContent === 'Copied'")
+    page.locator("#api-key-copy", has_text="Copied").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == new
     assert browser_page.errors == []
 
@@ -441,3 +438,28 @@ def test_key_source_and_alerts_in_the_browser(request, admin_user, scheme, width
     assert browser_page.fits_width()
     browser_page.screenshot(f"settings-alerts-{width}-{scheme}")
     assert browser_page.errors == []
+
+
+@pytest.mark.django_db
+def test_backup_settings_are_saved_and_bad_ones_are_field_errors(logged_in, tmp_path):
+    from dsmrhub.backup.models import BackupSettings
+
+    post = {"section": "backup", "backup-daily": "on", "backup-hour": "4", "backup-keep": "14"}
+    response = logged_in.post("/settings/", {**post, "backup-directory": str(tmp_path)}, follow=True)
+    assert response.redirect_chain == [("/settings/#backup", 302)]
+    html = response.content.decode()
+    assert "Backup settings saved." in html and f"Backups go to <code>{tmp_path}</code>" in html
+    config = BackupSettings.peek()
+    assert (config.daily, config.hour, config.keep, config.directory) == (True, 4, 14, str(tmp_path))
+    for changes, field, says in (
+        ({"backup-directory": "relative/dir"}, "directory", "Give the whole path, from /."),
+        ({"backup-keep": "0"}, "keep", "Ensure this value is greater than or equal to 1."),
+        ({"backup-hour": "x"}, "hour", "Enter a whole number."),
+    ):
+        response = logged_in.post("/settings/", {**post, **changes})
+        assert response.status_code == 200
+        assert says in response.context["forms"]["backup"].errors[field]
+    assert BackupSettings.peek().directory == str(tmp_path)
+    logged_in.post("/settings/", {**post, "backup-daily": "", "backup-directory": ""})
+    config = BackupSettings.peek()
+    assert (config.daily, config.directory) == (False, "")

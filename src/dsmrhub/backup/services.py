@@ -31,9 +31,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dsmrhub import __version__
 from dsmrhub.backup.models import BackupSettings, BackupState
@@ -74,6 +76,30 @@ class RestoreDone:
     version: str
     readings: int
     seconds: float
+
+
+def backup_settings_update(
+    *,
+    daily: bool | None = None,
+    hour: int | None = None,
+    keep: int | None = None,
+    directory: str | None = None,
+) -> BackupSettings:
+    """Change the given settings (None: keep); raises Django's ``ValidationError`` (per field) for an hour
+    outside 0-23, a kept count outside 1-365 or a directory that is not absolute."""
+    config = BackupSettings.load()
+    changes = {
+        name: value
+        for name, value in (("daily", daily), ("hour", hour), ("keep", keep), ("directory", directory))
+        if value is not None
+    }
+    for name, value in changes.items():
+        setattr(config, name, value.strip() if isinstance(value, str) else value)
+    config.full_clean()
+    if config.directory and not Path(config.directory).expanduser().is_absolute():
+        raise ValidationError({"directory": [_("Give the whole path, from /.")]})
+    config.save()
+    return config
 
 
 def backup_directory() -> Path:

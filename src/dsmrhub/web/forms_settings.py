@@ -1,4 +1,6 @@
-"""The settings page's alerts section: switches, the daily summary and the notification URLs.
+"""The settings page's alerts and backups sections.
+
+Alerts: switches, the daily summary and the notification URLs.
 
 The URLs are secrets (they hold tokens and passwords): a new one is entered in an empty field and never
 shown again; a stored one is listed masked, with a box to remove it.
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsmrhub.alerts.models import AlertTarget
 from dsmrhub.alerts.selectors import alert_targets
+from dsmrhub.backup.models import BackupSettings
 
 
 class AlertsSettingsForm(forms.Form):
@@ -57,3 +60,21 @@ class AlertsSettingsForm(forms.Form):
     def removed(self) -> list[int]:
         """The targets whose remove box is ticked."""
         return [target["id"] for target in self.targets if self.cleaned_data[f"remove_{target['id']}"]]
+
+
+class BackupSettingsForm(forms.Form):
+    daily = forms.BooleanField(
+        required=False,
+        label=_("Daily backup"),
+        help_text=_("dsmrhub run makes one backup a day; older ones beyond the kept count are deleted."),
+    )
+    hour = forms.IntegerField(
+        min_value=0, max_value=23, label=_("Hour of the daily backup"), help_text=_("Local time, 0-23.")
+    )
+    keep = forms.IntegerField(min_value=1, max_value=365, label=_("Backups kept"))
+    directory = forms.CharField(
+        required=False,
+        max_length=BackupSettings._meta.get_field("directory").max_length,
+        label=_("Directory"),
+        help_text=_("The whole path, e.g. a USB stick: /media/usb/dsmrhub. Empty: backups/ in the data dir."),
+    )

@@ -30,19 +30,22 @@ from dsmrhub.alerts.services import (
     alerts_test,
 )
 from dsmrhub.api.services import api_key_rotate, api_settings_get, api_settings_update
+from dsmrhub.backup.models import BackupSettings
+from dsmrhub.backup.services import backup_directory, backup_settings_update
 from dsmrhub.datalogger.selectors import datalogger_status
 from dsmrhub.datalogger.services import datalogger_settings_get, datalogger_settings_update
 from dsmrhub.mqtt.services import mqtt_settings_get, mqtt_settings_update
 from dsmrhub.web.forms import APISettingsForm, DataloggerSettingsForm, MQTTSettingsForm, WebSettingsForm
-from dsmrhub.web.forms_settings import AlertsSettingsForm
+from dsmrhub.web.forms_settings import AlertsSettingsForm, BackupSettingsForm
 from dsmrhub.web.services import web_settings_get, web_settings_update
 
-SECTIONS = ("api", "datalogger", "mqtt", "alerts", "web")
+SECTIONS = ("api", "datalogger", "mqtt", "alerts", "backup", "web")
 SAVED = {
     "api": gettext_lazy("API settings saved."),
     "datalogger": gettext_lazy("Datalogger settings saved."),
     "mqtt": gettext_lazy("MQTT settings saved."),
     "alerts": gettext_lazy("Alert settings saved."),
+    "backup": gettext_lazy("Backup settings saved."),
     "web": gettext_lazy("Login setting saved."),
 }
 
@@ -64,6 +67,7 @@ def _forms(data: dict[str, Any] | None, section: str | None) -> dict[str, forms.
         ),
         "mqtt": MQTTSettingsForm(bound("mqtt"), instance=mqtt_settings_get(), prefix="mqtt"),
         "alerts": AlertsSettingsForm(bound("alerts"), initial=_alerts_initial(), prefix="alerts"),
+        "backup": BackupSettingsForm(bound("backup"), initial=_backup_initial(), prefix="backup"),
         "web": WebSettingsForm(
             bound("web"), initial={"require_login": web_settings_get().require_login}, prefix="web"
         ),
@@ -73,6 +77,18 @@ def _forms(data: dict[str, Any] | None, section: str | None) -> dict[str, forms.
 def _alerts_initial() -> dict[str, Any]:
     config = AlertSettings.peek()
     return {name: getattr(config, name) for name in ("enabled", "daily_summary", "summary_hour")}
+
+
+def _backup_initial() -> dict[str, Any]:
+    config = BackupSettings.peek()
+    return {name: getattr(config, name) for name in ("daily", "hour", "keep", "directory")}
+
+
+def _backup_store(form: BackupSettingsForm) -> None:
+    try:
+        backup_settings_update(**form.cleaned_data)
+    except ValidationError as error:  # per field: shown at the field
+        form.add_error(None, error)
 
 
 @transaction.atomic
@@ -94,6 +110,7 @@ def _store(section: str, form: forms.Form) -> None:
         "datalogger": lambda: datalogger_settings_update(**form.values()),
         "mqtt": lambda: mqtt_settings_update(**form.values()),
         "alerts": lambda: _alerts_store(form),
+        "backup": lambda: _backup_store(form),
         "web": lambda: web_settings_update(require_login=form.cleaned_data["require_login"]),
     }
     try:
@@ -153,6 +170,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "authentication_key_set": bool(datalogger.authentication_key),
             "mqtt_password_set": bool(mqtt_settings_get().password),
             "datalogger_now": datalogger_status(),
+            "backup_directory": backup_directory(),
             "invalid": section,
         },
     )

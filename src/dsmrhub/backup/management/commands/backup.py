@@ -11,10 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils import timezone
 
-from dsmrhub.backup.models import BackupSettings
 from dsmrhub.backup.schedule import backup_schedule_step, schedule_backoff
 from dsmrhub.backup.selectors import backup_status
-from dsmrhub.backup.services import BackupError, backup_run
+from dsmrhub.backup.services import BackupError, backup_run, backup_settings_update
 
 
 class Command(BaseCommand):
@@ -52,15 +51,11 @@ class Command(BaseCommand):
             self.stdout.write(f"backup: {made.summary()}")
 
     def _configure(self, changes: dict) -> None:
-        config = BackupSettings.load()
-        for name, value in changes.items():
-            setattr(config, name, value)
         try:
-            config.full_clean()
+            backup_settings_update(**changes)
         except ValidationError as error:
             reasons = "; ".join(f"--{name}: {' '.join(texts)}" for name, texts in error.message_dict.items())
             raise CommandError(reasons, returncode=2) from None
-        config.save()
 
     def _status(self) -> None:
         status = backup_status()
