@@ -78,6 +78,23 @@ def test_a_backup_made_while_the_datalogger_writes_restores_every_reading_and_se
     target.run("restore", "--force", str(backup))
     assert target.stored_timestamps() == readings
 
+    # into a database while a datalogger runs on it (here one still waiting for a source): refused
+    fresh = make_install()
+    waiting = fresh.start("datalogger", log="datalogger")
+    try:
+        wait_until(
+            lambda: fresh.query("SELECT updated_at FROM datalogger_dataloggerstate"),
+            timeout=30,
+            message="the datalogger's heartbeat",
+        )
+        refused = fresh.run("restore", str(backup), check=False)
+    finally:
+        stop_process(waiting)
+    assert refused.returncode == 1
+    assert _one_line_error(refused).endswith(
+        "a datalogger is writing to this database (dsmrhub run?): stop it first, or --force"
+    )
+
 
 def test_a_damaged_or_unknown_backup_is_refused_before_anything_changes(install, tmp_path):
     install.run("backup", "--to", str(tmp_path))

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from dsmrhub import __version__
 from dsmrhub.backup.models import BackupSettings, BackupState
 from dsmrhub.backup.versions import version_key
+from dsmrhub.datalogger.selectors import datalogger_status
 from dsmrhub.db.migrate import _migrations_on_disk, migrations_apply_pending
 from dsmrhub.prices.models import EnergyContract
 from dsmrhub.processing.models import DayStatistics
@@ -415,6 +416,10 @@ def backup_restore(*, path: Path, force: bool = False, using: str = DEFAULT_DB_A
         )
     if not force and database_holds_data(using=using):
         raise BackupError("the database holds data; --force replaces it with the backup")
+    if not force and datalogger_status()["running"]:
+        raise BackupError(
+            "a datalogger is writing to this database (dsmrhub run?): stop it first, or --force"
+        )
     try:
         if vendor == "sqlite":
             _sqlite_restore(path, using)
