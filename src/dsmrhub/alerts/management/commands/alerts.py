@@ -19,8 +19,8 @@ from dsmrhub.options import secret_from_file
 
 class Command(BaseCommand):
     help = (
-        "Alerts through Apprise (ntfy, Telegram, Pushover, e-mail, Home Assistant, JSON …) when a problem "
-        "appears and clears, and a daily summary: --add URL, --remove N, --test, --enable/--disable, "
+        "Alerts through Apprise (ntfy, Telegram, e-mail, Home Assistant, …) when a problem appears and "
+        "clears, and a daily summary. Options: --add URL, --remove N, --test, --enable/--disable, "
         "--summary/--no-summary, --summary-hour H; without options: the targets and deliveries so far."
     )
 

@@ -18,9 +18,9 @@ from dsmrhub.backup.services import BackupError, backup_run, backup_settings_upd
 
 class Command(BaseCommand):
     help = (
-        "Back up the database now: a consistent copy while dsmrhub runs (SQLite's backup API, or pg_dump), "
-        "gzip-compressed, with a SHA-256 checksum and a manifest beside it. --schedule: the daily backups "
-        "(what dsmrhub run keeps); --status, --daily/--no-daily, --keep, --hour, --directory: their settings."
+        "Back up the database now, consistent while dsmrhub runs, gzip-compressed with a SHA-256 checksum. "
+        "SQLite's backup API or pg_dump; a manifest beside it. Daily backups (what dsmrhub run keeps): "
+        "--schedule; --status, --daily/--no-daily, --keep, --hour, --directory: their settings."
     )
 
     def add_arguments(self, parser) -> None:

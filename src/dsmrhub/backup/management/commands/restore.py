@@ -11,8 +11,8 @@ from dsmrhub.backup.services import BackupError, backup_restore
 
 class Command(BaseCommand):
     help = (
-        "Restore a backup made by dsmrhub backup: its SHA-256 checksum is checked first; a database that "
-        "holds data is replaced only with --force. Stop dsmrhub run first."
+        "Restore a backup made by dsmrhub backup (its checksum checked first). A database that holds data "
+        "is replaced only with --force. Stop dsmrhub run first."
     )
 
     def add_arguments(self, parser) -> None:
