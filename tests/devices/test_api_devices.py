@@ -75,6 +75,8 @@ def test_ranges_never_fail_a_valid_request(api_client, meters):
     long = api_client.get("/api/v2/consumption/water", {"from": "2026-01-01", "to": "2027-12-31"}).json()
     assert long["to"] == (date(2026, 1, 1) + timedelta(days=365)).isoformat()
     assert api_client.get("/api/v2/consumption/water", {"resolution": "week"}).status_code == 400
+    assert api_client.get("/api/v2/consumption/water", {"resolution": ""}).status_code == 400  # not a value
+    assert api_client.get("/api/v2/consumption/water", {"from": "", "to": ""}).status_code == 200  # today
     assert api_client.get("/api/v2/consumption/water", {"frm": "2026-01-01"}).status_code == 400
 
 

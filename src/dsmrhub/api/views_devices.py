@@ -52,8 +52,11 @@ class _FiguresView(KnownQueryParamsMixin, APIView):
     kind: str | None = None
 
     def figures(self, request, *, channel: int | None) -> Response:
-        # an empty value counts as absent (the schema allows it)
-        given = {name: value for name, value in request.query_params.items() if value != ""}
+        # an empty day counts as absent, as for every date filter (the schema allows it); an empty
+        # resolution is none of its values: a 400
+        given = {
+            name: value for name, value in request.query_params.items() if value != "" or name == "resolution"
+        }
         query = DeviceQuerySerializer(data=given, context={"today": _today()})
         query.is_valid(raise_exception=True)
         q = query.validated_data
