@@ -113,8 +113,8 @@ def test_the_compare_command_prints_a_table_per_month_and_json():
     call_command("contract", "compare", *args, stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0].split()[:3] == ["month", "in", "force"]
-    assert lines[1].split() == ["2026-03", str(in_force), str(later_cost), str(bands), "missing", "192q"]
-    assert lines[2].split() == ["total", str(in_force), str(later_cost), str(bands), "missing", "192q"]
+    assert lines[1].split() == ["2026-03", str(in_force), str(later_cost), str(bands), "missing", "192"]
+    assert lines[2].split() == ["total", str(in_force), str(later_cost), str(bands), "missing", "192"]
     cheapest = min([(in_force, "in force"), (later_cost, "Fixed 2027"), (bands, "Peak/off-peak")])
     assert lines[3] == f"cheapest: {cheapest[1]} ({cheapest[0]})"
     out = StringIO()

@@ -150,7 +150,7 @@ class Command(BaseCommand):
 
 
 def _cell(value: Decimal | None, missing: int) -> str:
-    return f"missing {missing}q" if value is None else f"{value:.2f}"
+    return f"missing {missing}" if value is None else f"{value:.2f}"  # periods without a price
 
 
 def _table(comparison: Comparison) -> str:
