@@ -12,7 +12,9 @@ import pytest
 
 from dsmrhub.devices.selectors import device_hours, devices_present
 from dsmrhub.devices.services import device_override_set
+from dsmrhub.processing.gas import gas_stamp_bounds
 from dsmrhub.processing.models import DayStatistics, GasConsumption, HourStatistics
+from dsmrhub.processing.services import processing_settings_update
 from dsmrhub.readings.models import DsmrReading
 from tests.devices.builders import Channel, ingest, stream, telegram
 
@@ -127,3 +129,41 @@ def test_a_gas_meter_without_type_line_next_to_a_typed_water_meter():
     assert gas_rows() == expected_gas_rows()
     assert DayStatistics.objects.get(day=DAY).gas == PER_HOUR * 24
     assert sorted((d.channel, d.kind) for d in devices_present()) == [(1, "gas"), (2, "water")]
+
+
+def test_a_meter_without_type_line_set_to_gas_at_the_meters_own_resolution():
+    processing_settings_update(gas_resolution="meter")
+    device_override_set(channel=1, kind="gas")  # before its first value: no rebuild needed
+    ingest(stream(START, HOURS, [(1, None, "G0001", FIRST, PER_HOUR, "m3")]))
+    # one row per value (every 5 minutes): the first without use, then PER_HOUR / 12 each
+    step = PER_HOUR / 12
+    expected = {
+        START + timedelta(minutes=5 * n): (FIRST + step * n, step if n else D("0.000"))
+        for n in range(12 * HOURS + 1)
+    }
+    assert gas_rows() == expected
+    assert DayStatistics.objects.get(day=DAY).gas == PER_HOUR * 24
+    assert gas_stamp_bounds() == (int(START.timestamp()), int((START + timedelta(hours=HOURS)).timestamp()))
+
+
+def test_a_channel_set_to_gas_is_the_gas_meter_in_place_of_a_gas_typed_one():
+    # channel 2 says gas (type 3) and advances 0.300 m³ an hour; channel 1 sends no type line
+    other = D("0.300")
+    devices = [(1, None, "G0001", FIRST, PER_HOUR, "m3"), (2, 3, "G0002", D("500.000"), other, "m3")]
+    ingest(stream(START, HOURS, devices))
+    assert DayStatistics.objects.get(day=DAY).gas == other * 24
+    device_override_set(channel=1, kind="gas")
+    last = START + timedelta(hours=HOURS)
+    ingest(
+        [
+            telegram(
+                last + timedelta(minutes=1),
+                Channel(1, None, "G0001", last, FIRST + PER_HOUR * HOURS),
+                Channel(2, 3, "G0002", last, D("500.000") + other * HOURS),
+            )
+        ]
+    )
+    assert gas_rows() == expected_gas_rows()
+    assert DayStatistics.objects.get(day=DAY).gas == PER_HOUR * 24
+    # the devices show both as gas meters
+    assert sorted((d.channel, d.kind) for d in devices_present()) == [(1, "gas"), (2, "gas")]

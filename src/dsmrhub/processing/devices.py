@@ -39,7 +39,7 @@ from dsmrhub.processing.periods import (
 )
 from dsmrhub.processing.sql import PENDING, execute, fetch, idiv
 from dsmrhub.readings.models import MBusReading
-from dsmrhub.telegram.model import mbus_is_gas
+from dsmrhub.telegram.model import MBUS_GAS, mbus_is_gas
 
 logger = logging.getLogger(__name__)
 
@@ -105,22 +105,32 @@ def _overrides_parse(text: str) -> dict[int, str]:
 
 
 def _gas_changes_mark(before: dict[int, str], after: dict[int, str]) -> None:
-    """Mark the minutes of the readings that brought values of a channel whose gas changed: some device
-    type sent on it is gas under one set of overrides and not under the other (``mbus_is_gas``)."""
+    """Mark the minutes of the readings whose gas value a change of overrides can change: when some device
+    type sent on a changed channel is gas under one set of overrides and not under the other
+    (``mbus_is_gas``), those that brought the values of that channel and of every gas-typed channel
+    (a channel set to gas by hand is the gas meter in their place: ``processing.gas.GasSource``)."""
+    changed = []
     for channel in sorted(set(before) | set(after)):
         if before.get(channel) == after.get(channel):
             continue
         types = [
             row[0] for row in fetch(f"SELECT DISTINCT device_type FROM {MBUS} WHERE channel = %s", [channel])
         ]
-        if all(mbus_is_gas(t, before.get(channel)) == mbus_is_gas(t, after.get(channel)) for t in types):
-            continue
-        execute(
-            f"INSERT INTO {PENDING} (minute, touched) SELECT DISTINCT {idiv('reading_id', '60')}, 1 "
-            f"FROM {MBUS} WHERE channel = %s AND reading_id IS NOT NULL ON CONFLICT (minute) DO NOTHING",
-            [channel],
-        )
-        logger.info("channel %s: gas recomputed after its kind changed", channel)
+        if any(mbus_is_gas(t, before.get(channel)) != mbus_is_gas(t, after.get(channel)) for t in types):
+            changed.append(channel)
+    if not changed:
+        return
+    typed = [
+        row[0] for row in fetch(f"SELECT DISTINCT channel FROM {MBUS} WHERE device_type = %s", [MBUS_GAS])
+    ]
+    channels = sorted({*changed, *typed})
+    execute(
+        f"INSERT INTO {PENDING} (minute, touched) SELECT DISTINCT {idiv('reading_id', '60')}, 1 FROM {MBUS} "
+        f"WHERE channel IN ({', '.join(['%s'] * len(channels))}) AND reading_id IS NOT NULL "
+        f"ON CONFLICT (minute) DO NOTHING",
+        channels,
+    )
+    logger.info("gas recomputed for the values of channels %s after a change of their kinds", channels)
 
 
 def _refresh_stamps(first: int, last: int, *, channels: list[int]) -> int:

@@ -43,11 +43,14 @@ MBUS = MBusReading._meta.db_table
 class GasSource:
     """Where gas values come from. A reading's gas value (``extra_device_*``, in the minute rows) is the
     channel its telegram's type line says is gas; a kind set by hand (``devices.DeviceOverride``) changes
-    that by ``telegram.model.mbus_is_gas``, the one rule: the stored M-Bus values of a channel set to gas
-    count (also without a type line), and those of a gas-typed channel set to something else do not."""
+    that by ``telegram.model.mbus_is_gas``, the one rule: a channel set to gas (also one without a type
+    line) is the gas meter, its stored M-Bus values are the gas values (the first such channel, as a
+    telegram's first gas channel is its gas meter), and the gas-typed values of the other channels no
+    longer count; a gas-typed channel set to another kind does not count either. Readings' gas values
+    without M-Bus values (imported, API v2) always count."""
 
-    added: tuple[int, ...] = ()  # channels set to gas: their M-Bus values are gas values
-    removed: tuple[int, ...] = ()  # channels set to another kind: their gas-typed values are not
+    added: tuple[int, ...] = ()  # the channel set to gas: its M-Bus values are the gas values
+    removed: tuple[int, ...] = ()  # channels whose gas-typed values are not gas values
 
     @property
     def plain(self) -> bool:
@@ -56,30 +59,31 @@ class GasSource:
 
 def gas_source() -> GasSource:
     """The gas source under the channels' overrides now."""
-    overrides = DeviceOverride.objects.values_list("channel", "kind")
-    return GasSource(
-        added=tuple(sorted(channel for channel, kind in overrides if mbus_is_gas(None, kind))),
-        removed=tuple(sorted(channel for channel, kind in overrides if not mbus_is_gas(MBUS_GAS, kind))),
-    )
+    overrides = dict(DeviceOverride.objects.values_list("channel", "kind"))
+    added = sorted(channel for channel, kind in overrides.items() if mbus_is_gas(None, kind))[:1]
+    removed = {channel for channel, kind in overrides.items() if not mbus_is_gas(MBUS_GAS, kind)}
+    if added:
+        removed |= {row[0] for row in fetch(f"SELECT DISTINCT channel FROM {MBUS}")} - set(added)
+    return GasSource(added=tuple(added), removed=tuple(sorted(removed)))
 
 
 def _marks(values: tuple[int, ...]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _minute_values(source: GasSource, where: str, params: list, tail: str = "") -> list[tuple]:
-    """(stamp, position) of the readings' gas values matching ``where``, without those of removed channels."""
-    sql = f"SELECT gas_timestamp, MAX(gas_delivered) FROM {MINUTES} WHERE {where}"
-    if source.removed:  # a gas-typed value of such a channel: mbus_is_gas(MBUS_GAS, its override) is False
-        sql += (
-            f" AND gas_timestamp NOT IN (SELECT timestamp FROM {MBUS} "
-            f"WHERE channel IN ({_marks(source.removed)}) AND device_type = %s)"
-        )
-        params = [*params, *source.removed, MBUS_GAS]
-    return fetch(f"{sql} GROUP BY gas_timestamp{tail}", params)
+def _kept(source: GasSource) -> tuple[str, list]:
+    """The condition (to AND to a WHERE on the minute rows) that leaves out the readings' gas values of the
+    removed channels: a gas-typed value (``mbus_is_gas(MBUS_GAS, its override)`` is False there)."""
+    if not source.removed:
+        return "", []
+    return (
+        f" AND gas_timestamp NOT IN (SELECT timestamp FROM {MBUS} "
+        f"WHERE channel IN ({_marks(source.removed)}) AND device_type = %s)",
+        [*source.removed, MBUS_GAS],
+    )
 
 
-def _channel_values(source: GasSource, where: str, params: list, tail: str = "") -> list[tuple]:
+def _channel_values(source: GasSource, where: str, params: list, tail: str = "") -> list[tuple[int, int]]:
     """(stamp, position) of the M-Bus values of the channels set to gas matching ``where``, in m³
     thousandths (a sent dm³ or litre converted as the devices convert it)."""
     if not source.added:
@@ -100,8 +104,14 @@ def _channel_values(source: GasSource, where: str, params: list, tail: str = "")
 
 def _gas_values(source: GasSource, low: int, high: int) -> list[tuple[int, int]]:
     """The gas values stamped in (low, high], one per stamp (the highest), in time order."""
-    where = "gas_timestamp > %s AND gas_timestamp <= %s"
-    found = dict(_minute_values(source, where, [low, high]))
+    kept, params = _kept(source)
+    found = dict(
+        fetch(
+            f"SELECT gas_timestamp, MAX(gas_delivered) FROM {MINUTES} WHERE gas_timestamp > %s "
+            f"AND gas_timestamp <= %s{kept} GROUP BY gas_timestamp",
+            [low, high, *params],
+        )
+    )
     for stamp, value in _channel_values(source, "timestamp > %s AND timestamp <= %s", [low, high]):
         found[stamp] = max(value, found.get(stamp, value))
     return sorted(found.items())
@@ -109,48 +119,42 @@ def _gas_values(source: GasSource, low: int, high: int) -> list[tuple[int, int]]
 
 def _gas_before(source: GasSource, moment: int) -> tuple[int, int] | None:
     """The gas value stamped last at or before ``moment``."""
-    if source.removed:  # the latest that is not of a removed channel
-        latest = _minute_values(
-            source, "gas_timestamp <= %s", [moment], " ORDER BY gas_timestamp DESC LIMIT 1"
-        )
-    else:
-        latest = _minute_values(
-            source,
-            f"gas_timestamp = (SELECT MAX(gas_timestamp) FROM {MINUTES} WHERE gas_timestamp <= %s)",
-            [moment],
-        )
+    kept, params = _kept(source)
+    latest = fetch(
+        f"SELECT gas_timestamp, MAX(gas_delivered) FROM {MINUTES} WHERE gas_timestamp = "
+        f"(SELECT MAX(gas_timestamp) FROM {MINUTES} WHERE gas_timestamp <= %s{kept}) GROUP BY gas_timestamp",
+        [moment, *params],
+    )
     latest += _channel_values(source, "timestamp <= %s", [moment], " ORDER BY timestamp DESC LIMIT 1")
     return max(latest, default=None)
 
 
 def _gas_after(source: GasSource, moment: int) -> int | None:
     """The stamp of the first gas value after ``moment``."""
-    first = [
-        row[0]
-        for row in _minute_values(source, "gas_timestamp > %s", [moment], " ORDER BY gas_timestamp LIMIT 1")
-    ]
+    kept, params = _kept(source)
+    sql = f"SELECT MIN(gas_timestamp) FROM {MINUTES} WHERE gas_timestamp > %s{kept}"
+    first = [fetch(sql, [moment, *params])[0][0]]
     first += [
         row[0] for row in _channel_values(source, "timestamp > %s", [moment], " ORDER BY timestamp LIMIT 1")
     ]
-    return min(first, default=None)
+    return min((stamp for stamp in first if stamp is not None), default=None)
 
 
 def gas_stamp_bounds() -> tuple[int | None, int | None]:
     """The first and last gas stamp under the overrides (what a rebuild of every gas row covers)."""
     source = gas_source()
-    first = [
-        row[0]
-        for row in _minute_values(source, "gas_timestamp IS NOT NULL", [], " ORDER BY gas_timestamp LIMIT 1")
-    ]
-    last = [
-        row[0]
-        for row in _minute_values(
-            source, "gas_timestamp IS NOT NULL", [], " ORDER BY gas_timestamp DESC LIMIT 1"
-        )
-    ]
-    first += [row[0] for row in _channel_values(source, "1 = 1", [], " ORDER BY timestamp LIMIT 1")]
-    last += [row[0] for row in _channel_values(source, "1 = 1", [], " ORDER BY timestamp DESC LIMIT 1")]
-    return min(first, default=None), max(last, default=None)
+    kept, params = _kept(source)
+    low, high = fetch(
+        f"SELECT MIN(gas_timestamp), MAX(gas_timestamp) FROM {MINUTES} WHERE 1 = 1{kept}", params
+    )[0]
+    if source.added:
+        channels = f"channel IN ({_marks(source.added)})"
+        added = fetch(
+            f"SELECT MIN(timestamp), MAX(timestamp) FROM {MBUS} WHERE {channels}", list(source.added)
+        )[0]
+        low = min((stamp for stamp in (low, added[0]) if stamp is not None), default=None)
+        high = max((stamp for stamp in (high, added[1]) if stamp is not None), default=None)
+    return low, high
 
 
 def gas_rows_resolution() -> str:
