@@ -7,6 +7,10 @@ Chart series come from aggregates: power from the minute table (downsampled in S
 also prices the returned energy), and the gas hours; month and year from the day statistics plus today.
 Only the header and today's totals read raw readings: the latest one and the one at midnight.
 
+Water, heat and cooling meters (``dashboard_devices``): each present kind besides gas (which has its own
+place) with its position now (``devices.selectors.devices_present``) and today's use and cost
+(``devices.selectors.device_day_totals``, the day statistics' figures), summed over the kind's meters.
+
 Month-end projection (``dashboard_projection``): the month so far plus the average per day of this month's
 complete days (the day statistics before today) times the time left in the month, in days of 24 hours
 counted from the latest reading. Without a complete day yet (the 1st) there is no projection. Days without
@@ -28,6 +32,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from dsmrhub.devices.kinds import KIND_BY_KEY
+from dsmrhub.devices.models import PRICED_KINDS
+from dsmrhub.devices.selectors import device_day_totals, devices_present
 from dsmrhub.prices.costs import MarketSeries, contracts_for_days, tariffs_for_days
 from dsmrhub.prices.models import ContractKind
 from dsmrhub.processing.costs import Usage, costs_by_period, price_now, usage_load
@@ -397,6 +404,39 @@ def dashboard_gas_series(*, since: int | None = None, now: datetime | None = Non
     return series
 
 
+POSITION = Decimal("0.001")
+
+
+def dashboard_devices(*, now: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """kind → card of each present water, heat and cooling kind (table order): ``label``, ``unit``,
+    ``position`` now (summed over the kind's meters), ``meters`` (how many), ``today`` (use so far) and
+    ``cost`` (None without a price for today, or without use today yet); {} without such meters."""
+    now = now or timezone.now()
+    present = [device for device in devices_present() if device.kind in PRICED_KINDS]
+    if not present:
+        return {}
+    today = now.astimezone(local_zone()).date()
+    totals = device_day_totals(days=[today]).get(today, {})
+    cards: dict[str, dict[str, Any]] = {}
+    for kind in PRICED_KINDS:
+        meters = [device for device in present if device.kind == kind]
+        if not meters:
+            continue
+        unit = KIND_BY_KEY[kind].unit
+        use, cost = totals.get(kind, (Decimal(0), None))
+        cards[kind] = {
+            "label": str(KIND_BY_KEY[kind].label),
+            "unit": unit,
+            # a meter whose unit does not convert keeps its own: not added to the kind's position
+            "position": sum((m.position for m in meters if m.unit == unit), Decimal(0)).quantize(POSITION),
+            "meters": len(meters),
+            "moment": moment_text(max(m.position_at for m in meters)),
+            "today": use.quantize(POSITION, rounding=ROUND_HALF_UP),
+            "cost": cost,
+        }
+    return cards
+
+
 def dashboard_data(
     *,
     window: Window,
@@ -440,4 +480,5 @@ def dashboard_data(
         "hours": hours,
         "power": dashboard_power_series(window=window, since=since),
         "gas": dashboard_gas_series(since=gas_since, now=now),
+        "devices": dashboard_devices(now=now),
     }
