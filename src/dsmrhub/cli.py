@@ -20,8 +20,19 @@ FORWARDER_COMMANDS = frozenset({"forward", "help", "--help", "-h", "version", "-
 # is missing here is listed under "Other", so a new command shows up without editing this.
 COMMAND_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Run", ("run", "serve", "datalogger", "forward", "process")),
-    ("Data", ("import", "import-dsmrreader", "rebuild", "readings-delete", "prices")),
-    ("Settings", ("api", "mqtt", "contract", "datalogger-settings", "meter-settings", "processing-settings")),
+    ("Data", ("import", "import-dsmrreader", "rebuild", "devices-rebuild", "readings-delete", "prices")),
+    (
+        "Settings",
+        (
+            "api",
+            "mqtt",
+            "contract",
+            "datalogger-settings",
+            "meter-settings",
+            "device-kind",
+            "processing-settings",
+        ),
+    ),
     ("Admin", ("createsuperuser", "changepassword", "migrate", "shell")),
 )
 # Django's commands that the docs and users' habits call directly; the others: `dsmrhub django COMMAND`.

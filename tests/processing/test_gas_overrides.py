@@ -167,3 +167,18 @@ def test_a_channel_set_to_gas_is_the_gas_meter_in_place_of_a_gas_typed_one():
     assert DayStatistics.objects.get(day=DAY).gas == PER_HOUR * 24
     # the devices show both as gas meters
     assert sorted((d.channel, d.kind) for d in devices_present()) == [(1, "gas"), (2, "gas")]
+
+
+def test_a_gas_meter_set_by_hand_keeps_its_gas_rows_when_the_resolution_changes():
+    device_override_set(channel=1, kind="gas")
+    ingest(stream(START, HOURS, [(1, None, "G0001", FIRST, PER_HOUR, "m3")]))
+    assert gas_rows() == expected_gas_rows()
+    processing_settings_update(gas_resolution="meter")  # the gas rows are rebuilt from the M-Bus values
+    step = PER_HOUR / 12
+    assert gas_rows() == {
+        START + timedelta(minutes=5 * n): (FIRST + step * n, step if n else D("0.000"))
+        for n in range(12 * HOURS + 1)
+    }
+    processing_settings_update(gas_resolution="hour")
+    assert gas_rows() == expected_gas_rows()
+    assert DayStatistics.objects.get(day=DAY).gas == PER_HOUR * 24

@@ -21,7 +21,7 @@ from django.utils import timezone
 from dsmrhub.prices.costs import contracts_fingerprint
 from dsmrhub.processing.devices import devices_refresh
 from dsmrhub.processing.epochs import epochs_refresh
-from dsmrhub.processing.gas import gas_refresh
+from dsmrhub.processing.gas import gas_refresh, gas_stamp_bounds
 from dsmrhub.processing.minutes import minute_end, minutes_refresh
 from dsmrhub.processing.models import (
     GAS_RESOLUTIONS,
@@ -225,7 +225,7 @@ def _gas_follow_setting() -> bool:
             return False
         GasConsumption.objects.all().delete()
         ProcessingState.row().update(gas_resolution=wanted)
-        first, last = fetch(f"SELECT MIN(gas_timestamp), MAX(gas_timestamp) FROM {MINUTES}")[0]
+        first, last = gas_stamp_bounds()  # a gas meter set by hand has its values in the M-Bus rows
         if first is not None:
             for low in range(first, last + 1, GAS_CHUNK):
                 gas_refresh(first=low, last=min(low + GAS_CHUNK - 1, last))
