@@ -79,3 +79,89 @@ def test_dashboard_without_such_meters_has_no_cards(client):
         live = client.get("/dashboard/live").json()
     assert live["devices"] == {}
     assert 'id="devices"' not in page
+
+
+# A whole day (the 9th): 24 hours of each meter's rate.
+WATER_DAY = WATER_PER_HOUR * 24
+HEAT_DAY = HEAT_KWH_PER_HOUR * 24 * GJ_PER_KWH
+
+
+def test_archive_day_has_an_hour_column_per_meter_with_totals(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/archive/?period=day&date=2026-03-09")
+    assert response.status_code == 200
+    columns = response.context["device_columns"]
+    assert [column["kind"] for column in columns] == ["water", "heat"]
+    assert not any(column["priced"] for column in columns)  # hours have no costs per row
+    rows = response.context["rows"]
+    assert len(rows) == 24
+    assert all(
+        [cell["use"] for cell in row["devices"]] == [WATER_PER_HOUR, HEAT_KWH_PER_HOUR * GJ_PER_KWH]
+        for row in rows
+    )
+    water, heat = (column["total"] for column in columns)
+    assert (water.use, water.unit, water.cost) == (WATER_DAY, "m³", R(WATER_DAY * WATER_PRICE))
+    assert (heat.use, heat.unit, heat.cost) == (HEAT_DAY, "GJ", None)
+    page = response.content.decode()
+    assert "Water <small>m³</small>" in page and "Heat <small>GJ</small>" in page
+    assert f'id="total-water">{three(WATER_DAY)} m³' in page
+    assert f"€{NBSP}{R(WATER_DAY * WATER_PRICE)}" in page
+
+
+def test_archive_today_runs_to_now(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/archive/?period=day&date=2026-03-10")
+    rows = response.context["rows"]
+    water = [cell["use"] for row in rows for cell in row["devices"][:1] if cell["use"] is not None]
+    assert sum(water) == WATER_TODAY
+    assert rows[-1]["so_far"]
+    assert response.context["device_columns"][0]["total"].use == WATER_TODAY
+
+
+def test_archive_month_has_days_with_costs_where_priced(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/archive/?period=month&date=2026-03")
+    columns = response.context["device_columns"]
+    assert [(column["kind"], column["priced"]) for column in columns] == [("water", True), ("heat", False)]
+    rows = {row["label"]: row for row in response.context["rows"]}
+    ninth = rows["Mon 9"]["devices"]
+    assert (ninth[0]["use"], ninth[0]["cost"], ninth[1]["use"]) == (
+        WATER_DAY,
+        R(WATER_DAY * WATER_PRICE),
+        HEAT_DAY,
+    )
+    assert rows["Tue 10"]["devices"][0]["use"] == WATER_TODAY
+    assert rows["Wed 4"]["devices"][0]["use"] is None
+    water = columns[0]["total"]
+    # the 8th and 9th whole, today so far; each day's cost rounded to cents, then added
+    assert water.use == 2 * WATER_DAY + WATER_TODAY
+    assert water.cost == 2 * R(WATER_DAY * WATER_PRICE) + R(WATER_TODAY * WATER_PRICE)
+    assert water.unpriced_days == 0
+    page = response.content.decode()
+    assert "Water <small>€</small>" in page and "Heat <small>€</small>" not in page
+
+
+def test_archive_year_sums_the_months(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/archive/?period=year&date=2026")
+    rows = {row["label"]: row for row in response.context["rows"]}
+    assert rows["Mar"]["devices"][0]["use"] == 2 * WATER_DAY + WATER_TODAY
+    assert rows["Feb"]["devices"][0]["use"] is None
+    assert rows["Mar"]["devices"][1]["use"] == 2 * HEAT_DAY + HEAT_TODAY
+
+
+def test_archive_without_meters_has_no_device_columns(client):
+    with time_machine.travel(NOW, tick=False):
+        store_meters(START, LAST, heat=False, water=False)
+        response = client.get("/archive/?period=month&date=2026-03")
+    assert response.context["device_columns"] == []
+    assert "device-column" not in response.content.decode()
+
+
+def test_archive_year_reads_the_meters_in_a_fixed_number_of_queries(
+    client, meters, django_assert_max_num_queries
+):
+    # the archive's own (at most 20, tests/web/test_archive.py) plus the meters: whether any, figures, prices
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(25):
+        response = client.get("/archive/?period=year&date=2026")
+    assert response.status_code == 200

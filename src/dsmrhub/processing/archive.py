@@ -10,6 +10,11 @@ dashboard shows, ``processing.selectors.today_summary`` (use and costs so far, b
 today, and the week, month and year containing it, agree with the dashboard. A day without a contract has
 no costs (None, shown as "no contract"), not 0.00; costs the day statistics do not know (prices missing) stay
 unknown. Costs per time-of-use band come from the cost engine (``processing.costs.costs_by_band``).
+
+Water, heat and cooling meters (``archive_devices``): the use of each kind with data in the period, per row
+and in total, from the devices' hours and days (``devices.selectors.device_hour_totals`` and
+``device_day_totals``, the figures of the API's hour and day statistics); costs of the days with a device
+price, apart from the energy contract's costs (gas keeps its place among those).
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dsmrhub.devices.kinds import KIND_BY_KEY
+from dsmrhub.devices.models import PRICED_KINDS, DeviceDay
+from dsmrhub.devices.selectors import device_day_totals, device_hour_totals
 from dsmrhub.prices.costs import tariffs_for_days
 from dsmrhub.prices.models import ContractKind
 from dsmrhub.prices.tariffs import Tariff
@@ -235,6 +243,20 @@ class ArchiveRow:
     so_far: bool = False  # today (or the running part of today): live figures, still growing
     no_contract: bool = False  # use without a contract in force: no costs, not "free"
     missing: bool = False  # a contract but no price for some of the use (a gap in market prices): unknown
+    devices: dict[str, Decimal] = field(default_factory=dict)  # water/heat/cooling use: kind → use
+    device_costs: dict[str, Decimal | None] = field(default_factory=dict)  # days and months: kind → €
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceTotal:
+    """A water, heat or cooling kind over the archive's period: use, and the cost of its priced days."""
+
+    kind: str
+    label: str
+    unit: str
+    use: Decimal
+    cost: Decimal | None  # the days with a price; None when no day of the period has one
+    unpriced_days: int  # days with use but without a device price (not in ``cost``)
 
 
 @dataclass
@@ -249,6 +271,7 @@ class ArchiveData:
     missing_days: int = 0  # days whose costs are unknown (prices missing): ``costs`` leave them out
     bands: list[BandCost] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    devices: list[DeviceTotal] = field(default_factory=list)  # kinds with data in the period, table order
 
 
 def _use(values: dict[str, Any]) -> dict[str, Decimal]:
@@ -300,6 +323,7 @@ def archive_data(*, period: ArchivePeriod, now: datetime | None = None, bands: b
     else:
         data = _days(period, live, tariffs, today)
     data.so_far = period.contains(today)
+    archive_devices(data=data, last=min(period.last, today))
     timed = any(tariff.kind != ContractKind.FIXED for tariff in tariffs.values())
     data.extra["bands_available"] = timed and data.totals is not None
     if bands and timed and data.totals is not None:
@@ -517,6 +541,72 @@ def _as_date(value: date | datetime | str) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+# --- water, heat and cooling ------------------------------------------------------------------------------
+
+
+def archive_devices(*, data: ArchiveData, last: date) -> None:
+    """Fill in the water, heat and cooling figures of ``data``'s rows and ``data.devices`` (the rule is in
+    the module's doc): the days [period.first, last] read once; a day's hours once more."""
+    period = data.period
+    # one query without such meters (the usual case); their figures and prices take four
+    if not DeviceDay.objects.filter(day__gte=period.first, day__lte=last, kind__in=PRICED_KINDS).exists():
+        return
+    days: list[date] = []
+    day = period.first
+    while day <= last:
+        days.append(day)
+        day += timedelta(days=1)
+    totals = device_day_totals(days=days)
+    kinds = [kind for kind in PRICED_KINDS if any(kind in figures for figures in totals.values())]
+    if not kinds:
+        return
+    if period.kind == "day":
+        _device_hours(data, kinds)
+    else:
+        monthly = period.kind == "year"
+        for row in data.rows:
+            first = row.start if isinstance(row.start, date) else row.start.date()
+            in_row = [d for d in totals if (d.month == first.month if monthly else d == first)]
+            for kind in kinds:
+                figures = [totals[d][kind] for d in in_row if kind in totals[d]]
+                if figures:
+                    row.devices[kind] = sum((use for use, _cost in figures), ZERO_KWH)
+                    row.device_costs[kind] = _known_sum(cost for _use, cost in figures)
+    for kind in kinds:
+        figures = [day_figures[kind] for day_figures in totals.values() if kind in day_figures]
+        data.devices.append(
+            DeviceTotal(
+                kind=kind,
+                label=str(KIND_BY_KEY[kind].label),
+                unit=KIND_BY_KEY[kind].unit,
+                use=sum((use for use, _cost in figures), ZERO_KWH),
+                cost=_known_sum(cost for _use, cost in figures),
+                unpriced_days=sum(1 for _use, cost in figures if cost is None),
+            )
+        )
+
+
+def _known_sum(values) -> Decimal | None:
+    known = [value for value in values if value is not None]
+    return sum(known, ZERO_MONEY) if known else None
+
+
+def _device_hours(data: ArchiveData, kinds: list[str]) -> None:
+    """A day's rows: each hour's use; today's running row holds every hour from its start on."""
+    start, end = day_start(data.period.first), day_end(data.period.first)
+    hours = device_hour_totals(starts=[from_epoch(moment) for moment in range(start, end, HOUR)])
+    for row in data.rows:
+        for kind in kinds:
+            if row.so_far:
+                figures = [
+                    uses[kind][0] for moment, uses in hours.items() if moment >= row.start and kind in uses
+                ]
+            else:
+                figures = [hours[row.start][kind][0]] if kind in hours.get(row.start, {}) else []
+            if figures:
+                row.devices[kind] = sum(figures, ZERO_KWH)
 
 
 # --- costs per band ----------------------------------------------------------------------------------------

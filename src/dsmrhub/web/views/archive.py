@@ -25,6 +25,11 @@ from dsmrhub.processing.archive import (
 from dsmrhub.readings.tariffs import tariff_names
 from dsmrhub.web.templatetags.units import day_text, month_text
 
+DEVICE_NAMES = {  # the archive's columns of the water, heat and cooling meters
+    "water": gettext_lazy("Water"),
+    "heat": gettext_lazy("Heat"),
+    "cooling": gettext_lazy("Cooling"),
+}
 DRILL = {"week": "day", "month": "day", "year": "month"}  # what a row of a period is
 KIND_LABELS = {
     "day": gettext_lazy("Day"),
@@ -116,6 +121,33 @@ def _band_rows(data: ArchiveData | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _device_columns(data: ArchiveData | None) -> list[dict[str, Any]]:
+    """A column per water, heat or cooling kind with data in the period; with costs per row (days, months)
+    a cost column beside each kind that has a price in the period."""
+    if data is None:
+        return []
+    return [
+        {
+            "kind": total.kind,
+            "name": DEVICE_NAMES.get(total.kind, total.label),
+            "total": total,
+            "priced": data.costs_per_row and total.cost is not None,
+        }
+        for total in data.devices
+    ]
+
+
+def _device_cells(row, columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "use": row.devices.get(column["kind"]),
+            "cost": row.device_costs.get(column["kind"]),
+            "priced": column["priced"],
+        }
+        for column in columns
+    ]
+
+
 def _error(request: HttpRequest, error: PeriodError, kind: str | None, today) -> HttpResponse:
     context = {
         "error": str(error),
@@ -141,6 +173,7 @@ def archive(request: HttpRequest) -> HttpResponse:
     # when asked for (?bands=1), so the year page itself stays fast.
     with_bands = period.kind != "year" or request.GET.get("bands") == "1"
     data = None if outside else archive_data(period=period, now=now, bands=with_bands)
+    device_columns = _device_columns(data)
     rows = [
         {
             "label": _row_label(period, row),
@@ -149,6 +182,7 @@ def archive(request: HttpRequest) -> HttpResponse:
             "imported": row.imported,
             "so_far": row.so_far,
             "no_contract": row.no_contract,
+            "devices": _device_cells(row, device_columns),
             "url": archive_url(archive_period_of(kind=DRILL[period.kind], day=row.start))
             if period.kind in DRILL
             else None,
@@ -165,6 +199,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         "title": period_title(period),
         "data": data,
         "rows": rows,
+        "device_columns": device_columns,
         "chart": _chart(data) if data else None,
         "bands": _band_rows(data),
         "bands_url": f"{archive_url(period)}&bands=1" if data and not with_bands else None,
