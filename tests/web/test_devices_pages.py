@@ -165,3 +165,28 @@ def test_archive_year_reads_the_meters_in_a_fixed_number_of_queries(
     with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(25):
         response = client.get("/archive/?period=year&date=2026")
     assert response.status_code == 200
+
+
+def test_trends_compare_includes_the_meters_present(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/trends/?a=2026-03-10&b=2026-03-09")
+    assert response.status_code == 200
+    rows = {row["name"]: row for row in response.context["comparison"].rows}
+    names = [row["name"] for row in response.context["comparison"].rows]
+    assert names.index("gas") + 1 == names.index("water") and names.index("water") + 1 == names.index("heat")
+    assert "cooling" not in rows
+    water = rows["water"]
+    assert (water["a"], water["b"]) == (WATER_TODAY, WATER_DAY)
+    assert water["difference"] == WATER_TODAY - WATER_DAY
+    percent = ((WATER_TODAY - WATER_DAY) * 100 / WATER_DAY).quantize(D("0.1"), rounding=ROUND_HALF_UP)
+    assert water["percent"] == percent
+    assert (rows["heat"]["a"], rows["heat"]["b"]) == (HEAT_TODAY, HEAT_DAY)
+    page = response.content.decode()
+    assert 'data-figure="water"' in page and "Water m³" in page and "Heat GJ" in page
+
+
+def test_trends_compare_without_meters_has_no_meter_rows(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/trends/?a=2026-02&b=2026-01")
+    names = [row["name"] for row in response.context["comparison"].rows]
+    assert not {"water", "heat", "cooling"} & set(names)

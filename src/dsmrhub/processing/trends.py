@@ -3,12 +3,13 @@
 Hours of day come from ``HourStatistics`` (grouped by local hour in Python: at most 24 rows a day are read),
 weekdays and the tariff split from ``DayStatistics`` with SQL sums. The compared periods (a day, an ISO week,
 a month, a year or a range of days) are read by the archive (``processing.archive.archive_data``): the same
-totals, costs and buckets as the archive page, today live from ``consumption_today`` as on the dashboard.
+totals, costs and buckets as the archive page, today live from ``consumption_today`` as on the dashboard;
+the water, heat and cooling meters' use (``ArchiveData.devices``) is compared when either period has some.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from dsmrhub.processing.archive import (
     USE_FIELDS,
     ArchivePeriod,
     ArchiveRow,
+    DeviceTotal,
     PeriodError,
     archive_data,
     archive_period_of,
@@ -272,6 +274,7 @@ class CompareSide:
     so_far: bool  # holds today: its figures still grow
     no_contract_days: int
     rows: list[ArchiveRow]  # the chart's buckets (hours, days or months)
+    devices: dict[str, DeviceTotal] = field(default_factory=dict)  # water, heat, cooling with data
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +319,8 @@ def _same_time(a: CompareSide, b: CompareSide) -> dict[str, Any] | None:
 
 
 COMPARED = ("electricity1", "electricity2", "electricity", "returned", "gas", "total_cost", "days")
-UNITS = {"total_cost": "money", "days": "days", "gas": "m3"}
+DEVICE_KINDS = ("water", "heat", "cooling")  # compared after gas, when either period has the kind
+UNITS = {"total_cost": "money", "days": "days", "gas": "m3", "water": "m3", "heat": "gj", "cooling": "gj"}
 MONEY = Decimal("0.01")
 
 
@@ -348,12 +352,16 @@ def _side(period: ComparePeriod, *, granularity: str, today: date, now: datetime
         so_far=data.so_far,
         no_contract_days=data.no_contract_days,
         rows=rows,
+        devices={total.kind: total for total in data.devices},
     )
 
 
 def _value(side: CompareSide, name: str) -> Decimal | int | None:
     if name == "days":
         return side.days
+    if name in DEVICE_KINDS:
+        total = side.devices.get(name)
+        return None if total is None else total.use
     if side.totals is None:
         return None
     if name == "total_cost":
@@ -379,8 +387,10 @@ def periods_compare(*, a: ComparePeriod, b: ComparePeriod, now: datetime | None 
     side_a = _side(a, granularity=granularity, today=today, now=now)
     side_b = _side(b, granularity=granularity, today=today, now=now)
     per_day = side_a.days != side_b.days and side_a.days > 0 and side_b.days > 0
+    devices = [kind for kind in DEVICE_KINDS if kind in side_a.devices or kind in side_b.devices]
+    names = (*COMPARED[: COMPARED.index("gas") + 1], *devices, *COMPARED[COMPARED.index("gas") + 1 :])
     rows = []
-    for name in COMPARED:
+    for name in names:
         value_a, value_b = _value(side_a, name), _value(side_b, name)
         row: dict[str, Any] = {"name": name, "unit": UNITS.get(name, "kwh"), "a": value_a, "b": value_b}
         row["a_per_day"] = _per_day(value_a, side_a.days, name) if per_day else None

@@ -47,6 +47,9 @@ def _figure_names() -> dict[str, str]:
         "electricity": _("Electricity used kWh"),
         "returned": _("Electricity returned kWh"),
         "gas": _("Gas m³"),
+        "water": _("Water m³"),
+        "heat": _("Heat GJ"),
+        "cooling": _("Cooling GJ"),
         "total_cost": _("Costs €"),
         "days": _("Days with data"),
     }
