@@ -6,6 +6,17 @@
   if (!live) { return; }
   const seconds = Number(live.dataset.refresh) || 10;
   let busy = false;
+  live.style.overflowAnchor = "none";  // the page keeps the view in place itself (below)
+
+  // The first box with an id at or below the top of the window: after the swap it is put back where it
+  // was, so that what the reader looks at stays put when text above it grows or shrinks.
+  function anchor() {
+    for (const element of live.querySelectorAll("[id]")) {
+      const top = element.getBoundingClientRect().top;
+      if (top >= 0) { return { id: element.id, top: top }; }
+    }
+    return null;
+  }
 
   async function refresh() {
     if (busy || document.visibilityState !== "visible") { return; }
@@ -16,7 +27,10 @@
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
       const fresh = page.getElementById("status-live");
       if (fresh) {
+        const kept = anchor();
         live.replaceChildren(...fresh.childNodes);
+        const same = kept && document.getElementById(kept.id);
+        if (same) { window.scrollBy(0, same.getBoundingClientRect().top - kept.top); }
         live.dataset.refreshed = String(Date.now());
       }
     } catch (error) {
