@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -10,8 +11,11 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
+from dsmrhub.alerts.services import CHECK_EVERY as RETRY
 from dsmrhub.alerts.services import alerts_step
 from dsmrhub.backup.schedule import backup_schedule_step, schedule_backoff
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -31,7 +35,12 @@ class Command(BaseCommand):
         while not stop.is_set():
             close_old_connections()  # a connection idle for hours may have been dropped
             if time.monotonic() >= due["backup"]:
-                due["backup"] = time.monotonic() + backup_schedule_step(now=timezone.now(), backoff=backoff)
+                try:
+                    pause = backup_schedule_step(now=timezone.now(), backoff=backoff)
+                except Exception:  # e.g. the database away for a moment: the next turn tries again
+                    logger.exception("upkeep: the backup schedule failed this turn")
+                    pause = RETRY
+                due["backup"] = time.monotonic() + pause
             if time.monotonic() >= due["alerts"]:
                 due["alerts"] = time.monotonic() + alerts_step(now=timezone.now())
             stop.wait(max(0.0, min(due.values()) - time.monotonic()))
