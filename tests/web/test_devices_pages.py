@@ -4,6 +4,8 @@ the compared figures and the CSV export; hidden when there is no such meter. A w
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -190,3 +192,62 @@ def test_trends_compare_without_meters_has_no_meter_rows(client, meters):
         response = client.get("/trends/?a=2026-02&b=2026-01")
     names = [row["name"] for row in response.context["comparison"].rows]
     assert not {"water", "heat", "cooling"} & set(names)
+
+
+def _csv(response) -> list[dict[str, str]]:
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_export_day_statistics_carry_the_meters_and_their_costs(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/export/csv/?dataset=day&start=2026-03-09&end=2026-03-09")
+    (row,) = _csv(response)
+    assert list(row)[-7:] == [
+        "water",
+        "water_cost",
+        "heat",
+        "heat_cost",
+        "cooling",
+        "cooling_cost",
+        "imported",
+    ]
+    # six decimals, as the API's day statistics
+    assert row["water"] == f"{WATER_DAY:.6f}" and row["water_cost"] == str(R(WATER_DAY * WATER_PRICE))
+    assert D(row["heat"]) == HEAT_DAY and row["heat_cost"] == ""
+    assert row["cooling"] == row["cooling_cost"] == ""
+
+
+def test_export_hour_statistics_carry_the_meters(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        rows = _csv(client.get("/export/csv/?dataset=hour&start=2026-03-09&end=2026-03-09"))
+    assert len(rows) == 24
+    assert list(rows[0])[-4:] == ["water", "heat", "cooling", "imported"]
+    assert {(D(row["water"]), D(row["heat"]), row["cooling"]) for row in rows} == {
+        (WATER_PER_HOUR, HEAT_KWH_PER_HOUR * GJ_PER_KWH, "")
+    }
+
+
+def test_export_device_hours_one_row_per_meter_and_hour(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        form = client.get("/export/").content.decode()
+        rows = _csv(client.get("/export/csv/?dataset=device-hour&start=2026-03-09&end=2026-03-09"))
+    assert 'value="device-hour"' in form and 'value="device-five-minutes"' in form
+    assert len(rows) == 48
+    assert [(row["channel"], row["kind"], row["unit"]) for row in rows[:2]] == [
+        ("3", "heat", "GJ"),
+        ("4", "water", "m³"),
+    ]
+    assert rows[0]["start"] == "2026-03-09T00:00:00+01:00"
+    water = [row for row in rows if row["kind"] == "water"]
+    assert {D(row["use"]) for row in water} == {WATER_PER_HOUR}
+    # the position at the hour's end: 24 hours after START, plus the hour
+    assert D(water[0]["position"]) == WATER_START + WATER_PER_HOUR * 25
+
+
+def test_export_without_meters_keeps_the_statistics_columns(client):
+    with time_machine.travel(NOW, tick=False):
+        store_meters(START, LAST, heat=False, water=False)
+        rows = _csv(client.get("/export/csv/?dataset=hour&start=2026-03-09&end=2026-03-09"))
+    assert "water" not in rows[0] and list(rows[0])[-1] == "imported"

@@ -1,4 +1,5 @@
-"""Export: CSV of day statistics, hour statistics, electricity minutes or gas hours for a range of days."""
+"""Export: CSV of day statistics, hour statistics, electricity minutes, gas hours or the M-Bus devices' hours
+and five minutes for a range of days."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 def export_csv(request: HttpRequest) -> HttpResponse:
-    """The CSV itself, streamed: ``?dataset=day|hour|electricity|gas&start=YYYY-MM-DD&end=YYYY-MM-DD``."""
+    """The CSV itself, streamed: ``?dataset=<a key of DATASETS>&start=YYYY-MM-DD&end=YYYY-MM-DD``."""
     form = ExportForm(request.GET)
     if not form.is_valid():  # the same page and message as a bad submission of the form
         return render(request, "web/pages/export.html", {"form": form}, status=400)
