@@ -37,9 +37,12 @@ def heat_kwh_at(start: datetime, moment: datetime) -> Decimal:
     return (HEAT_START_KWH + HEAT_KWH_PER_HOUR * hours_between(start, moment)).quantize(D("0.001"))
 
 
-def store_meters(start: datetime, end: datetime, *, heat: bool = True, water: bool = True) -> None:
-    """Telegrams every five minutes in [start, end] through the ingest service, then one processor pass."""
-    moment = start
+def store_meters(
+    start: datetime, end: datetime, *, heat: bool = True, water: bool = True, after: datetime | None = None
+) -> None:
+    """Telegrams every five minutes in [start, end] (only those after ``after``, when given) through the
+    ingest service, then one processor pass."""
+    moment = start if after is None else after + STEP
     while moment <= end:
         channels = []
         if heat:
