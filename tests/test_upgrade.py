@@ -7,9 +7,11 @@ venv's interpreter: its dependencies are the same, and nothing is fetched.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import tarfile
+import uuid
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -43,6 +45,27 @@ def first_release(tmp_path_factory) -> Path:
     return target / "src"
 
 
+@pytest.fixture
+def fresh_env(tmp_path):
+    """A second install: its own data dir and, on PostgreSQL, its own database."""
+    env = {**os.environ, "DSMRHUB_DATA_DIR": str(tmp_path / "fresh"), "DSMRHUB_LOG_LEVEL": "WARNING"}
+    url = os.environ.get("DSMRHUB_DATABASE_URL", "")
+    if not url.startswith("postg"):
+        env.pop("DSMRHUB_DATABASE_URL", None)
+        yield env
+        return
+    import psycopg
+
+    name = f"dsmrhub_fresh_{uuid.uuid4().hex[:10]}"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["DSMRHUB_DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{name}"
+    yield env
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _old(env: dict[str, str], source: Path, *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [*DSMRHUB, *args],
@@ -64,7 +87,9 @@ def _install(env: dict[str, str]) -> Install:
     return Install(env, Path(env["DSMRHUB_DATA_DIR"]))
 
 
-def test_a_first_release_database_upgrades_without_losing_anything(cli_env, first_release, tmp_path):
+def test_a_first_release_database_upgrades_without_losing_anything(
+    cli_env, first_release, tmp_path, fresh_env
+):
     # five days of five-minute telegrams: four for the old release, the fifth after the upgrade
     telegrams = demo_telegrams(
         5 * 288, start=datetime(2026, 3, 1, 23, 0, tzinfo=UTC), step=timedelta(minutes=5)
@@ -119,6 +144,15 @@ def test_a_first_release_database_upgrades_without_losing_anything(cli_env, firs
         "SELECT COUNT(*), SUM(electricity1 + electricity2) FROM processing_hourstatistics"
     )
     assert hour_count > hours[0][0]
+
+    # the upgraded database (on SQLite: the old release's 4 KiB pages) backs up and restores into a fresh
+    # install of this version (new files get smaller pages)
+    dsmrhub(cli_env, "backup", "--to", str(tmp_path / "backups"))
+    [backup] = sorted((tmp_path / "backups").glob("dsmrhub-*.gz"))
+    fresh = _install(fresh_env)
+    dsmrhub(fresh_env, "restore", str(backup))
+    assert fresh.stored_timestamps() == install.stored_timestamps()
+    assert fresh.query(f"SELECT {DAY_FIELDS} FROM processing_daystatistics ORDER BY day") == later
 
 
 def _current_version() -> str:

@@ -366,7 +366,21 @@ def _sqlite_restore(path: Path, using: str) -> None:
             if result != "ok":
                 raise BackupError(f"{path}: the database inside is damaged ({result})")
             connection.ensure_connection()
-            source.backup(connection.connection)  # page by page into the live file, under its write lock
+            live = connection.connection
+            # WAL cannot change a database's page size, and a backup brings its own (an older release
+            # made 4 KiB pages, new files get 1 KiB): out of WAL for the copy, back in after it
+            resize = (
+                live.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+                and live.execute("PRAGMA page_size").fetchone()[0]
+                != source.execute("PRAGMA page_size").fetchone()[0]
+            )
+            if resize:
+                live.execute("PRAGMA journal_mode=DELETE")
+            try:
+                source.backup(live)  # page by page into the live file, under its write lock
+            finally:
+                if resize:
+                    live.execute("PRAGMA journal_mode=WAL")
         finally:
             source.close()
 
