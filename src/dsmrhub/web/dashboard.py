@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dsmrhub.devices.kinds import KIND_BY_KEY
-from dsmrhub.devices.models import PRICED_KINDS
+from dsmrhub.devices.models import PRICED_KINDS, Device
 from dsmrhub.devices.selectors import device_day_totals, devices_present
 from dsmrhub.prices.costs import MarketSeries, contracts_for_days, tariffs_for_days
 from dsmrhub.prices.models import ContractKind
@@ -412,6 +412,9 @@ def dashboard_devices(*, now: datetime | None = None) -> dict[str, dict[str, Any
     ``position`` now (summed over the kind's meters), ``meters`` (how many), ``today`` (use so far) and
     ``cost`` (None without a price for today, or without use today yet); {} without such meters."""
     now = now or timezone.now()
+    # one query for the usual meter (none or only gas); the devices seen are built by the processor's pass
+    if not Device.objects.filter(kind__in=PRICED_KINDS).exists():
+        return {}
     present = [device for device in devices_present() if device.kind in PRICED_KINDS]
     if not present:
         return {}
