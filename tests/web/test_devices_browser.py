@@ -72,3 +72,19 @@ def test_the_water_card_shows_today_cost_and_position_and_follows_new_values(vie
         expect(page.locator("#device-water-today")).to_have_text(m3(later))
         expect(page.locator("#device-water-cost")).to_have_text(euro(later * PRICE))
         assert view.errors == []
+
+
+def test_the_archive_day_charts_and_lists_the_water_meter(browser_page):
+    with time_machine.travel(NOW, tick=True):
+        store_meters(START, LAST, heat=False)
+        browser_page.open("/archive/?period=day&date=2026-03-09")
+        page = browser_page.page
+        expect(page.locator("#archive-table thead")).to_contain_text("Water m³")
+        expect(page.locator("#total-water")).to_have_text(m3(WATER_PER_HOUR * 24))
+        values = page.evaluate(
+            "Chart.getChart(document.getElementById('archive-devices')).data.datasets.map("
+            "(d) => [d.label, d.data])"
+        )
+        assert values == [["Water", [float(WATER_PER_HOUR)] * 24]]
+        browser_page.screenshot("archive-water-day")
+        assert browser_page.errors == []

@@ -85,6 +85,19 @@ def _chart(data: ArchiveData) -> dict[str, Any]:
         "returned2": series("electricity2_returned"),
         "gas": series("gas"),
         "so_far": [row.so_far for row in rows],
+        # water, heat and cooling with data in the period: one bar series each, on an axis per unit
+        "devices": [
+            {
+                "kind": total.kind,
+                "label": str(DEVICE_NAMES.get(total.kind, total.label)),
+                "unit": total.unit,
+                "values": [
+                    None if row.devices.get(total.kind) is None else str(row.devices[total.kind])
+                    for row in rows
+                ],
+            }
+            for total in data.devices
+        ],
         "cost": [str(row.total_cost) if row.total_cost is not None else None for row in rows]
         if data.costs_per_row
         else None,

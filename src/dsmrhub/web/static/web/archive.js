@@ -77,4 +77,45 @@
       },
     },
   });
+
+  // Water, heat and cooling meters (when the period has their data): bars on an axis per unit (m³, GJ).
+  const devices = data.devices || [];
+  const canvas = document.getElementById("archive-devices");
+  if (devices.length && canvas) {
+    const deviceColors = { water: "#15aabf", heat: "#e03131", cooling: "#4c6ef5" };
+    const units = [...new Set(devices.map((device) => device.unit))];
+    const deviceScales = {};
+    units.forEach((unit, n) => {
+      deviceScales[`unit${n}`] = {
+        position: n === 0 ? "left" : "right",
+        beginAtZero: true,
+        grid: { drawOnChartArea: n === 0 },
+        title: { display: true, text: unit },
+      };
+    });
+    chart(canvas, {
+      type: "bar",
+      data: {
+        labels: data.labels,
+        datasets: devices.map((device) => ({
+          label: device.label,
+          data: values(device.values),
+          backgroundColor: deviceColors[device.kind] || colors.gas,
+          yAxisID: `unit${units.indexOf(device.unit)}`,
+          unit: device.unit,
+        })),
+      },
+      options: {
+        scales: deviceScales,
+        plugins: {
+          tooltip: {
+            callbacks: {
+              title,
+              label: (item) => `${item.dataset.label}: ${number(item.raw, 3)} ${item.dataset.unit}`,
+            },
+          },
+        },
+      },
+    });
+  }
 })();
