@@ -88,3 +88,21 @@ def test_the_archive_day_charts_and_lists_the_water_meter(browser_page):
         assert values == [["Water", [float(WATER_PER_HOUR)] * 24]]
         browser_page.screenshot("archive-water-day")
         assert browser_page.errors == []
+
+
+def test_the_compare_chart_shows_the_water_meter(browser_page):
+    with time_machine.travel(NOW, tick=True):
+        store_meters(START, LAST, heat=False)
+        browser_page.open("/trends/?a=2026-03-10&b=2026-03-09#compare")
+        page = browser_page.page
+        expect(page.locator('#compare-table tr[data-figure="water"] th')).to_have_text("Water m³")
+        page.select_option("#compare-figure", "water")
+        data = page.evaluate(
+            "(() => { const c = Chart.getChart(document.getElementById('compare-chart'));"
+            " return [c.options.scales.y.title.text, c.data.datasets[0].data, c.data.datasets[1].data]; })()"
+        )
+        # A: today, ten whole hours and the running one empty; B: yesterday's 24 hours
+        assert data[0] == "m³"
+        assert data[1][:10] == [float(WATER_PER_HOUR)] * 10
+        assert data[2] == [float(WATER_PER_HOUR)] * 24
+        assert browser_page.errors == []

@@ -251,3 +251,13 @@ def test_export_without_meters_keeps_the_statistics_columns(client):
         store_meters(START, LAST, heat=False, water=False)
         rows = _csv(client.get("/export/csv/?dataset=hour&start=2026-03-09&end=2026-03-09"))
     assert "water" not in rows[0] and list(rows[0])[-1] == "imported"
+
+
+def test_trends_compare_chart_offers_the_meters(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/trends/?a=2026-03-09&b=2026-03-08")
+    chart = response.context["compare_chart"]
+    assert list(chart["figures"])[3:5] == ["water", "heat"]
+    assert [D(value) for value in chart["figures"]["water"]["a"]] == [WATER_PER_HOUR] * 24
+    assert chart["units"]["heat"] == "GJ"
+    assert '<option value="water">Water</option>' in response.content.decode()

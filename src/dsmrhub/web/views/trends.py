@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from dsmrhub.processing.archive import ArchiveRow, PeriodError
 from dsmrhub.processing.trends import (
     DEFAULT_DAYS,
+    DEVICE_KINDS,
     ComparePeriod,
     CompareSide,
     Comparison,
@@ -145,6 +146,8 @@ def _compare_chart(comparison: Comparison) -> dict[str, Any]:
     def values(rows: list[ArchiveRow], name: str) -> list[str | None]:
         if name == "total_cost":
             return [None if row.total_cost is None else str(row.total_cost) for row in rows]
+        if name in DEVICE_KINDS:
+            return [None if row.devices.get(name) is None else str(row.devices[name]) for row in rows]
         return [str(row.use[name]) if row.use else None for row in rows]
 
     a_rows, b_rows = comparison.a.rows, comparison.b.rows
@@ -157,7 +160,8 @@ def _compare_chart(comparison: Comparison) -> dict[str, Any]:
     else:  # hours of the day, months of the year: the same names in both
         axis = a_labels + b_labels[len(a_labels) :]
     figures = {}
-    for name in ("electricity", "returned", "gas", "total_cost"):
+    devices = [kind for kind in DEVICE_KINDS if kind in comparison.a.devices or kind in comparison.b.devices]
+    for name in ("electricity", "returned", "gas", *devices, "total_cost"):
         a, b = values(a_rows, name), values(b_rows, name)
         if any(v is not None for v in a + b):
             figures[name] = {"a": a, "b": b}
@@ -173,10 +177,21 @@ def _compare_chart(comparison: Comparison) -> dict[str, Any]:
             "electricity": _("Electricity used"),
             "returned": _("Electricity returned"),
             "gas": _("Gas"),
+            "water": _("Water"),
+            "heat": _("Heat"),
+            "cooling": _("Cooling"),
             "total_cost": _("Costs"),
             "axis": {"hour": _("Hour"), "day": _("Day of the period"), "month": _("Month")}[granularity],
         },
-        "units": {"electricity": "kWh", "returned": "kWh", "gas": "m³", "total_cost": "€"},
+        "units": {
+            "electricity": "kWh",
+            "returned": "kWh",
+            "gas": "m³",
+            "water": "m³",
+            "heat": "GJ",
+            "cooling": "GJ",
+            "total_cost": "€",
+        },
     }
 
 
