@@ -59,9 +59,12 @@ def _part_name(pid: int, inherited: str) -> str:
     except OSError:
         return inherited
     words = [arg.decode(errors="replace") for arg in argv if arg]
-    title = Path(f"/proc/{pid}/comm").read_text().strip() if os.path.exists(f"/proc/{pid}/comm") else ""
-    if title.startswith("dsmrhub-"):  # a part that named itself (setproctitle-less: prctl's comm)
-        return title.removeprefix("dsmrhub-")
+    try:
+        title = Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        title = ""
+    if title in PART_OF_ARG.values():  # a part forked by `dsmrhub run` names itself (its comm)
+        return title
     if "dsmrhub.cli" in words:
         rest = words[words.index("dsmrhub.cli") + 1 :]
         if rest:

@@ -189,6 +189,7 @@ def test_run_with_the_database_locked_past_its_timeout_then_a_part_killed(instal
     meter = TcpMeter()
     items = telegrams(16, step=timedelta(minutes=1))
     install.env["DSMRHUB_DATABASE_LOCK_TIMEOUT"] = "1"
+    install.env["DSMRHUB_COMMIT_INTERVAL"] = "2"  # group commits as `run` makes them, sooner than its 20 s
     port = free_port()
     run = install.start(
         "run", "--bind", f"127.0.0.1:{port}", "--source", meter.url, "--without", "mqtt", log="run"

@@ -22,7 +22,7 @@ from tests.processes import Install, stop_process, wait_until
 
 pytestmark = pytest.mark.xdist_group("processes")
 
-INTERVAL = 2.0  # seconds between group commits here (`dsmrhub run`: 15)
+INTERVAL = 2.0  # seconds between group commits here (`dsmrhub run`: 20)
 COMMIT_TIME = 3.0  # the commit and the sync themselves, on a busy test machine
 
 

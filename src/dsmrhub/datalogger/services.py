@@ -76,7 +76,7 @@ BATCH = 1000  # at most this many telegrams stored per transaction when catching
 STATE_EVERY = 2.0  # seconds between state heartbeats
 STOP_GRACE = 5.0  # seconds to finish storing what was read after a stop request
 COMMIT_INTERVAL_ENV = "DSMRHUB_COMMIT_INTERVAL"  # seconds between group commits (default 0: each at once)
-RUN_COMMIT_INTERVAL = 15.0  # `dsmrhub run`'s datalogger: the power-cut window, see above
+RUN_COMMIT_INTERVAL = 20.0  # `dsmrhub run`'s datalogger: the power-cut window, see above
 PENDING_MAX = 5 * BATCH  # group commit: a reader this far ahead of storing (a fast replay) waits
 SET_ASIDE = "datalogger-set-aside.txt"  # telegrams that could not be stored, beside the buffer
 

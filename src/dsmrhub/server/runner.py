@@ -1,10 +1,16 @@
 """`dsmrhub run`: start every part as a child process, restart a crashed part with backoff, stop cleanly.
 
 Each child's output is copied line by line to our stderr, prefixed with the part's name.
+
+With ``fork`` (what `dsmrhub run` does on Linux) a part is forked from this process, which has imported
+Django and dsmrhub once and frozen those objects (``gc.freeze``): the parts share those memory pages
+(copy-on-write) instead of each importing everything again, and a restarted part is forked afresh.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 import re
@@ -13,8 +19,10 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from dsmrhub.backoff import Backoff
 from dsmrhub.logformat import FORMAT_ENV, log_format_journal
@@ -50,8 +58,94 @@ def _copy_output(name: str, stream) -> None:
     stream.close()
 
 
-def _spawn(part: Part) -> subprocess.Popen | None:
+class Forked:
+    """A part forked from this process, with the few methods of ``subprocess.Popen`` used here."""
+
+    def __init__(self, pid: int, stdout) -> None:
+        self.pid, self.stdout, self.returncode = pid, stdout, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
+            time.sleep(0.05)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def _fork(part: Part) -> Forked:
+    from django.db import connections
+
+    connections.close_all()  # a database connection must not cross a fork
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        return Forked(pid, os.fdopen(read, "rb"))
+    code = 1
+    try:  # the child: never returns into the supervisor's loop
+        journal = log_format_journal()  # asked of our stderr before it becomes the pipe
+        os.close(read)
+        os.dup2(write, 1)
+        os.dup2(write, 2)
+        os.close(write)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_DFL)
+        # Fresh streams on the pipe: a thread of the parent may have held the old ones' locks at the fork.
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
+        os.environ[FORMAT_ENV] = "journal" if journal else "human"  # logging is configured again from it
+        with contextlib.suppress(OSError):  # named in ps and top (its command line is the supervisor's)
+            Path("/proc/self/comm").write_text(part.name[:15])
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["dsmrhub", *part.args])  # (`run` applied pending migrations)
+        code = 0
+    except SystemExit as end:
+        code = end.code if isinstance(end.code, int) else (0 if end.code is None else 1)
+        if end.code is not None and not isinstance(end.code, int):
+            print(end.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _spawn(part: Part, *, fork: bool = False) -> subprocess.Popen | Forked | None:
     """The part started, or None (logged) when it cannot be started now (no memory, no processes left)."""
+    if fork:
+        try:
+            process = _fork(part)
+        except OSError as error:
+            logger.error("cannot start %s: %s", part.name, error)
+            return None
+        threading.Thread(target=_copy_output, args=(part.name, process.stdout), daemon=True).start()
+        return process
     try:
         process = subprocess.Popen(
             [sys.executable, "-m", "dsmrhub.cli", *part.args],
@@ -76,16 +170,21 @@ class Periodic:
 
 
 def parts_run(
-    parts: list[Part], *, stop: threading.Event | None = None, periodic: Periodic | None = None
+    parts: list[Part],
+    *,
+    stop: threading.Event | None = None,
+    periodic: Periodic | None = None,
+    fork: bool = False,
 ) -> None:
-    """Run ``parts`` until SIGTERM/SIGINT (or ``stop``); a crashed part restarts after a growing pause."""
+    """Run ``parts`` until SIGTERM/SIGINT (or ``stop``); a crashed part restarts after a growing pause.
+    ``fork``: each part forked from this process (Django already set up), else a new interpreter."""
     stop = stop or threading.Event()
     next_periodic = time.monotonic() + periodic.seconds if periodic else float("inf")
     periodic_error = ""
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    running: dict[Part, subprocess.Popen | None] = {part: None for part in parts}
+    running: dict[Part, subprocess.Popen | Forked | None] = {part: None for part in parts}
     started = dict.fromkeys(parts, time.monotonic())
     backoff = {part: Backoff(initial=FIRST_BACKOFF, cap=MAX_BACKOFF) for part in parts}
     restart_at: dict[Part, float] = dict.fromkeys(parts, 0.0)  # all due now: the first start
@@ -106,7 +205,7 @@ def parts_run(
                 running[part] = None
             for part, when in list(restart_at.items()):
                 if now >= when:
-                    process = _spawn(part)
+                    process = _spawn(part, fork=fork)
                     started[part] = now
                     del restart_at[part]
                     if process is None:  # counts as a crash: try again after the backoff
@@ -132,7 +231,7 @@ def parts_run(
         _stop_all(parts, running)
 
 
-def _stop_all(parts: list[Part], running: dict[Part, subprocess.Popen | None]) -> None:
+def _stop_all(parts: list[Part], running: dict[Part, subprocess.Popen | Forked | None]) -> None:
     logger.info("stopping %s", ", ".join(part.name for part in parts))
     for process in running.values():
         if process is not None and process.poll() is None:

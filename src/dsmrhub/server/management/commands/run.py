@@ -16,6 +16,7 @@ from dsmrhub.server.runner import Part, Periodic, parts_run
 # The processor's follow mode (dsmrhub.processing) and the MQTT publisher (idle while MQTT is disabled).
 PROCESSOR_ARGS = ("process", "--follow")
 MQTT_ARGS = ("mqtt", "publish")
+SPAWN_ENV = "DSMRHUB_RUN_SPAWN"  # "exec": each part a new interpreter (default on Linux: forked)
 PRICES_ARGS = ("prices", "schedule")  # day-ahead prices (idle while price fetching is disabled)
 
 
@@ -82,4 +83,6 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         # What the other parts commit (API posts, settings) is on disk as promptly as the datalogger's groups.
-        parts_run(parts, periodic=Periodic(interval, database_sync) if interval > 0 else None)
+        # Forked parts share what this process imported (issue 18: memory on a Pi).
+        periodic = Periodic(interval, database_sync) if interval > 0 else None
+        parts_run(parts, periodic=periodic, fork=hasattr(os, "fork") and os.environ.get(SPAWN_ENV) != "exec")
