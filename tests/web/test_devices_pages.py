@@ -261,3 +261,13 @@ def test_trends_compare_chart_offers_the_meters(client, meters):
     assert [D(value) for value in chart["figures"]["water"]["a"]] == [WATER_PER_HOUR] * 24
     assert chart["units"]["heat"] == "GJ"
     assert '<option value="water">Water</option>' in response.content.decode()
+
+
+def test_export_device_five_minutes(client, meters):
+    with time_machine.travel(NOW, tick=False):
+        rows = _csv(client.get("/export/csv/?dataset=device-five-minutes&start=2026-03-09&end=2026-03-09"))
+    water = [row for row in rows if row["kind"] == "water"]
+    # a value every five minutes: 12 a hour, each a twelfth of the hour's use
+    assert len(water) == 24 * 12
+    assert {D(row["use"]) for row in water} == {WATER_PER_HOUR / 12}
+    assert water[1]["start"] == "2026-03-09T00:05:00+01:00"
