@@ -13,6 +13,7 @@ import pytest
 import time_machine
 
 from dsmrhub.devices.services import device_price_save
+from tests.devices.builders import ingest, stream
 from tests.web.archive_readings import NBSP
 from tests.web.dashboard_readings import AMS
 from tests.web.devices_readings import (
@@ -271,3 +272,19 @@ def test_export_device_five_minutes(client, meters):
     assert len(water) == 24 * 12
     assert {D(row["use"]) for row in water} == {WATER_PER_HOUR / 12}
     assert water[1]["start"] == "2026-03-09T00:05:00+01:00"
+
+
+def test_a_cooling_meter_has_its_card_and_archive_column(client):
+    # type 10 (cooling) on channel 2, in GJ: 0.006 GJ an hour from 3.000, for the two hours before 02:00
+    start = datetime.combine(TODAY, time(0), tzinfo=AMS)
+    with time_machine.travel(start + timedelta(hours=2, minutes=1), tick=False):
+        ingest(stream(start, 2, [(2, 10, "C0001", D("3.000"), D("0.006"), "GJ")]))
+        live = client.get("/dashboard/live").json()
+        archive = client.get("/archive/?period=day&date=2026-03-10")
+    assert list(live["devices"]) == ["cooling"]
+    cooling = live["devices"]["cooling"]
+    assert (cooling["label"], cooling["unit"]) == ("Cooling meter", "GJ")
+    assert (D(cooling["today"]), D(cooling["position"])) == (D("0.012"), D("3.012"))
+    assert cooling["cost"] is None
+    (column,) = archive.context["device_columns"]
+    assert (column["kind"], column["total"].use) == ("cooling", D("0.012"))
