@@ -1,6 +1,9 @@
+import gc
+import importlib
 import os
 
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import get_resolver
 
 from dsmrhub.datalogger.services import (
     COMMIT_INTERVAL_ENV,
@@ -16,6 +19,15 @@ from dsmrhub.server.runner import Part, Periodic, parts_run
 # The processor's follow mode (dsmrhub.processing) and the MQTT publisher (idle while MQTT is disabled).
 PROCESSOR_ARGS = ("process", "--follow")
 MQTT_ARGS = ("mqtt", "publish")
+PRELOAD = (  # modules of the parts, imported before they are forked (see _preload)
+    "dsmrhub.server.http",
+    "dsmrhub.mqtt.publisher",
+    "dsmrhub.processing.services",
+    "dsmrhub.spotprices.fetch",
+    "paho.mqtt.client",
+)
+# One worker process (4 threads) answers a household's pages and API; each more costs about 15 MB.
+WEB_WORKERS = 1
 SPAWN_ENV = "DSMRHUB_RUN_SPAWN"  # "exec": each part a new interpreter (default on Linux: forked)
 PRICES_ARGS = ("prices", "schedule")  # day-ahead prices (idle while price fetching is disabled)
 
@@ -66,7 +78,7 @@ class Command(BaseCommand):
             admin_user_from_environment(os.environ)
         except ValueError as error:
             raise CommandError(str(error), returncode=2) from None
-        parts = [Part("web", ("serve", "--bind", bind))]
+        parts = [Part("web", ("serve", "--bind", bind, "--workers", str(WEB_WORKERS)))]
         if "datalogger" not in without:
             datalogger = ["datalogger", "--backfill-hours", str(demo_backfill_hours)]
             if source:
@@ -84,5 +96,17 @@ class Command(BaseCommand):
         self.stdout.flush()
         # What the other parts commit (API posts, settings) is on disk as promptly as the datalogger's groups.
         # Forked parts share what this process imported (issue 18: memory on a Pi).
+        fork = hasattr(os, "fork") and os.environ.get(SPAWN_ENV) != "exec"
+        if fork:
+            _preload()
         periodic = Periodic(interval, database_sync) if interval > 0 else None
-        parts_run(parts, periodic=periodic, fork=hasattr(os, "fork") and os.environ.get(SPAWN_ENV) != "exec")
+        parts_run(parts, periodic=periodic, fork=fork)
+
+
+def _preload() -> None:
+    """Import what the parts import anyway (every URL's views, the web server, the publisher, the
+    processor) and freeze it, so that a forked part shares those pages instead of importing its own copy."""
+    for name in PRELOAD:
+        importlib.import_module(name)
+    get_resolver().url_patterns  # noqa: B018 - imports every page's and the API's views
+    gc.freeze()
