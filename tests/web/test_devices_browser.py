@@ -61,6 +61,11 @@ def test_the_water_card_shows_today_cost_and_position_and_follows_new_values(vie
         expect(page.locator("#device-water-cost")).to_have_text(euro(today * PRICE))
         expect(page.locator("#device-water-position")).to_have_text(m3(WATER_START + WATER_PER_HOUR * 34))
         assert page.locator("#device-heat").count() == 0
+        # this month and year so far: yesterday whole and today (the first value, at START, has no use)
+        month = WATER_PER_HOUR * 34
+        expect(page.locator("#month-water")).to_have_text(f"{month.quantize(D('0.001')):,}")
+        expect(page.locator("#year-water")).to_have_text(f"{month.quantize(D('0.001')):,}")
+        expect(page.locator("#projection-water")).to_have_text("–")
         assert view.fits_width()
         box = card.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]

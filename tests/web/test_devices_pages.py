@@ -70,6 +70,9 @@ def test_dashboard_shows_a_card_per_meter_with_position_today_and_cost(client, m
     assert D(heat["today"]) == HEAT_TODAY.quantize(D("0.001"), rounding=ROUND_HALF_UP)
     assert D(heat["position"]) == HEAT_NOW.quantize(D("0.001"), rounding=ROUND_HALF_UP)
     assert heat["cost"] is None and heat["unit"] == "GJ"
+    # this month and year so far: the 8th and 9th whole and today so far (the 7th: the first value, no use)
+    assert D(live["month"]["water"]) == D(live["year"]["water"]) == 2 * WATER_PER_HOUR * 24 + WATER_TODAY
+    assert 'id="month-water"' in page and 'id="year-heat"' in page and 'id="month-cooling"' not in page
     assert 'id="device-water"' in page and 'id="device-heat"' in page and 'id="device-cooling"' not in page
     assert f"{three(WATER_TODAY)} m³" in page
     assert f"€{NBSP}{R(WATER_TODAY * WATER_PRICE)}" in page

@@ -409,8 +409,9 @@ POSITION = Decimal("0.001")
 
 def dashboard_devices(*, now: datetime | None = None) -> dict[str, dict[str, Any]]:
     """kind → card of each present water, heat and cooling kind (table order): ``label``, ``unit``,
-    ``position`` now (summed over the kind's meters), ``meters`` (how many), ``today`` (use so far) and
-    ``cost`` (None without a price for today, or without use today yet); {} without such meters."""
+    ``position`` now (summed over the kind's meters), ``meters`` (how many), ``today`` (use so far),
+    ``cost`` (None without a price for today, or without use today yet), and the use this ``month`` and
+    ``year`` so far; {} without such meters."""
     now = now or timezone.now()
     # one query for the usual meter (none or only gas); the devices seen are built by the processor's pass
     if not Device.objects.filter(kind__in=PRICED_KINDS).exists():
@@ -419,7 +420,10 @@ def dashboard_devices(*, now: datetime | None = None) -> dict[str, dict[str, Any
     if not present:
         return {}
     today = now.astimezone(local_zone()).date()
-    totals = device_day_totals(days=[today]).get(today, {})
+    first = today.replace(month=1, day=1)
+    days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
+    by_day = device_day_totals(days=days)  # this year's days, today's included: one read
+    totals = by_day.get(today, {})
     cards: dict[str, dict[str, Any]] = {}
     for kind in PRICED_KINDS:
         meters = [device for device in present if device.kind == kind]
@@ -436,8 +440,16 @@ def dashboard_devices(*, now: datetime | None = None) -> dict[str, dict[str, Any
             "moment": moment_text(max(m.position_at for m in meters)),
             "today": use.quantize(POSITION, rounding=ROUND_HALF_UP),
             "cost": cost,
+            # this month and year so far (the period table's rows)
+            "month": _device_sum(by_day, kind, since=today.replace(day=1)),
+            "year": _device_sum(by_day, kind, since=first),
         }
     return cards
+
+
+def _device_sum(by_day: dict[date, dict[str, tuple[Decimal, Any]]], kind: str, *, since: date) -> Decimal:
+    uses = (figures[kind][0] for day, figures in by_day.items() if day >= since and kind in figures)
+    return sum(uses, Decimal(0)).quantize(POSITION, rounding=ROUND_HALF_UP)
 
 
 def dashboard_data(
@@ -472,6 +484,9 @@ def dashboard_data(
         first=year_first, today=today, today_values=today_values, contract_days=contract_days
     )
     year.pop("sums")
+    devices = dashboard_devices(now=now)
+    for kind, card in devices.items():
+        month[kind], year[kind] = card["month"], card["year"]
     return {
         "latest": dashboard_latest(now=now),
         "price": dashboard_price(now=now),
@@ -483,5 +498,5 @@ def dashboard_data(
         "hours": hours,
         "power": dashboard_power_series(window=window, since=since),
         "gas": dashboard_gas_series(since=gas_since, now=now),
-        "devices": dashboard_devices(now=now),
+        "devices": devices,
     }

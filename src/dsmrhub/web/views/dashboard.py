@@ -89,7 +89,9 @@ def _datasets(capabilities: Capabilities, tariff_names: dict[int, str]) -> dict[
     return {"power": power, "voltage": voltage, "gas": gas, "hours": hours}
 
 
-def _period_rows(capabilities: Capabilities, tariff_names: dict[int, str]) -> list[tuple[str, str, int, str]]:
+def _period_rows(
+    capabilities: Capabilities, tariff_names: dict[int, str], devices: dict[str, dict[str, Any]]
+) -> list[tuple[str, str, int, str]]:
     """Rows of the month/year table: (key in the period's data, label, decimals, format)."""
     rows = [
         (f"electricity{t}", _("Electricity, %(tariff)s (kWh)") % {"tariff": tariff_names[t]}, 3, "")
@@ -100,6 +102,9 @@ def _period_rows(capabilities: Capabilities, tariff_names: dict[int, str]) -> li
         rows.append(("electricity_returned", _("Returned (kWh)"), 3, ""))
     if capabilities.gas:
         rows.append(("gas", _("Gas (m³)"), 3, ""))
+    # the water, heat and cooling meters present (the month and year hold their use; no projection)
+    labels = {"water": _("Water (m³)"), "heat": _("Heat (GJ)"), "cooling": _("Cooling (GJ)")}
+    rows += [(kind, labels[kind], 3, "") for kind in devices if kind in labels]
     rows.append(("total_cost", _("Costs"), 2, "money"))
     return rows
 
@@ -127,7 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 ("projection", _("Month end (projected)")),
                 ("year", _("This year")),
             ],
-            "period_rows": _period_rows(capabilities, names),
+            "period_rows": _period_rows(capabilities, names, data["devices"]),
             "text": {
                 # {time}, {moment} and {age} are filled in by dashboard.js
                 "latest": _("Latest reading at {time}, {age}"),
