@@ -13,7 +13,10 @@
     const values = (list) => list.map((value) => (value === null ? null : Number(value)));
     const format = (name, value) =>
       name === "total_cost" ? money(value) : `${number(value, 3)} ${data.units[name]}`;
-    const colour = { electricity: colors.electricity2, returned: colors.returned1, gas: colors.gas, total_cost: colors.cost };
+    const colour = {
+      electricity: colors.electricity2, returned: colors.returned1, gas: colors.gas, total_cost: colors.cost,
+      water: "#15aabf", heat: "#e03131", cooling: "#4c6ef5",  // as the archive draws the meters
+    };
 
     function datasets(name) {
       const figure = data.figures[name];
