@@ -4,13 +4,15 @@ check of DSMRHUB_COMMIT_INTERVAL."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from pathlib import Path
 
 import pytest
 
 from dsmrhub.datalogger.services import commit_interval_from_environment
 from dsmrhub.server.runner import Periodic, parts_run
-from tests.processes import free_port
+from tests.processes import free_port, stop_process, wait_until
 
 
 def test_the_periodic_action_runs_while_the_parts_run_and_a_failure_is_logged_once(caplog):
@@ -48,3 +50,28 @@ def test_run_refuses_a_bad_commit_interval_with_one_line(install):
     done = install.run("run", "--bind", f"127.0.0.1:{free_port()}", check=False, timeout=120)
     assert done.returncode == 2
     assert "DSMRHUB_COMMIT_INTERVAL must be a number of seconds, not 'soon'" in done.stderr
+
+
+@pytest.mark.xdist_group("processes")
+@pytest.mark.parametrize("spawn", ["fork", "exec"])
+def test_run_forks_its_parts_named_or_execs_them(install, spawn):
+    """Forked (the default on Linux), a part shares the supervisor's imports and is named in ps; with
+    DSMRHUB_RUN_SPAWN=exec each part is a new interpreter. Either way it starts, and stops cleanly."""
+    install.env["DSMRHUB_RUN_SPAWN"] = spawn
+    args = ("run", "--bind", f"127.0.0.1:{free_port()}", "--without", "datalogger", "--without", "mqtt")
+    runner = install.start(*args, "--without", "prices", log="run")
+    try:
+        found: list[str] = []
+
+        def started() -> bool:
+            found[:] = re.findall(r"started processor \(pid (\d+)\)", install.log_text("run"))
+            return bool(found)
+
+        wait_until(started, timeout=60, message="the processor started")
+        comm = Path(f"/proc/{found[0]}/comm").read_text().strip()
+        assert (comm == "processor") == (spawn == "fork"), comm
+        wait_until(lambda: "processor running" in install.log_text("run"), timeout=60, message="running")
+        assert stop_process(runner, timeout=30) == 0
+    finally:
+        stop_process(runner)
+    assert "processor exited" not in install.log_text("run")
