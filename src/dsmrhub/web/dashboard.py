@@ -42,7 +42,12 @@ from dsmrhub.processing.gas import METER_ROWS, gas_rows_resolution
 from dsmrhub.processing.live import PHASES, electricity_live_figures
 from dsmrhub.processing.models import ElectricityConsumption, GasConsumption
 from dsmrhub.processing.periods import HOUR, MINUTE, day_end, day_start, from_epoch, local_zone, to_epoch
-from dsmrhub.processing.selectors import day_statistics_totals, readings_stale, today_summary
+from dsmrhub.processing.selectors import (
+    TODAY_COST_FIELDS,
+    day_statistics_totals,
+    readings_stale,
+    today_summary,
+)
 from dsmrhub.processing.sql import MINUTES, fetch, mean_half_up
 from dsmrhub.processing.typical import typical_day_until
 from dsmrhub.readings.models import DsmrReading
@@ -136,14 +141,6 @@ TODAY_ENERGY = (
     "electricity_returned",
     "net",
 )
-TODAY_COSTS = (
-    "electricity1_cost",
-    "electricity2_cost",
-    "electricity_cost",
-    "gas_cost",
-    "fixed_cost",
-    "total_cost",
-)
 
 
 def dashboard_today(*, now: datetime | None = None) -> dict[str, Any] | None:
@@ -153,7 +150,7 @@ def dashboard_today(*, now: datetime | None = None) -> dict[str, Any] | None:
     if today is None:
         return None
     values: dict[str, Any] = {name: _exact(today[name], "0.001") for name in TODAY_ENERGY}
-    values.update({name: _exact(today[name], "0.01") for name in TODAY_COSTS})
+    values.update({name: _exact(today[name], "0.01") for name in TODAY_COST_FIELDS})
     values["contract"] = today["contract"]
     values["until"] = today["until"]
     return values

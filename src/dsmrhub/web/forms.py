@@ -365,7 +365,10 @@ class DataloggerSettingsForm(forms.Form):
         max_length=DataloggerSettings._meta.get_field("source").max_length,
         validators=[validate_source_url],
         label=_("Source"),
-        help_text=_("serial:///dev/ttyUSB0, socket://HOST:PORT, replay:FILE or demo. Empty: the demo meter."),
+        help_text=_(
+            "serial:///dev/ttyUSB0, socket://HOST:PORT, replay:FILE or demo. Empty: none (nothing is read "
+            "until one is set)."
+        ),
     )
     min_interval = forms.FloatField(
         min_value=0,
