@@ -205,10 +205,12 @@ def test_run_with_the_database_locked_past_its_timeout_then_a_part_killed(instal
             for _, telegram in items[2:8]:
                 meter.send(telegram)
             wait_until(lambda: buffered(install) == 6, message="6 telegrams buffered while locked")
-            wait_until(
-                lambda: "processing pass failed" in install.log_text("run"),
-                message="the processor met the lock past its timeout",
-            )
+            if install.database_url:  # PostgreSQL's table lock stops its reads too; SQLite (WAL) lets
+                # the processor read that nothing is due, and an idle processor writes nothing
+                wait_until(
+                    lambda: "processing pass failed" in install.log_text("run"),
+                    message="the processor met the lock past its timeout",
+                )
             wait_until(
                 lambda: "database unavailable" in install.log_text("run"),
                 message="the datalogger met the lock past its timeout",
@@ -239,4 +241,5 @@ def test_run_with_the_database_locked_past_its_timeout_then_a_part_killed(instal
         meter.close()
     log = install.log_text("run")
     assert "processor exited" not in log and "web exited" not in log, log
-    assert log.count("processing pass failed") == 1, log  # once per change, not once per pass
+    # once per change, not once per pass; on SQLite an idle processor never met the lock
+    assert log.count("processing pass failed") == (1 if install.database_url else 0), log

@@ -6,7 +6,7 @@ import threading
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from dsmrhub.processing.services import processing_record_error, processing_run_pending
+from dsmrhub.processing.services import processing_record_error, processing_run_due, processing_run_pending
 
 logger = logging.getLogger("dsmrhub.processing")
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         failing = ""  # logged when it starts or changes, not on every pass
         while not stop.is_set():
             try:
-                result = processing_run_pending()
+                result = processing_run_due()  # a pass when a changed minute is over: SD-card wear
                 if result.minutes or result.costs_refreshed:
                     logger.debug("processed %d minutes in %.3f s", result.minutes, result.seconds)
             except DatabaseError as error:  # e.g. locked past the timeout, or gone: try again next pass

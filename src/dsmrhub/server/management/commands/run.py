@@ -24,20 +24,23 @@ PRELOAD = (  # modules of the parts, imported before they are forked (see _prelo
     "dsmrhub.mqtt.publisher",
     "dsmrhub.processing.services",
     "dsmrhub.spotprices.fetch",
+    "dsmrhub.alerts.services",
+    "dsmrhub.backup.schedule",
     "paho.mqtt.client",
 )
 # One worker process (4 threads) answers a household's pages and API; each more costs about 15 MB.
 WEB_WORKERS = 1
 SPAWN_ENV = "DSMRHUB_RUN_SPAWN"  # "exec": each part a new interpreter (default on Linux: forked)
 PRICES_ARGS = ("prices", "schedule")  # day-ahead prices (idle while price fetching is disabled)
+UPKEEP_ARGS = ("upkeep",)  # the daily backup and the alerts, one process for both
 
 
 class Command(BaseCommand):
     help = (
         "Run everything: web server + API, the datalogger (--source, else $DSMRHUB_SOURCE, else the "
         "configured source; with none it waits for one, and the status page says how to set it; the demo "
-        "meter only with --source demo) and the processor. A crashed part restarts with backoff; SIGTERM "
-        "stops all."
+        "meter only with --source demo), the processor, the MQTT publisher, the price fetcher and the upkeep "
+        "(daily backups, alerts). A crashed part restarts with backoff; SIGTERM stops all."
     )
 
     def add_arguments(self, parser) -> None:
@@ -56,7 +59,7 @@ class Command(BaseCommand):
             "--without",
             action="append",
             default=[],
-            choices=["datalogger", "processor", "mqtt", "prices"],
+            choices=["datalogger", "processor", "mqtt", "prices", "upkeep"],
             help="leave a part out (repeatable), e.g. when a remote datalogger feeds the API",
         )
 
@@ -90,6 +93,8 @@ class Command(BaseCommand):
             parts.append(Part("mqtt", MQTT_ARGS))
         if "prices" not in without:
             parts.append(Part("prices", PRICES_ARGS))
+        if "upkeep" not in without:
+            parts.append(Part("upkeep", UPKEEP_ARGS))
         self.stdout.write(
             f"dsmrhub: web on http://{bind}/  parts: {', '.join(part.name for part in parts)}  (Ctrl-C stops)"
         )
