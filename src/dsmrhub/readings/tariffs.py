@@ -18,8 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.signals import request_finished, request_started
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext, gettext_noop
 
 from dsmrhub.readings.models import TARIFF_NAME_LENGTH, MeterStatistics, TariffSettings
 from dsmrhub.telegram import detect_variant
@@ -27,7 +26,7 @@ from dsmrhub.telegram.specs import tariff_convention
 
 TARIFFS = (1, 2)
 # The convention's English keys, marked for translation (telegram/ imports nothing of Django).
-_TRANSLATABLE = (_noop("low"), _noop("normal"), _noop("day"), _noop("night"))
+_TRANSLATABLE = (gettext_noop("low"), gettext_noop("normal"), gettext_noop("day"), gettext_noop("night"))
 _UNKNOWN = object()
 
 
