@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,10 +43,11 @@ def api_client(api_key):
     return client
 
 
-@pytest.fixture
-def cli_env(tmp_path):
-    """Environment for a fresh install: its own data dir, and its own database on the server under test."""
-    env = {**os.environ, "DSMRHUB_DATA_DIR": str(tmp_path / "data"), "DSMRHUB_LOG_LEVEL": "WARNING"}
+@contextmanager
+def install_env(data_dir: Path, label: str) -> Iterator[dict[str, str]]:
+    """Environment for a fresh install: ``data_dir``, and on PostgreSQL a database of its own on the server
+    under test (named after ``label``), dropped afterwards."""
+    env = {**os.environ, "DSMRHUB_DATA_DIR": str(data_dir), "DSMRHUB_LOG_LEVEL": "WARNING"}
     url = os.environ.get("DSMRHUB_DATABASE_URL", "")
     if not url.startswith("postg"):
         env.pop("DSMRHUB_DATABASE_URL", None)
@@ -52,11 +55,20 @@ def cli_env(tmp_path):
         return
     import psycopg
 
-    name = f"dsmrhub_cli_{uuid.uuid4().hex[:10]}"
+    name = f"dsmrhub_{label}_{uuid.uuid4().hex[:10]}"
     admin = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     env["DSMRHUB_DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{name}"
-    yield env
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield env
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    """Environment for a fresh install: its own data dir, and its own database on the server under test."""
+    with install_env(tmp_path / "data", "cli") as env:
+        yield env

@@ -7,18 +7,16 @@ venv's interpreter: its dependencies are the same, and nothing is fetched.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import tarfile
-import uuid
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, install_env
 from tests.helpers import demo_telegrams
 from tests.processes import DSMRHUB, Install, dsmrhub
 
@@ -54,22 +52,8 @@ def first_release(tmp_path_factory) -> Path:
 @pytest.fixture
 def fresh_env(tmp_path):
     """A second install: its own data dir and, on PostgreSQL, its own database."""
-    env = {**os.environ, "DSMRHUB_DATA_DIR": str(tmp_path / "fresh"), "DSMRHUB_LOG_LEVEL": "WARNING"}
-    url = os.environ.get("DSMRHUB_DATABASE_URL", "")
-    if not url.startswith("postg"):
-        env.pop("DSMRHUB_DATABASE_URL", None)
+    with install_env(tmp_path / "fresh", "fresh") as env:
         yield env
-        return
-    import psycopg
-
-    name = f"dsmrhub_fresh_{uuid.uuid4().hex[:10]}"
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["DSMRHUB_DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{name}"
-    yield env
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _old(env: dict[str, str], source: Path, *args: str) -> subprocess.CompletedProcess:
