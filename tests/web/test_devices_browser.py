@@ -74,8 +74,9 @@ def test_the_water_card_shows_today_cost_and_position_and_follows_new_values(vie
         # a new value five minutes on: the next update shows it without a reload
         store_meters(START, LAST + STEP, heat=False, after=LAST)
         later = today + WATER_PER_HOUR / 12
-        expect(page.locator("#device-water-today")).to_have_text(m3(later))
-        expect(page.locator("#device-water-cost")).to_have_text(euro(later * PRICE))
+        # the page polls every 5 s: wait for up to three polls, not expect's default 5 s
+        expect(page.locator("#device-water-today")).to_have_text(m3(later), timeout=15_000)
+        expect(page.locator("#device-water-cost")).to_have_text(euro(later * PRICE), timeout=15_000)
         assert view.errors == []
 
 
