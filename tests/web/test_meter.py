@@ -20,6 +20,7 @@ from dsmrhub.web.templatetags.units import moment_text
 from tests.corpus import CORPUS, corpus_entries
 from tests.helpers import with_crc
 from tests.processing.builders import reading, store, utc
+from tests.readings.test_tariffs import BELGIAN  # a Belgian (e-MUCS) meter on tariff 2
 from tests.web.conftest import ARTIFACTS, DESKTOP, PHONE, BrowserPage, log_in
 
 pytestmark = pytest.mark.django_db
@@ -63,23 +64,6 @@ DUTCH = with_crc(
     "0-2:24.1.0(007)\r\n"
     "0-2:96.1.0(3853414731323334353637383930)\r\n"
     "0-2:24.2.1(260302115500W)(00123.456*m3)\r\n"
-    "!"
-)
-BELGIAN = with_crc(
-    "/FLU5\\253769484_A\r\n\r\n"
-    "0-0:96.1.4(50217)\r\n"
-    "0-0:96.1.1(3153414733313030373136393537)\r\n"
-    "0-0:1.0.0(260302120000W)\r\n"
-    "1-0:1.8.1(001234.567*kWh)\r\n"
-    "1-0:1.8.2(000765.432*kWh)\r\n"
-    "1-0:2.8.1(000100.001*kWh)\r\n"
-    "1-0:2.8.2(000050.002*kWh)\r\n"
-    "0-0:96.14.0(0002)\r\n"
-    "1-0:1.7.0(00.512*kW)\r\n"
-    "1-0:2.7.0(00.000*kW)\r\n"
-    "1-0:32.7.0(231.0*V)\r\n"
-    "1-0:31.7.0(002.21*A)\r\n"
-    "0-0:96.13.0()\r\n"
     "!"
 )
 
